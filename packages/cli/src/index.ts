@@ -1,0 +1,2 @@
+export { runCli } from './program.js';
+export { processIo, type CliIo } from './io.js';

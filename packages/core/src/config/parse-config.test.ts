@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError } from '../errors/config-error.js';
+import { deepMerge } from './deep-merge.js';
+import { parseConfig } from './parse-config.js';
+
+const schema = z
+  .object({
+    loss: z
+      .object({
+        temperature: z.number().positive().default(0.2),
+        weights: z.array(z.number()).default([0.5, 0.5]),
+      })
+      .default({ temperature: 0.2, weights: [0.5, 0.5] }),
+    queueSize: z.number().int().default(65536),
+  })
+  .strict();
+
+describe('parseConfig', () => {
+  it('fills the defaults', () => {
+    expect(parseConfig(schema, {}, 'test')).toEqual({
+      loss: { temperature: 0.2, weights: [0.5, 0.5] },
+      queueSize: 65536,
+    });
+  });
+
+  it('names the key path, the bad value and what is allowed', () => {
+    let error: unknown;
+    try {
+      parseConfig(
+        schema,
+        { loss: { temperature: 'hot' }, queueSize: 1.5, quueSize: 3 },
+        'run.yaml',
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'loss.temperature', received: 'hot', expected: 'number' },
+        expect.objectContaining({ path: 'queueSize', received: 1.5 }),
+        expect.objectContaining({ path: '', expected: expect.stringMatching(/quueSize/) }),
+      ]),
+    );
+    expect(configError.message).toMatch(
+      /^Invalid configuration in run\.yaml:\n {2}loss\.temperature: got "hot"; expected number/,
+    );
+  });
+});
+
+describe('deepMerge', () => {
+  it('merges objects key by key and replaces arrays whole', () => {
+    expect(
+      deepMerge({ a: { b: 1, c: [1, 2, 3] }, d: 1 }, { a: { c: [9] } }, undefined, { d: { e: 2 } }),
+    ).toEqual({
+      a: { b: 1, c: [9] },
+      d: { e: 2 },
+    });
+  });
+});

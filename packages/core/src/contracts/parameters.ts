@@ -1,0 +1,20 @@
+import type { Variable } from '@tensorflow/tfjs-core';
+
+/**
+ * Variables by dotted name, using torchvision's naming where one exists
+ * (`layer1.0.conv1.weight`, `layer1.0.bn1.running_mean`). Trainable parameters have
+ * `variable.trainable === true`; buffers such as BatchNorm running statistics do not.
+ * Layout is tfjs's: NHWC activations, HWIO convolution kernels.
+ */
+export type NamedVariables = ReadonlyMap<string, Variable>;
+
+/** Anything that owns variables: backbones, necks, heads, whole methods. */
+export interface HasVariables {
+  /** Every variable this component owns, trainable or not, by name. */
+  variables(): NamedVariables;
+}
+
+/** Whether a forward pass is a training pass (BatchNorm batch statistics, dropout on). */
+export interface ForwardOptions {
+  readonly training: boolean;
+}

@@ -1,0 +1,43 @@
+import type { BackendName } from '../tensor/backend-name.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Every event the core emits, keyed by type. Later stages (data, trainer) and third-party plugins
+ * add their own by augmenting this interface:
+ *
+ * ```ts
+ * declare module '@ssdet/core' {
+ *   interface SsdetEventMap { 'myplugin.cluster': { readonly step: number; readonly k: number } }
+ * }
+ * ```
+ */
+export interface SsdetEventMap {
+  log: {
+    readonly level: LogLevel;
+    /** Which component spoke, e.g. `core.backend`, `plugin.densecl`. */
+    readonly scope: string;
+    readonly message: string;
+    readonly fields?: Readonly<Record<string, unknown>>;
+  };
+  'backend.selected': {
+    readonly backend: BackendName;
+    readonly reason: string;
+    readonly skipped: readonly { readonly backend: BackendName; readonly reason: string }[];
+  };
+  'plugin.registered': {
+    readonly name: string;
+    readonly version: string;
+    readonly packageName: string;
+  };
+  'plugin.refused': {
+    readonly packageName: string;
+    readonly reason: string;
+  };
+}
+
+export type SsdetEventType = keyof SsdetEventMap;
+
+export type SsdetEvent = {
+  [Type in SsdetEventType]: { readonly type: Type; readonly time: number } & SsdetEventMap[Type];
+}[SsdetEventType];

@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import semver from 'semver';
+import { inject, injectable } from 'tsyringe';
+import { CORE_VERSION, EVENT_BUS } from '../di/tokens.js';
+import type { EventBus } from '../events/event-bus.js';
+import { PluginError, type PluginRefusalCode } from './plugin-errors.js';
+import { describeOrigin, type PluginOrigin } from './plugin-origin.js';
+import type { SsdetPlugin } from './plugin.js';
+import { validatePlugin } from './validate-plugin.js';
+
+export interface RegisteredPlugin {
+  readonly plugin: SsdetPlugin;
+  readonly origin: PluginOrigin;
+}
+
+export interface RefusedPlugin {
+  readonly origin: PluginOrigin;
+  readonly code: PluginRefusalCode;
+  readonly reason: string;
+}
+
+/**
+ * The plugins of this process, by method name. It refuses — with a message naming both sides —
+ * a plugin built for another core, and a second plugin claiming a name already taken.
+ */
+@injectable()
+export class PluginRegistry {
+  private readonly plugins = new Map<string, RegisteredPlugin>();
+  private readonly refusals: RefusedPlugin[] = [];
+
+  constructor(
+    @inject(CORE_VERSION) readonly coreVersion: string,
+    @inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
+
+  /** Adds a plugin or throws a {@link PluginError} saying why not. */
+  add(candidate: unknown, origin: PluginOrigin): RegisteredPlugin {
+    const plugin = validatePlugin(candidate, origin);
+    if (!semver.satisfies(this.coreVersion, plugin.coreRange, { includePrerelease: true })) {
+      throw new PluginError(
+        'PLUGIN_INCOMPATIBLE',
+        `Plugin "${plugin.name}" ${plugin.version} from ${describeOrigin(origin)} requires @ssdet/core ${plugin.coreRange}, but the running @ssdet/core is ${this.coreVersion}.`,
+        {
+          hint: `Install a version of ${origin.packageName} built for @ssdet/core ${this.coreVersion}, or a core in ${plugin.coreRange}.`,
+        },
+      );
+    }
+    const existing = this.plugins.get(plugin.name);
+    if (existing !== undefined) {
+      throw new PluginError(
+        'PLUGIN_DUPLICATE',
+        `Plugin name "${plugin.name}" is claimed twice: ${plugin.version} from ${describeOrigin(origin)} and ${existing.plugin.version} from ${describeOrigin(existing.origin)} (registered first).`,
+        { hint: 'Uninstall one of the two packages, or load only the one you want with --plugin.' },
+      );
+    }
+    const registered = { plugin, origin };
+    this.plugins.set(plugin.name, registered);
+    this.bus.emit('plugin.registered', {
+      name: plugin.name,
+      version: plugin.version,
+      packageName: origin.packageName,
+    });
+    return registered;
+  }
+
+  /** Like {@link add}, but records a refusal instead of throwing; discovery uses it. */
+  tryAdd(candidate: unknown, origin: PluginOrigin): RegisteredPlugin | RefusedPlugin {
+    try {
+      return this.add(candidate, origin);
+    } catch (error) {
+      if (!(error instanceof PluginError) || error.code === 'PLUGIN_UNKNOWN') throw error;
+      return this.refuse(origin, error.code, error.message);
+    }
+  }
+
+  /** Records a package that could not even be loaded. */
+  refuse(origin: PluginOrigin, code: PluginRefusalCode, reason: string): RefusedPlugin {
+    const refusal = { origin, code, reason };
+    this.refusals.push(refusal);
+    this.bus.emit('plugin.refused', { packageName: origin.packageName, reason });
+    return refusal;
+  }
+
+  has(name: string): boolean {
+    return this.plugins.has(name);
+  }
+
+  get(name: string): RegisteredPlugin {
+    const found = this.plugins.get(name);
+    if (found !== undefined) return found;
+    const known = [...this.plugins.keys()].sort();
+    const refused = this.refusals.filter((refusal) => refusal.reason.includes(`"${name}"`));
+    throw new PluginError(
+      'PLUGIN_UNKNOWN',
+      `No plugin provides the method "${name}". ${known.length === 0 ? 'No plugins are registered.' : `Available: ${known.join(', ')}.`}${refused.map((r) => ` Refused: ${r.reason}`).join('')}`,
+      {
+        hint: `Install it (e.g. npm install @ssdet/plugin-${name}) or load it with --plugin <package>.`,
+      },
+    );
+  }
+
+  list(): readonly RegisteredPlugin[] {
+    return [...this.plugins.values()].sort((a, b) => a.plugin.name.localeCompare(b.plugin.name));
+  }
+
+  refused(): readonly RefusedPlugin[] {
+    return [...this.refusals];
+  }
+}
+
+export function isRefusal(outcome: RegisteredPlugin | RefusedPlugin): outcome is RefusedPlugin {
+  return 'reason' in outcome;
+}

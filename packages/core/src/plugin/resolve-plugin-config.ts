@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import { deepMerge } from '../config/deep-merge.js';
+import { parseConfig } from '../config/parse-config.js';
+import { SsdetError } from '../errors/ssdet-error.js';
+import type { SsdetPlugin } from './plugin.js';
+
+/**
+ * A plugin's effective configuration: schema defaults (the paper) ← preset (e.g. `demo`) ←
+ * user overrides, validated by the plugin's schema. Errors name the plugin and the key path.
+ */
+export function resolvePluginConfig<Schema extends z.ZodType>(
+  plugin: SsdetPlugin<Schema>,
+  options: { preset?: string; overrides?: unknown } = {},
+): z.output<Schema> {
+  let presetLayer: unknown = {};
+  if (options.preset !== undefined) {
+    presetLayer = plugin.presets?.[options.preset];
+    if (presetLayer === undefined) {
+      const known = Object.keys(plugin.presets ?? {});
+      throw new SsdetError(
+        'PRESET_UNKNOWN',
+        `Plugin "${plugin.name}" has no preset "${options.preset}"; it has ${known.length === 0 ? 'none' : known.join(', ')}.`,
+      );
+    }
+  }
+  return parseConfig(
+    plugin.configSchema,
+    deepMerge(presetLayer, options.overrides),
+    `the "${plugin.name}" configuration`,
+  );
+}

@@ -1,0 +1,7 @@
+/**
+ * `@tensorflow/tfjs-core` alone registers no gradients: they ship in the `@tensorflow/tfjs`
+ * bundle, which registers them in tfjs's process-wide registry when imported. Every ssdet run
+ * differentiates, so the core imports it once for that side effect; ops are still written
+ * against `@tensorflow/tfjs-core`.
+ */
+import '@tensorflow/tfjs';
