@@ -23,6 +23,8 @@ export function packageTestConfig(name: string): UserConfig {
       testTimeout: 60_000,
       hookTimeout: 60_000,
       pool: 'forks',
+      // `npm run bench -- <suite>` runs every `bench/<suite>.bench.ts`; heavy steps set their own iterations.
+      benchmark: { include: ['bench/**/*.bench.ts'] },
     },
   }) as UserConfig;
 }

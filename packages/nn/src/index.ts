@@ -1,1 +1,1 @@
-export {};
+export * from './weights/index.js';
