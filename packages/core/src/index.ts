@@ -78,3 +78,82 @@ export {
   type BackendSelection,
   type SelectBackendOptions,
 } from './tensor/select-backend.js';
+
+export { BadImageError, type BadImageReason } from './data/bad-image-error.js';
+export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './data/decode-image.js';
+export { CocoDataset, type CocoOptions } from './data/datasets/coco-dataset.js';
+export { ImageFolderDataset } from './data/datasets/image-folder-dataset.js';
+export { ListFileDataset } from './data/datasets/list-file-dataset.js';
+export { openDataset } from './data/datasets/open-dataset.js';
+export { epochOrder, type EpochOrderOptions } from './data/epoch-order.js';
+export {
+  DataLoader,
+  type BadImageEntry,
+  type DataLoaderOptions,
+  type HostBatch,
+} from './data/data-loader.js';
+export { collate, disposeBatch } from './data/collate.js';
+export {
+  mapBoxesToView,
+  mapMaskToView,
+  mapPointsToView,
+  type MappedBoxes,
+} from './data/geometry/map-annotations.js';
+export { gridCells } from './data/geometry/grid-cells.js';
+export {
+  roundHalfEven,
+  sampleRandomResizedCrop,
+  type RandomResizedCropOptions,
+} from './data/geometry/random-resized-crop.js';
+export { renderView } from './data/geometry/render-view.js';
+export { DETR_TRAIN_SCALES, shorterSideSize } from './data/geometry/resize-shorter-side.js';
+export {
+  cropGeometry,
+  flipGeometry,
+  identityGeometry,
+  mapBox,
+  overlapOfViews,
+  resizeGeometry,
+  sourceToView,
+  viewToSource,
+  type Box,
+} from './data/geometry/view-geometry.js';
+export { adjustBrightness } from './data/photometric/adjust-brightness.js';
+export { adjustContrast } from './data/photometric/adjust-contrast.js';
+export { adjustHue } from './data/photometric/adjust-hue.js';
+export { adjustSaturation } from './data/photometric/adjust-saturation.js';
+export {
+  applyColorJitter,
+  drawColorJitter,
+  type ColorJitterDraw,
+  type ColorJitterStrength,
+} from './data/photometric/color-jitter.js';
+export { cutout } from './data/photometric/cutout.js';
+export {
+  blurKernelSizeFor,
+  gaussianBlur,
+  gaussianKernel1d,
+} from './data/photometric/gaussian-blur.js';
+export { grayscale } from './data/photometric/grayscale.js';
+export { IMAGENET_MEAN, IMAGENET_STD, normalize } from './data/photometric/normalize.js';
+export { toRgbImage, type RgbImage } from './data/photometric/rgb-image.js';
+export { solarize } from './data/photometric/solarize.js';
+export { byolViews, mocoV2Views } from './data/views/recipes.js';
+export { SpecViewGenerator } from './data/views/spec-view-generator.js';
+export {
+  viewSpecSchema,
+  viewStepSchema,
+  type ViewSpec,
+  type ViewSpecInput,
+  type ViewStep,
+} from './data/views/view-spec.js';
+export {
+  SYNTHETIC_DEFAULTS,
+  writeSyntheticDataset,
+  type SyntheticDatasetOptions,
+  type SyntheticDatasetSummary,
+} from './data/synthetic/write-synthetic-dataset.js';
+export { SHAPE_CLASSES } from './data/synthetic/shapes.js';
+export { InThreadSampleProcessor, type SampleProcessor } from './data/workers/sample-processor.js';
+export { WorkerSampleProcessor } from './data/workers/worker-sample-processor.js';
+export type { WorkerSetup } from './data/workers/worker-protocol.js';
