@@ -1,1 +1,49 @@
-export {};
+export {
+  felzenszwalb,
+  type FelzenszwalbOptions,
+  type FelzenszwalbVariant,
+} from './segmentation/felzenszwalb.js';
+export { adjustedRandIndex } from './segmentation/partition-agreement.js';
+export {
+  selectiveSearch,
+  selectiveSearchConfig,
+  type ColourSpace,
+  type InitialSegmentation,
+  type SelectiveSearchConfig,
+  type SelectiveSearchMode,
+  type SelectiveSearchResult,
+} from './selective-search/selective-search.js';
+export type { SimilarityMeasure } from './selective-search/similarity.js';
+export { boxRecall, iou } from './selective-search/box-recall.js';
+export {
+  edgeBoxes,
+  EDGE_BOXES_DEFAULTS,
+  type EdgeBoxesOptions,
+  type EdgeBoxesResult,
+} from './edge-boxes/edge-boxes.js';
+export { edgeMaps, type EdgeMaps } from './edge-boxes/edge-map.js';
+export { randomBoxes } from './random/random-boxes.js';
+export { socoFilter } from './filters/soco-filter.js';
+export { resizeBilinear } from './image/resize-bilinear.js';
+export {
+  EdgeBoxesSource,
+  FelzenszwalbSource,
+  maskBoxes,
+  RandomBoxesSource,
+  SelectiveSearchSource,
+  type EdgeBoxesSourceOptions,
+  type FelzenszwalbSourceOptions,
+  type RandomBoxesSourceOptions,
+  type SelectiveSearchPreset,
+  type SelectiveSearchSourceOptions,
+} from './sources/region-sources.js';
+export { canonicalJson } from './cache/canonical-json.js';
+export {
+  imageHash,
+  RegionCache,
+  REGION_CACHE_VERSION,
+  regionCacheKey,
+  type CacheLookup,
+} from './cache/region-cache.js';
+export { CachedRegionSource, type CacheOutcome } from './cache/cached-region-source.js';
+export { drawRegions, type PreviewOptions } from './preview/draw-regions.js';

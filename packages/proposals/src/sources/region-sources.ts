@@ -1,0 +1,325 @@
+import type { DecodedImage, LabelMask, RegionSource, Regions, Rng } from '@ssdet/core';
+import { edgeBoxes, EDGE_BOXES_DEFAULTS, type EdgeBoxesOptions } from '../edge-boxes/edge-boxes.js';
+import { edgeMaps } from '../edge-boxes/edge-map.js';
+import { socoFilter } from '../filters/soco-filter.js';
+import { resizeBilinear } from '../image/resize-bilinear.js';
+import { randomBoxes } from '../random/random-boxes.js';
+import { felzenszwalb, type FelzenszwalbVariant } from '../segmentation/felzenszwalb.js';
+import { countLabels } from '../segmentation/label-mask.js';
+import {
+  selectiveSearch,
+  selectiveSearchConfig,
+  type SelectiveSearchConfig,
+} from '../selective-search/selective-search.js';
+import { checkBoolean, checkChoice, checkImage, checkNumber } from './check-parameters.js';
+
+type Parameters = Readonly<Record<string, string | number | boolean>>;
+
+/** Bounding boxes (xyxy) of the labels 0..n−1 of a mask. */
+export function maskBoxes(mask: LabelMask): Float32Array {
+  const n = countLabels(mask);
+  const boxes = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) boxes.set([mask.width, mask.height, 0, 0], i * 4);
+  for (let y = 0; y < mask.height; y++) {
+    for (let x = 0; x < mask.width; x++) {
+      const l = mask.labels[y * mask.width + x]!;
+      if (x < boxes[l * 4]!) boxes[l * 4] = x;
+      if (y < boxes[l * 4 + 1]!) boxes[l * 4 + 1] = y;
+      if (x + 1 > boxes[l * 4 + 2]!) boxes[l * 4 + 2] = x + 1;
+      if (y + 1 > boxes[l * 4 + 3]!) boxes[l * 4 + 3] = y + 1;
+    }
+  }
+  return boxes;
+}
+
+export interface FelzenszwalbSourceOptions {
+  readonly variant?: FelzenszwalbVariant;
+  readonly scale?: number;
+  readonly sigma?: number;
+  readonly minSize?: number;
+}
+
+/**
+ * Felzenszwalb–Huttenlocher masks (DetCon). Defaults are DetCon's: skimage semantics,
+ * scale 1000, σ 0.8 (skimage's default; DetCon does not set it), min_size 1000.
+ * Regions: the mask and one bounding box per segment.
+ */
+export class FelzenszwalbSource implements RegionSource {
+  readonly algorithm = 'fh';
+  readonly parameters: Parameters;
+  private readonly options: Required<FelzenszwalbSourceOptions>;
+
+  constructor(options: FelzenszwalbSourceOptions = {}) {
+    const a = this.algorithm;
+    this.options = {
+      variant: checkChoice(a, 'variant', options.variant ?? 'skimage', [
+        'skimage',
+        'opencv',
+      ] as const),
+      scale: checkNumber(a, 'scale', options.scale ?? 1000, { min: 0, exclusiveMin: true }),
+      sigma: checkNumber(a, 'sigma', options.sigma ?? 0.8, { min: 0 }),
+      minSize: checkNumber(a, 'minSize', options.minSize ?? 1000, { min: 0, integer: true }),
+    };
+    this.parameters = { ...this.options };
+  }
+
+  async propose(image: DecodedImage): Promise<Regions> {
+    checkImage(this.algorithm, image);
+    const mask = felzenszwalb(image, this.options);
+    return { boxes: maskBoxes(mask), mask };
+  }
+}
+
+export type SelectiveSearchPreset =
+  | 'opencv-fast'
+  | 'opencv-quality'
+  | 'opencv-single'
+  | 'detreg'
+  | 'soco';
+
+export interface SelectiveSearchSourceOptions {
+  /** Starting point for the other options (default `opencv-fast`). */
+  readonly preset?: SelectiveSearchPreset;
+  readonly baseK?: number;
+  readonly incK?: number;
+  readonly sigma?: number;
+  /** Squash the image to resize × resize before searching, boxes scaled back (DETReg: 128; 0 = off). */
+  readonly resize?: number;
+  /** Keep the first maxBoxes boxes in output order (DETReg: 30; 0 = all). */
+  readonly maxBoxes?: number;
+  /** `soco`: SoCo's size/aspect/scale filter with fallbacks. */
+  readonly filter?: 'none' | 'soco';
+  /** Swap R and B before searching: reproduces DETReg handing RGB to OpenCV, which expects BGR. */
+  readonly swapRedBlue?: boolean;
+}
+
+const PRESETS: Record<
+  SelectiveSearchPreset,
+  Required<Omit<SelectiveSearchSourceOptions, 'preset'>> & { mode: string }
+> = {
+  'opencv-fast': {
+    mode: 'fast',
+    baseK: 150,
+    incK: 150,
+    sigma: 0.8,
+    resize: 0,
+    maxBoxes: 0,
+    filter: 'none',
+    swapRedBlue: false,
+  },
+  'opencv-quality': {
+    mode: 'quality',
+    baseK: 150,
+    incK: 150,
+    sigma: 0.8,
+    resize: 0,
+    maxBoxes: 0,
+    filter: 'none',
+    swapRedBlue: false,
+  },
+  'opencv-single': {
+    mode: 'single',
+    baseK: 200,
+    incK: 150,
+    sigma: 0.8,
+    resize: 0,
+    maxBoxes: 0,
+    filter: 'none',
+    swapRedBlue: false,
+  },
+  // DETReg: OpenCV fast mode on a 128×128 squash, first 30 boxes. We feed correct RGB by default.
+  detreg: {
+    mode: 'fast',
+    baseK: 150,
+    incK: 150,
+    sigma: 0.8,
+    resize: 128,
+    maxBoxes: 30,
+    filter: 'none',
+    swapRedBlue: false,
+  },
+  // SoCo: one skimage-style FH segmentation (scale 300, σ 0.9, min_size 100), all four measures.
+  soco: {
+    mode: 'soco',
+    baseK: 300,
+    incK: 0,
+    sigma: 0.9,
+    resize: 0,
+    maxBoxes: 0,
+    filter: 'soco',
+    swapRedBlue: false,
+  },
+};
+
+/**
+ * Selective Search boxes in OpenCV's output order (randomised rank; see `selectiveSearch`).
+ * `soco` uses SoCo's segmentation (skimage FH 300/0.9/100, min_size 100) with OpenCV's
+ * colour+fill+texture+size grouping on HSV — a correct Selective Search, not SoCo's own Python
+ * one (whose hue/saturation histograms degenerate to one bin).
+ */
+export class SelectiveSearchSource implements RegionSource {
+  readonly algorithm = 'selective-search';
+  readonly parameters: Parameters;
+  private readonly config: SelectiveSearchConfig;
+  private readonly settings: Required<Omit<SelectiveSearchSourceOptions, 'preset'>>;
+
+  constructor(options: SelectiveSearchSourceOptions = {}) {
+    const a = this.algorithm;
+    const preset = checkChoice(
+      a,
+      'preset',
+      options.preset ?? 'opencv-fast',
+      Object.keys(PRESETS) as SelectiveSearchPreset[],
+    );
+    const base = PRESETS[preset];
+    this.settings = {
+      baseK: checkNumber(a, 'baseK', options.baseK ?? base.baseK, { min: 0, exclusiveMin: true }),
+      incK: checkNumber(a, 'incK', options.incK ?? base.incK, { min: 0 }),
+      sigma: checkNumber(a, 'sigma', options.sigma ?? base.sigma, { min: 0 }),
+      resize: checkNumber(a, 'resize', options.resize ?? base.resize, { min: 0, integer: true }),
+      maxBoxes: checkNumber(a, 'maxBoxes', options.maxBoxes ?? base.maxBoxes, {
+        min: 0,
+        integer: true,
+      }),
+      filter: checkChoice(a, 'filter', options.filter ?? base.filter, ['none', 'soco'] as const),
+      swapRedBlue: checkBoolean(a, 'swapRedBlue', options.swapRedBlue ?? base.swapRedBlue),
+    };
+    const s = this.settings;
+    this.config =
+      base.mode === 'soco'
+        ? {
+            colourSpaces: ['hsv'],
+            segmentations: [{ k: s.baseK, sigma: s.sigma, minSize: 100, variant: 'skimage' }],
+            strategies: [['colour', 'fill', 'texture', 'size']],
+          }
+        : selectiveSearchConfig(base.mode as 'fast' | 'quality' | 'single', {
+            baseK: s.baseK,
+            incK: s.incK,
+            sigma: s.sigma,
+          });
+    this.parameters = { preset, ...s };
+  }
+
+  async propose(image: DecodedImage, rng: Rng): Promise<Regions> {
+    checkImage(this.algorithm, image);
+    const s = this.settings;
+    let input = image;
+    if (s.swapRedBlue) {
+      const pixels = new Uint8Array(image.pixels.length);
+      for (let i = 0; i < pixels.length; i += 3) {
+        pixels[i] = image.pixels[i + 2]!;
+        pixels[i + 1] = image.pixels[i + 1]!;
+        pixels[i + 2] = image.pixels[i]!;
+      }
+      input = { width: image.width, height: image.height, pixels };
+    }
+    if (s.resize > 0) input = resizeBilinear(input, s.resize, s.resize);
+    let boxes = selectiveSearch(input, this.config, rng).boxes;
+    if (s.resize > 0) {
+      const sx = image.width / s.resize;
+      const sy = image.height / s.resize;
+      for (let i = 0; i < boxes.length; i += 4) {
+        boxes[i] = boxes[i]! * sx;
+        boxes[i + 1] = boxes[i + 1]! * sy;
+        boxes[i + 2] = boxes[i + 2]! * sx;
+        boxes[i + 3] = boxes[i + 3]! * sy;
+      }
+    }
+    if (s.filter === 'soco') boxes = socoFilter(boxes, image.width, image.height);
+    if (s.maxBoxes > 0) boxes = boxes.slice(0, s.maxBoxes * 4);
+    return { boxes };
+  }
+}
+
+export interface EdgeBoxesSourceOptions extends Partial<EdgeBoxesOptions> {
+  /** σ of the built-in edge detector's smoothing. */
+  readonly edgeSigma?: number;
+}
+
+/** EdgeBoxes on the built-in edge detector (see `edgeMaps`); Siamese DETR uses maxBoxes 512. */
+export class EdgeBoxesSource implements RegionSource {
+  readonly algorithm = 'edge-boxes';
+  readonly parameters: Parameters;
+  private readonly options: EdgeBoxesOptions;
+  private readonly edgeSigma: number;
+
+  constructor(options: EdgeBoxesSourceOptions = {}) {
+    const a = this.algorithm;
+    const d = EDGE_BOXES_DEFAULTS;
+    const unit = { min: 0, max: 1 };
+    this.options = {
+      alpha: checkNumber(a, 'alpha', options.alpha ?? d.alpha, {
+        min: 0,
+        max: 1,
+        exclusiveMin: true,
+      }),
+      beta: checkNumber(a, 'beta', options.beta ?? d.beta, unit),
+      eta: checkNumber(a, 'eta', options.eta ?? d.eta, { min: 0, max: 1, exclusiveMin: true }),
+      minScore: checkNumber(a, 'minScore', options.minScore ?? d.minScore, { min: 0 }),
+      maxBoxes: checkNumber(a, 'maxBoxes', options.maxBoxes ?? 512, { min: 1, integer: true }),
+      edgeMinMag: checkNumber(a, 'edgeMinMag', options.edgeMinMag ?? d.edgeMinMag, unit),
+      edgeMergeThr: checkNumber(a, 'edgeMergeThr', options.edgeMergeThr ?? d.edgeMergeThr, {
+        min: 0,
+      }),
+      clusterMinMag: checkNumber(a, 'clusterMinMag', options.clusterMinMag ?? d.clusterMinMag, {
+        min: 0,
+      }),
+      maxAspectRatio: checkNumber(a, 'maxAspectRatio', options.maxAspectRatio ?? d.maxAspectRatio, {
+        min: 1,
+      }),
+      minBoxArea: checkNumber(a, 'minBoxArea', options.minBoxArea ?? d.minBoxArea, { min: 1 }),
+      gamma: checkNumber(a, 'gamma', options.gamma ?? d.gamma, { min: 0 }),
+      kappa: checkNumber(a, 'kappa', options.kappa ?? d.kappa, { min: 0 }),
+    };
+    this.edgeSigma = checkNumber(a, 'edgeSigma', options.edgeSigma ?? 1, {
+      min: 0,
+      exclusiveMin: true,
+    });
+    this.parameters = { ...this.options, edgeSigma: this.edgeSigma, edgeDetector: 'sobel-nms-v1' };
+  }
+
+  async propose(image: DecodedImage): Promise<Regions> {
+    checkImage(this.algorithm, image);
+    const maps = edgeMaps(image, this.edgeSigma);
+    const { boxes, scores } = edgeBoxes(
+      maps.edges,
+      maps.orientation,
+      image.width,
+      image.height,
+      this.options,
+    );
+    return { boxes, scores };
+  }
+}
+
+export interface RandomBoxesSourceOptions {
+  /** Patches per image (UP-DETR: 10). */
+  readonly count?: number;
+  /** Smallest patch side (UP-DETR: 8). */
+  readonly minPixel?: number;
+}
+
+/** UP-DETR's random patches; depend on the rng, so cache them only if fixed patches are wanted. */
+export class RandomBoxesSource implements RegionSource {
+  readonly algorithm = 'random';
+  readonly parameters: Parameters;
+  private readonly count: number;
+  private readonly minPixel: number;
+
+  constructor(options: RandomBoxesSourceOptions = {}) {
+    this.count = checkNumber(this.algorithm, 'count', options.count ?? 10, {
+      min: 1,
+      integer: true,
+    });
+    this.minPixel = checkNumber(this.algorithm, 'minPixel', options.minPixel ?? 8, {
+      min: 1,
+      integer: true,
+    });
+    this.parameters = { count: this.count, minPixel: this.minPixel };
+  }
+
+  async propose(image: DecodedImage, rng: Rng): Promise<Regions> {
+    checkImage(this.algorithm, image);
+    return { boxes: randomBoxes(image.width, image.height, this.count, rng, this.minPixel) };
+  }
+}
