@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
+import { Linear } from '../layers/linear.js';
+import { Mlp } from '../layers/mlp.js';
+import { collectVariables } from '../layers/named-variables.js';
+import type { SetOutputs } from '../matcher/set-types.js';
+
+export interface DetectionHeadOptions {
+  readonly dModel: number;
+  /** Logits per query: C + 1 for softmax (DETR), C for focal (Deformable DETR). */
+  readonly numLogits: number;
+  readonly rng: Rng;
+  /** Deformable DETR's init: class bias −log((1 − 0.01)/0.01), last box layer zero. */
+  readonly deformableInit?: boolean;
+}
+
+/**
+ * DETR's prediction heads shared by every decoder layer: `class_embed` (Linear d → logits) and
+ * `bbox_embed` (3-layer MLP d → d → d → 4), boxes = σ(bbox_embed(h)) — or, with reference points
+ * (Deformable DETR without refinement), σ(bbox_embed(h) + [σ⁻¹(ref), 0, 0]).
+ */
+export class DetectionHead implements HasVariables {
+  readonly classEmbed: Linear;
+  readonly bboxEmbed: Mlp;
+
+  constructor(options: DetectionHeadOptions) {
+    const { dModel, numLogits, rng } = options;
+    this.classEmbed = new Linear({ inFeatures: dModel, outFeatures: numLogits, rng });
+    this.bboxEmbed = new Mlp({
+      inputDim: dModel,
+      hiddenDim: dModel,
+      outputDim: 4,
+      numLayers: 3,
+      rng,
+    });
+    if (options.deformableInit === true) {
+      const last = this.bboxEmbed.layers[2]!;
+      tf.tidy(() => {
+        this.classEmbed.bias?.assign(tf.fill([numLogits], -Math.log((1 - 0.01) / 0.01)));
+        last.weight.assign(tf.zerosLike(last.weight));
+        last.bias?.assign(tf.zerosLike(last.bias));
+      });
+    }
+  }
+
+  /**
+   * `hs` `[L, B, Q, d]` → the last layer's predictions with the others as `aux`.
+   * `referencePoints` `[B, Q, 2]` for Deformable DETR.
+   */
+  apply(hs: tf.Tensor4D, referencePoints?: tf.Tensor3D): SetOutputs {
+    const numLayers = hs.shape[0];
+    const perLayer = tf.tidy(() =>
+      tf.unstack(hs, 0).map((h) => {
+        const logits = this.classEmbed.apply(h) as tf.Tensor3D;
+        let raw = this.bboxEmbed.apply(h);
+        if (referencePoints !== undefined) {
+          const clamped = tf.clipByValue(referencePoints, 1e-5, 1 - 1e-5);
+          const inverse = tf.log(tf.div(clamped, tf.sub(1, clamped)));
+          raw = tf.add(
+            raw,
+            tf.pad(inverse, [
+              [0, 0],
+              [0, 0],
+              [0, 2],
+            ]),
+          );
+        }
+        return { logits, boxes: tf.sigmoid(raw) as tf.Tensor3D };
+      }),
+    );
+    const last = perLayer[numLayers - 1]!;
+    return { logits: last.logits, boxes: last.boxes, aux: perLayer.slice(0, numLayers - 1) };
+  }
+
+  variables(): NamedVariables {
+    return collectVariables([
+      ['class_embed', this.classEmbed],
+      ['bbox_embed', this.bboxEmbed],
+    ]);
+  }
+}

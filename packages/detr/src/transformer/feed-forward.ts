@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
+import { dropout, type DropoutContext } from '../layers/dropout.js';
+import { Linear } from '../layers/linear.js';
+import { collectVariables } from '../layers/named-variables.js';
+
+/**
+ * The transformer's position-wise FFN without its residual: linear2(dropout(relu(linear1(x)))).
+ * Variables `linear1.*`, `linear2.*`, as the layers that own it name them.
+ */
+export class FeedForward implements HasVariables {
+  readonly linear1: Linear;
+  readonly linear2: Linear;
+
+  constructor(
+    dModel: number,
+    dimFeedforward: number,
+    readonly dropoutRate: number,
+    rng: Rng,
+  ) {
+    this.linear1 = new Linear({
+      inFeatures: dModel,
+      outFeatures: dimFeedforward,
+      rng,
+      init: 'xavier-uniform',
+    });
+    this.linear2 = new Linear({
+      inFeatures: dimFeedforward,
+      outFeatures: dModel,
+      rng,
+      init: 'xavier-uniform',
+    });
+  }
+
+  apply(x: tf.Tensor, context: DropoutContext): tf.Tensor {
+    return tf.tidy(() =>
+      this.linear2.apply(dropout(tf.relu(this.linear1.apply(x)), this.dropoutRate, context)),
+    );
+  }
+
+  variables(): NamedVariables {
+    return collectVariables([
+      ['linear1', this.linear1],
+      ['linear2', this.linear2],
+    ]);
+  }
+}
