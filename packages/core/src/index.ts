@@ -157,3 +157,78 @@ export { SHAPE_CLASSES } from './data/synthetic/shapes.js';
 export { InThreadSampleProcessor, type SampleProcessor } from './data/workers/sample-processor.js';
 export { WorkerSampleProcessor } from './data/workers/worker-sample-processor.js';
 export type { WorkerSetup } from './data/workers/worker-protocol.js';
+export { ensureDemoDataset, defaultCacheDir, DEMO_DATASET } from './data/synthetic/demo-dataset.js';
+export { parseSetOverrides } from './config/parse-set-overrides.js';
+export { readConfigFile } from './config/read-config-file.js';
+export type { MetricsRecord, MetricsSink } from './metrics/metrics-record.js';
+export { JsonlMetricsSink, type JsonlMetricsSinkOptions } from './metrics/jsonl-metrics-sink.js';
+export { readMetricsJsonl } from './metrics/read-metrics-jsonl.js';
+export { dropOrphanedRecords } from './metrics/drop-orphaned-records.js';
+export { fanOutMetricsSink } from './metrics/fan-out-metrics-sink.js';
+export {
+  TensorBoardSink,
+  type TensorBoardSinkOptions,
+} from './metrics/tensorboard/tensorboard-sink.js';
+export { saveViewPreviews, type SaveViewPreviewsOptions } from './report/save-view-previews.js';
+export {
+  renderViewPreview,
+  type RgbPicture,
+  type ViewPreviewOptions,
+} from './report/render-view-preview.js';
+export { writeRunReport, type WriteRunReportOptions } from './report/write-run-report.js';
+export type { Optimizer, ParameterGroup } from './train/optim/optimizer.js';
+export { SgdOptimizer } from './train/optim/sgd-optimizer.js';
+export { LarsOptimizer } from './train/optim/lars-optimizer.js';
+export { AdamWOptimizer } from './train/optim/adamw-optimizer.js';
+export { createOptimizer } from './train/optim/create-optimizer.js';
+export { clipByGlobalNorm, type ClippedGradients } from './train/optim/clip-by-global-norm.js';
+export {
+  optimizerConfigSchema,
+  sgdOptionsSchema,
+  larsOptionsSchema,
+  adamwOptionsSchema,
+  type OptimizerConfig,
+  type OptimizerConfigInput,
+  type SgdOptions,
+  type SgdOptionsInput,
+  type LarsOptions,
+  type LarsOptionsInput,
+  type AdamWOptions,
+  type AdamWOptionsInput,
+} from './train/optim/optimizer-config.js';
+export {
+  scheduleConfigSchema,
+  type ScheduleConfig,
+  type ScheduleConfigInput,
+} from './train/schedules/schedule-config.js';
+export { learningRateAt } from './train/schedules/learning-rate-at.js';
+export { peakLearningRate } from './train/schedules/peak-learning-rate.js';
+export { emaMomentumAt } from './train/schedules/ema-momentum-at.js';
+export {
+  CheckpointManager,
+  restoreVariables,
+  type CheckpointMeta,
+} from './train/checkpoint/checkpoint-manager.js';
+export {
+  readTensorArchive,
+  writeTensorArchive,
+  type StoredTensor,
+} from './train/checkpoint/tensor-archive.js';
+export { NonFiniteLossError } from './train/non-finite-loss-error.js';
+export {
+  Trainer,
+  type TrainerOptions,
+  type TrainerPosition,
+  type TrainerResult,
+} from './train/trainer.js';
+export {
+  runPretraining,
+  type PretrainOutcome,
+  type PretrainRequest,
+} from './run/run-pretraining.js';
+export {
+  trainingConfigSchema,
+  trainingConfigWithDefaults,
+  type TrainingConfig,
+  type TrainingConfigInput,
+} from './run/training-config.js';

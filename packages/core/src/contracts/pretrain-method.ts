@@ -4,6 +4,7 @@ import type { HasVariables, NamedVariables } from './parameters.js';
 import type { RegionSource } from './region-source.js';
 import type { ViewGenerator } from './view-generator.js';
 import type { Rng } from '../random/rng.js';
+import type { ParameterGroup } from '../train/optim/optimizer.js';
 
 /** Where the trainer is, passed to every step. */
 export interface StepContext {
@@ -32,6 +33,13 @@ export interface PretrainMethod extends HasVariables {
   trainableVariables(): NamedVariables;
   loss(batch: Batch, context: StepContext): LossOutput;
   afterStep?(context: StepContext): void;
+  /** The EMA momentum in effect at `context` (MoCo/BYOL targets), for the metrics. */
+  emaMomentum?(context: StepContext): number;
+  /**
+   * How the trainable variables split into optimizer parameter groups (lr multipliers, LARS
+   * exclusions). Default: one group holding `trainableVariables()`.
+   */
+  parameterGroups?(): readonly ParameterGroup[];
   /**
    * What `ssdet export` writes, by artifact name: always `backbone`; DETR-family methods add
    * `detector` (transformer and heads), SoCo adds `fpn` and `head`.

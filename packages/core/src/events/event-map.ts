@@ -34,6 +34,20 @@ export interface SsdetEventMap {
     readonly packageName: string;
     readonly reason: string;
   };
+  /** After every optimizer step. */
+  'train.step': {
+    readonly step: number;
+    readonly totalSteps: number;
+    readonly epoch: number;
+    readonly loss: number;
+    readonly terms: Readonly<Record<string, number>>;
+    readonly lr: number;
+    readonly imagesPerSecond: number;
+    /** Seconds left at the recent pace. */
+    readonly etaSeconds: number;
+  };
+  'train.checkpoint': { readonly file: string; readonly step: number };
+  'train.resumed': { readonly file: string; readonly step: number; readonly epoch: number };
 }
 
 export type SsdetEventType = keyof SsdetEventMap;

@@ -23,9 +23,13 @@ export function resolvePluginConfig<Schema extends z.ZodType>(
       );
     }
   }
+  // The schema's defaults are the paper's recipe; materialising them first means a partial
+  // override (`train: { batchSize: 8 }`) keeps the paper's values for every key it leaves out.
+  const defaults = plugin.configSchema.safeParse({});
+  const base = defaults.success ? defaults.data : {};
   return parseConfig(
     plugin.configSchema,
-    deepMerge(presetLayer, options.overrides),
+    deepMerge(base, presetLayer, options.overrides),
     `the "${plugin.name}" configuration`,
   );
 }

@@ -37,6 +37,8 @@ type GeometricStep = Exclude<ViewStep, PhotometricStep>;
 export class SpecViewGenerator implements ViewGenerator {
   readonly viewNames: readonly string[];
   readonly needsRegions: boolean;
+  /** The recipes, so that worker threads can rebuild this generator. */
+  readonly specs: readonly ViewSpec[];
   private readonly plans: readonly {
     name: string;
     geometric: GeometricStep[];
@@ -44,6 +46,7 @@ export class SpecViewGenerator implements ViewGenerator {
   }[];
 
   constructor(specs: readonly ViewSpec[], options: { needsRegions?: boolean } = {}) {
+    this.specs = specs;
     this.viewNames = specs.map((spec) => spec.name);
     this.needsRegions = options.needsRegions ?? false;
     if (new Set(this.viewNames).size !== this.viewNames.length) {

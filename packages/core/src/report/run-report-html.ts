@@ -1,0 +1,151 @@
+import type { MetricsRecord } from '../metrics/metrics-record.js';
+import { escapeHtml } from './escape-html.js';
+import { lineChartSvg, type ChartSeries } from './line-chart-svg.js';
+
+/** A preview image for the report. */
+export interface ReportImage {
+  /** Caption, e.g. `0-query`. */
+  readonly name: string;
+  readonly png: Uint8Array;
+}
+
+export interface RunReportInput {
+  /** Shown as the page title, e.g. the run directory. */
+  readonly title: string;
+  /** In step order, one attempt per step (see dropOrphanedRecords). */
+  readonly records: readonly MetricsRecord[];
+  /** The resolved configuration as written (YAML); `undefined` when the run has none. */
+  readonly config: string | undefined;
+  readonly images: readonly ReportImage[];
+  /** E.g. `@ssdet/core 0.1.0`, shown in the footer. */
+  readonly generator: string;
+}
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.4rem; word-break: break-all; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+table.summary { border-collapse: collapse; } table.summary th { text-align: left; padding-right: 1.5rem; font-weight: 600; }
+table.summary td, table.summary th { padding: 2px 1rem 2px 0; vertical-align: top; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; } .charts svg { background: #fff; border: 1px solid #ddd; max-width: 100%; height: auto; }
+.views { display: flex; flex-wrap: wrap; gap: 1rem; } .views figure { margin: 0; text-align: center; font-size: 12px; }
+.views img { width: 160px; image-rendering: pixelated; border: 1px solid #ccc; display: block; }
+pre { background: #f6f6f6; padding: 1rem; overflow: auto; font-size: 12px; }
+footer { margin-top: 3rem; color: #777; font-size: 12px; }
+`;
+
+/**
+ * The HTML of `ssdet report`: a summary table, line charts of the loss and its terms, the
+ * learning rate, the EMA momentum, throughput and data waiting against the step, the training
+ * views as embedded PNGs and the configuration. Self-contained (inline SVG and data URIs), no
+ * script, every piece of run-supplied text escaped.
+ */
+export function runReportHtml(input: RunReportInput): string {
+  const { records } = input;
+  const series = (name: string, value: (r: MetricsRecord) => number | undefined): ChartSeries => ({
+    name,
+    points: records.map((r) => [r.step, value(r) ?? Number.NaN] as const),
+  });
+  const termNames = [...new Set(records.flatMap((r) => Object.keys(r.terms)))];
+  const charts = [
+    lineChartSvg(
+      [
+        series('loss', (r) => r.loss),
+        ...termNames.map((t) => series(`loss/${t}`, (r) => r.terms[t])),
+      ],
+      { title: 'Loss', xLabel: 'step' },
+    ),
+    lineChartSvg([series('lr', (r) => r.lr)], { title: 'Learning rate', xLabel: 'step' }),
+  ];
+  if (records.some((r) => r.momentum !== undefined)) {
+    charts.push(
+      lineChartSvg([series('momentum', (r) => r.momentum)], {
+        title: 'EMA momentum',
+        xLabel: 'step',
+      }),
+    );
+  }
+  charts.push(
+    lineChartSvg([series('images/s', (r) => r.imagesPerSecond)], {
+      title: 'Images per second',
+      xLabel: 'step',
+    }),
+    lineChartSvg([series('data wait', (r) => r.dataWaitFraction)], {
+      title: 'Fraction of time waiting for data',
+      xLabel: 'step',
+    }),
+  );
+
+  const images =
+    input.images.length === 0
+      ? '<p>No view previews in this run.</p>'
+      : `<div class="views">\n${input.images
+          .map(
+            (image) =>
+              `<figure><img src="data:image/png;base64,${Buffer.from(image.png).toString('base64')}" alt="${escapeHtml(image.name)}"><figcaption>${escapeHtml(image.name)}</figcaption></figure>`,
+          )
+          .join('\n')}\n</div>`;
+  const config =
+    input.config === undefined
+      ? '<p>No config.yaml in this run.</p>'
+      : `<pre>${escapeHtml(input.config)}</pre>`;
+
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>ssdet run report — ${escapeHtml(input.title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<h1>ssdet run report — ${escapeHtml(input.title)}</h1>`,
+    summaryTable(records),
+    '<h2>Training curves</h2>',
+    `<div class="charts">\n${charts.join('\n')}\n</div>`,
+    '<h2>Training views (first batch)</h2>',
+    images,
+    '<h2>Configuration</h2>',
+    config,
+    `<footer>Written by ${escapeHtml(input.generator)}.</footer>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function summaryTable(records: readonly MetricsRecord[]): string {
+  if (records.length === 0) return '<p>No metrics recorded yet.</p>';
+  const first = records[0]!;
+  const last = records[records.length - 1]!;
+  const finiteLosses = records.map((r) => r.loss).filter(Number.isFinite);
+  const rates = records
+    .map((r) => r.imagesPerSecond)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const rows: [string, string][] = [
+    ['records', String(records.length)],
+    ['steps', `${first.step} – ${last.step}`],
+    ['epoch (last)', String(last.epoch)],
+    ['backend', last.backend],
+    ['loss (last)', formatNumber(last.loss)],
+    ['loss (lowest)', finiteLosses.length === 0 ? '–' : formatNumber(Math.min(...finiteLosses))],
+    ['learning rate (last)', formatNumber(last.lr)],
+    [
+      'images/s (median)',
+      rates.length === 0 ? '–' : formatNumber(rates[Math.floor(rates.length / 2)]!),
+    ],
+    ['started – last record', `${isoTime(first.time)} – ${isoTime(last.time)}`],
+  ];
+  return `<table class="summary">\n${rows
+    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
+    .join('\n')}\n</table>`;
+}
+
+function formatNumber(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(5))) : String(value);
+}
+
+function isoTime(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace('.000Z', 'Z') : '?';
+}

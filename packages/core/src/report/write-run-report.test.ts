@@ -1,0 +1,96 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { View } from '../contracts/view.js';
+import { SsdetError } from '../errors/ssdet-error.js';
+import { JsonlMetricsSink } from '../metrics/jsonl-metrics-sink.js';
+import { makeRecord } from '../metrics/test-support/make-record.js';
+import { saveViewPreviews } from './save-view-previews.js';
+import { writeRunReport } from './write-run-report.js';
+
+const CONFIG = 'method: soco\nnote: "<script>alert(1)</script> & more"\n';
+
+function tinyView(name: string): View {
+  return {
+    name,
+    width: 8,
+    height: 6,
+    pixels: new Float32Array(8 * 6 * 3),
+    geometry: { sourceBox: [0, 0, 8, 6], flipped: false, width: 8, height: 6 },
+    boxes: Float32Array.from([1, 1, 5, 4]),
+  };
+}
+
+describe('writeRunReport', () => {
+  let run: string;
+  beforeEach(async () => {
+    run = await mkdtemp(path.join(tmpdir(), 'ssdet-report-'));
+  });
+  afterEach(async () => {
+    await rm(run, { recursive: true, force: true });
+  });
+
+  async function writeRun(steps: readonly number[]): Promise<void> {
+    const sink = new JsonlMetricsSink(path.join(run, 'metrics.jsonl'));
+    for (const step of steps) await sink.write(makeRecord(step));
+    await sink.close();
+    await writeFile(path.join(run, 'config.yaml'), CONFIG);
+    await saveViewPreviews([[tinyView('query'), tinyView('key')]], path.join(run, 'views'));
+  }
+
+  const polylinePointCounts = (html: string): number[] =>
+    [...html.matchAll(/<polyline[^>]* points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
+
+  it('writes a self-contained page with curves, escaped config and the view images', async () => {
+    await writeRun([1, 2, 3, 4, 5, 6, 7]);
+    const file = await writeRunReport(run);
+    expect(file).toBe(path.join(run, 'report.html'));
+    const html = await readFile(file, 'utf8');
+
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('<svg');
+    // loss, loss/global, loss/dense, lr, momentum, images/s, data wait: one point per record each.
+    const counts = polylinePointCounts(html);
+    expect(counts).toHaveLength(7);
+    expect(new Set(counts)).toEqual(new Set([7]));
+
+    expect(html).toContain(
+      '<pre>method: soco\nnote: &quot;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more&quot;\n</pre>',
+    );
+    expect(html).not.toMatch(/<script/i);
+
+    const images = [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)" alt="([^"]+)">/g)];
+    expect(images.map((m) => m[2])).toEqual(['0-key', '0-query']);
+    const onDisk = await readFile(path.join(run, 'views', '0-key.png'));
+    expect(Buffer.from(images[0]![1]!, 'base64').equals(onDisk)).toBe(true);
+    // Nothing fetched from elsewhere.
+    expect(html).not.toMatch(/(src|href)="(https?:|\/\/)/);
+  });
+
+  it('shows the resumed attempt once when steps were logged twice', async () => {
+    await writeRun([1, 2, 3, 4, 3, 4, 5]);
+    const html = await readFile(await writeRunReport(run), 'utf8');
+    expect(new Set(polylinePointCounts(html))).toEqual(new Set([5]));
+  });
+
+  it('still reports a run without config or views', async () => {
+    await mkdir(run, { recursive: true });
+    await writeFile(path.join(run, 'metrics.jsonl'), '');
+    const out = path.join(run, 'elsewhere.html');
+    expect(await writeRunReport(run, { out })).toBe(out);
+    const html = await readFile(out, 'utf8');
+    expect(html).toContain('No metrics recorded yet.');
+    expect(html).toContain('No config.yaml in this run.');
+    expect(html).toContain('No view previews in this run.');
+  });
+
+  it('fails with a SsdetError naming the directory when metrics.jsonl is missing', async () => {
+    const error: unknown = await writeRunReport(run).catch((e) => e);
+    expect(error).toBeInstanceOf(SsdetError);
+    expect((error as SsdetError).code).toBe('REPORT_NO_METRICS');
+    expect((error as SsdetError).message).toContain(`${run} has no metrics.jsonl`);
+    const missingDir: unknown = await writeRunReport(path.join(run, 'nope')).catch((e) => e);
+    expect((missingDir as SsdetError).code).toBe('REPORT_NO_METRICS');
+  });
+});
