@@ -11,14 +11,21 @@ import {
 import { CNN_TRAINING_KERNELS } from './backend-name.js';
 import { selectBackend } from './select-backend.js';
 
-/** Real packages, except those a test pretends are installed with the given (broken) behaviour. */
-function loaderWith(pretendInstalled: Record<string, () => Promise<unknown>>): ModuleLoader {
+/**
+ * Real packages, except those a test pretends are installed with the given (broken) behaviour,
+ * and the native backend, which tests treat as absent so that they do not depend on whether
+ * this machine built it.
+ */
+function loaderWith(pretendInstalled: Record<string, () => Promise<unknown>> = {}): ModuleLoader {
   return {
     isInstalled: (specifier) =>
-      specifier in pretendInstalled || nodeModuleLoader.isInstalled(specifier),
+      specifier in pretendInstalled ||
+      (specifier !== '@ssdet/backend-native' && nodeModuleLoader.isInstalled(specifier)),
     load: (specifier) => pretendInstalled[specifier]?.() ?? nodeModuleLoader.load(specifier),
   };
 }
+
+const withoutNative = (): BackendCandidate[] => defaultBackendCandidates(loaderWith());
 
 describe('selectBackend', () => {
   afterAll(async () => {
@@ -30,7 +37,7 @@ describe('selectBackend', () => {
     const events: SsdetEvent[] = [];
     bus.subscribe((event) => events.push(event));
 
-    const selection = await selectBackend({ bus });
+    const selection = await selectBackend({ bus, candidates: withoutNative() });
 
     expect(selection.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
@@ -45,7 +52,10 @@ describe('selectBackend', () => {
   });
 
   it('skips wasm for a CNN training run, which needs Conv2DBackpropFilter, and lands on cpu', async () => {
-    const selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
+    const selection = await selectBackend({
+      requiredKernels: CNN_TRAINING_KERNELS,
+      candidates: withoutNative(),
+    });
     expect(selection.backend).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     expect(selection.skipped.map((skip) => skip.backend)).toEqual(['tensorflow', 'native', 'wasm']);
@@ -53,10 +63,14 @@ describe('selectBackend', () => {
   });
 
   it('a forced backend that is unavailable is a clear error, never a fallback', async () => {
-    await expect(selectBackend({ request: 'tensorflow' })).rejects.toThrow(
+    await expect(
+      selectBackend({ request: 'tensorflow', candidates: withoutNative() }),
+    ).rejects.toThrow(
       /"tensorflow" was requested but cannot be used: @tensorflow\/tfjs-node-gpu is not installed; @tensorflow\/tfjs-node is not installed/,
     );
-    await expect(selectBackend({ request: 'native' })).rejects.toMatchObject({
+    await expect(
+      selectBackend({ request: 'native', candidates: withoutNative() }),
+    ).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
       hint: expect.stringMatching(/libdnnl-dev/),
     });
