@@ -47,3 +47,4 @@ export {
 } from './cache/region-cache.js';
 export { CachedRegionSource, type CacheOutcome } from './cache/cached-region-source.js';
 export { drawRegions, type PreviewOptions } from './preview/draw-regions.js';
+export * from './job/index.js';
