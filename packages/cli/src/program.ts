@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   BACKEND_PREFERENCE,
   CORE_VERSION_STRING,
@@ -7,7 +7,11 @@ import {
   type BackendRequest,
   type LogLevel,
 } from '@ssdet/core';
+import { exportCommand, type ExportFormat } from './commands/export-command.js';
 import { pluginsCommand } from './commands/plugins-command.js';
+import { pretrainCommand, type PretrainCommandOptions } from './commands/pretrain-command.js';
+import { registerRegionsCommand } from './commands/regions-command.js';
+import { reportCommand } from './commands/report-command.js';
 import type { CliIo } from './io.js';
 import { EXIT_USAGE, renderError } from './render/render-error.js';
 import { renderLogs } from './render/render-logs.js';
@@ -65,6 +69,78 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
     );
 
+  program
+    .command('pretrain')
+    .description('pre-train a backbone (or detector) with a self-supervised method')
+    .requiredOption('--method <name>', 'method plugin, e.g. densecl (see `ssdet plugins`)')
+    .option('--data <path>', 'image folder, COCO json, or text file listing images')
+    .option('--demo', "the bundled synthetic scenes and the plugin's small demo preset", false)
+    .option('--config <file>', 'YAML or JSON configuration merged over the defaults')
+    .option(
+      '--set <key=value>',
+      'override one configuration key, e.g. train.optimizer.lr=0.1; repeatable',
+      collect,
+      [],
+    )
+    .option('--backbone <arch>', 'backbone architecture (config key backbone.arch), e.g. resnet18')
+    .option('--image-size <px>', 'view size (config key imageSize)', parsePositiveInt)
+    .option('--batch-size <n>', 'images per step (train.batchSize)', parsePositiveInt)
+    .option('--epochs <n>', 'epochs (train.epochs)', parsePositiveInt)
+    .option('--max-steps <n>', 'stop after this many steps (train.maxSteps)', parsePositiveInt)
+    .option('--out <dir>', 'run directory (default runs/<method>-<time>)')
+    .option('--resume', 'continue from the newest valid checkpoint in --out', false)
+    .addOption(
+      new Option('--backend <name>', 'tensor backend')
+        .choices(['auto', ...BACKEND_PREFERENCE])
+        .default('auto'),
+    )
+    .option('--seed <n>', 'random seed (train.seed)', parseInteger)
+    .option('--dry-run', 'resolve and print the configuration and plan; train nothing', false)
+    .option(
+      '--plugin <package>',
+      'also load this plugin package (name or path); repeatable',
+      collect,
+      [],
+    )
+    .action(async (options: PretrainCommandOptions) => {
+      exitCode = await pretrainCommand(options, io, bus);
+    });
+
+  program
+    .command('export')
+    .description("write a run's pre-trained backbone for a downstream detector")
+    .requiredOption('--run <dir>', 'run directory of ssdet pretrain')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['safetensors', 'torchvision', 'detectron2'])
+        .default('safetensors'),
+    )
+    .requiredOption('--out <file>', 'output file (.safetensors or .pth)')
+    .option(
+      '--artifact <name>',
+      'which exported part (backbone; detector methods also offer more)',
+      'backbone',
+    )
+    .action(
+      async (options: { run: string; format: ExportFormat; out: string; artifact: string }) => {
+        exitCode = await exportCommand(options, io, bus);
+      },
+    );
+
+  registerRegionsCommand(program, io, bus, (code) => {
+    exitCode = code;
+  });
+
+  program
+    .command('report')
+    .description(
+      'write report.html for a run: loss and lr curves, the first training views with their regions',
+    )
+    .argument('<run>', 'run directory of ssdet pretrain')
+    .action(async (run: string) => {
+      exitCode = await reportCommand(run, io);
+    });
+
   try {
     await program.parseAsync(['node', 'ssdet', ...argv]);
     return exitCode;
@@ -82,4 +158,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function parseInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed))
+    throw new InvalidArgumentError(`expected an integer, got "${value}".`);
+  return parsed;
+}
+
+function parsePositiveInt(value: string): number {
+  const parsed = parseInteger(value);
+  if (parsed < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}".`);
+  return parsed;
 }

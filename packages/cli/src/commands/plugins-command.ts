@@ -1,11 +1,7 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CNN_TRAINING_KERNELS,
   CORE_VERSION_STRING,
-  PluginRegistry,
   describeOrigin,
-  discoverPlugins,
   selectBackend,
   type BackendCandidate,
   type BackendRequest,
@@ -14,6 +10,7 @@ import {
   type EventBus,
 } from '@ssdet/core';
 import type { CliIo } from '../io.js';
+import { discoverForCli } from './discover.js';
 import { formatTable } from '../render/table.js';
 
 export interface PluginsCommandOptions {
@@ -25,9 +22,6 @@ export interface PluginsCommandOptions {
   readonly backendCandidates?: readonly BackendCandidate[];
 }
 
-/** The CLI's own directory: a globally installed CLI also finds plugins installed beside it. */
-const cliLocation = path.dirname(fileURLToPath(import.meta.url));
-
 /**
  * `ssdet plugins`: every plugin discovered (explicit and installed), whether it fits the running
  * core, and which tensor backend a training run would get, with why the better ones were skipped.
@@ -37,13 +31,7 @@ export async function pluginsCommand(
   io: CliIo,
   bus: EventBus,
 ): Promise<number> {
-  const registry = new PluginRegistry(CORE_VERSION_STRING, bus);
-  const report = await discoverPlugins(registry, {
-    cwd: io.cwd,
-    explicit: options.plugin,
-    automatic: options.auto,
-    alsoSearchFrom: [cliLocation],
-  });
+  const { report } = await discoverForCli(io.cwd, bus, options.plugin, options.auto);
   const backend = await selectBackend({
     request: options.backend,
     requiredKernels: CNN_TRAINING_KERNELS,

@@ -1,0 +1,183 @@
+import type { ForwardOptions, HasVariables, NamedVariables, Rng } from '@ssdet/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { Conv2d } from '../layers/conv2d.js';
+import { collectVariables } from '../layers/named-variables.js';
+import { createNorm2d, type Norm2d, type NormLayerKind } from '../layers/norm-2d.js';
+
+export interface ResidualBlockOptions {
+  readonly inChannels: number;
+  /** torchvision's `planes`: the block's inner width; it outputs `planes · expansion` channels. */
+  readonly planes: number;
+  readonly stride: number;
+  readonly norm: NormLayerKind;
+  readonly rng: Rng;
+}
+
+/** A residual block of a ResNet stage: {@link BasicBlock} or {@link Bottleneck}. */
+export interface ResidualBlock extends HasVariables {
+  readonly outChannels: number;
+  forward(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D;
+}
+
+/** torchvision's `downsample`: a strided 1×1 convolution and a norm on the shortcut. */
+class Downsample implements HasVariables {
+  private readonly conv: Conv2d;
+  private readonly norm: Norm2d;
+
+  constructor(options: {
+    inChannels: number;
+    outChannels: number;
+    stride: number;
+    norm: NormLayerKind;
+    rng: Rng;
+  }) {
+    this.conv = new Conv2d({
+      inChannels: options.inChannels,
+      outChannels: options.outChannels,
+      kernelSize: 1,
+      stride: options.stride,
+      bias: false,
+      init: 'kaimingNormalFanOut',
+      rng: options.rng.fork('0'),
+    });
+    this.norm = createNorm2d(options.norm, options.outChannels);
+  }
+
+  forward(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
+    return tf.tidy(() => this.norm.forward(this.conv.forward(x), options));
+  }
+
+  variables(): NamedVariables {
+    return collectVariables([
+      ['0', this.conv],
+      ['1', this.norm],
+    ]);
+  }
+}
+
+function conv(
+  inChannels: number,
+  outChannels: number,
+  kernelSize: 1 | 3,
+  stride: number,
+  rng: Rng,
+): Conv2d {
+  return new Conv2d({
+    inChannels,
+    outChannels,
+    kernelSize,
+    stride,
+    padding: kernelSize === 3 ? 1 : 0,
+    bias: false,
+    init: 'kaimingNormalFanOut',
+    rng,
+  });
+}
+
+function shortcut(options: ResidualBlockOptions, outChannels: number): Downsample | undefined {
+  return options.stride !== 1 || options.inChannels !== outChannels
+    ? new Downsample({
+        inChannels: options.inChannels,
+        outChannels,
+        stride: options.stride,
+        norm: options.norm,
+        rng: options.rng.fork('downsample'),
+      })
+    : undefined;
+}
+
+/**
+ * ResNet-18/34's block (He et al., "Deep Residual Learning", CVPR 2016; torchvision's
+ * `BasicBlock`): `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`, both convolutions 3×3,
+ * the stride on `conv1`.
+ */
+export class BasicBlock implements ResidualBlock {
+  static readonly expansion = 1;
+  readonly outChannels: number;
+  private readonly conv1: Conv2d;
+  private readonly bn1: Norm2d;
+  private readonly conv2: Conv2d;
+  private readonly bn2: Norm2d;
+  private readonly downsample: Downsample | undefined;
+
+  constructor(options: ResidualBlockOptions) {
+    const { inChannels, planes, stride, norm, rng } = options;
+    this.outChannels = planes * BasicBlock.expansion;
+    this.conv1 = conv(inChannels, planes, 3, stride, rng.fork('conv1'));
+    this.bn1 = createNorm2d(norm, planes);
+    this.conv2 = conv(planes, planes, 3, 1, rng.fork('conv2'));
+    this.bn2 = createNorm2d(norm, planes);
+    this.downsample = shortcut(options, this.outChannels);
+  }
+
+  forward(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
+    return tf.tidy(() => {
+      const y = tf.relu(this.bn1.forward(this.conv1.forward(x), options));
+      const z = this.bn2.forward(this.conv2.forward(y), options);
+      const identity = this.downsample === undefined ? x : this.downsample.forward(x, options);
+      return tf.relu(tf.add<tf.Tensor4D>(z, identity));
+    });
+  }
+
+  variables(): NamedVariables {
+    return collectVariables([
+      ['conv1', this.conv1],
+      ['bn1', this.bn1],
+      ['conv2', this.conv2],
+      ['bn2', this.bn2],
+      ...(this.downsample === undefined ? [] : [['downsample', this.downsample] as const]),
+    ]);
+  }
+}
+
+/**
+ * ResNet-50's block, torchvision's `Bottleneck` ("ResNet v1.5": the stride sits on the 3×3
+ * `conv2`, not on the first 1×1 as in the original paper and Caffe's ResNet):
+ * `relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x))`, 1×1 → 3×3 → 1×1,
+ * output `planes · 4` channels.
+ */
+export class Bottleneck implements ResidualBlock {
+  static readonly expansion = 4;
+  readonly outChannels: number;
+  private readonly conv1: Conv2d;
+  private readonly bn1: Norm2d;
+  private readonly conv2: Conv2d;
+  private readonly bn2: Norm2d;
+  private readonly conv3: Conv2d;
+  private readonly bn3: Norm2d;
+  private readonly downsample: Downsample | undefined;
+
+  constructor(options: ResidualBlockOptions) {
+    const { inChannels, planes, stride, norm, rng } = options;
+    this.outChannels = planes * Bottleneck.expansion;
+    this.conv1 = conv(inChannels, planes, 1, 1, rng.fork('conv1'));
+    this.bn1 = createNorm2d(norm, planes);
+    this.conv2 = conv(planes, planes, 3, stride, rng.fork('conv2'));
+    this.bn2 = createNorm2d(norm, planes);
+    this.conv3 = conv(planes, this.outChannels, 1, 1, rng.fork('conv3'));
+    this.bn3 = createNorm2d(norm, this.outChannels);
+    this.downsample = shortcut(options, this.outChannels);
+  }
+
+  forward(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
+    return tf.tidy(() => {
+      const a = tf.relu(this.bn1.forward(this.conv1.forward(x), options));
+      const b = tf.relu(this.bn2.forward(this.conv2.forward(a), options));
+      const c = this.bn3.forward(this.conv3.forward(b), options);
+      const identity = this.downsample === undefined ? x : this.downsample.forward(x, options);
+      return tf.relu(tf.add<tf.Tensor4D>(c, identity));
+    });
+  }
+
+  variables(): NamedVariables {
+    return collectVariables([
+      ['conv1', this.conv1],
+      ['bn1', this.bn1],
+      ['conv2', this.conv2],
+      ['bn2', this.bn2],
+      ['conv3', this.conv3],
+      ['bn3', this.bn3],
+      ...(this.downsample === undefined ? [] : [['downsample', this.downsample] as const]),
+    ]);
+  }
+}

@@ -1,0 +1,113 @@
+import { SsdetError } from '@ssdet/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { useCpuBackend } from '../test-support/tensors.js';
+import { infoNceLoss } from './info-nce-loss.js';
+import { l2Normalize } from './l2-normalize.js';
+import { normalizedRegressionLoss } from './normalized-regression-loss.js';
+
+useCpuBackend();
+
+const scalar = (t: tf.Tensor): number => t.dataSync()[0]!;
+
+describe('infoNceLoss', () => {
+  it('equals log(1 + K·e^(−1/τ)) for a perfect positive and K orthogonal negatives', () => {
+    const q = tf.tensor2d([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    const queue = tf.tensor2d([
+      [0, 0, 1],
+      [0, 0, -1],
+    ]); // orthogonal to both queries
+    expect(scalar(infoNceLoss(q, q, queue, 1))).toBeCloseTo(Math.log(1 + 2 * Math.exp(-1)), 6);
+    expect(scalar(infoNceLoss(q, q, queue, 0.2))).toBeCloseTo(Math.log(1 + 2 * Math.exp(-5)), 6);
+  });
+
+  it('equals log 2 when the only negative is the positive itself', () => {
+    const q = tf.tensor2d([[0.6, 0.8]]);
+    expect(scalar(infoNceLoss(q, q, q, 0.07))).toBeCloseTo(Math.log(2), 6);
+  });
+
+  it('matches softmax cross-entropy with the positive at index 0', () => {
+    const q = l2Normalize(tf.randomNormal<tf.Rank.R2>([4, 8], 0, 1, 'float32', 1));
+    const k = l2Normalize(tf.randomNormal<tf.Rank.R2>([4, 8], 0, 1, 'float32', 2));
+    const queue = l2Normalize(tf.randomNormal<tf.Rank.R2>([16, 8], 0, 1, 'float32', 3));
+    const logits = tf.div(
+      tf.concat([tf.sum(tf.mul(q, k), 1, true), tf.matMul(q, queue, false, true)], 1),
+      0.2,
+    );
+    const labels = tf.oneHot(tf.zeros([4], 'int32'), 17);
+    const reference = tf.losses.softmaxCrossEntropy(labels, logits);
+    expect(scalar(infoNceLoss(q, k, queue, 0.2))).toBeCloseTo(scalar(reference), 5);
+    expect(() => infoNceLoss(q, k, tf.zeros([3, 7]), 0.2)).toThrow(SsdetError);
+    expect(() => infoNceLoss(q, k, queue, 0)).toThrow(/temperature/);
+  });
+});
+
+describe('normalizedRegressionLoss', () => {
+  it('is 0 aligned, 2 orthogonal, 4 opposite, whatever the norms, and averages over the batch', () => {
+    const z = tf.tensor2d([
+      [1, 0],
+      [0, 2],
+      [3, 4],
+    ]);
+    expect(
+      scalar(
+        normalizedRegressionLoss(
+          tf.tensor2d([
+            [5, 0],
+            [0, 0.1],
+            [6, 8],
+          ]),
+          z,
+        ),
+      ),
+    ).toBeCloseTo(0, 6);
+    expect(
+      scalar(
+        normalizedRegressionLoss(
+          tf.tensor2d([
+            [0, 1],
+            [3, 0],
+            [-4, 3],
+          ]),
+          z,
+        ),
+      ),
+    ).toBeCloseTo(2, 6);
+    expect(
+      scalar(
+        normalizedRegressionLoss(
+          tf.tensor2d([
+            [-1, 0],
+            [0, -1],
+            [-3, -4],
+          ]),
+          z,
+        ),
+      ),
+    ).toBeCloseTo(4, 6);
+    expect(
+      scalar(
+        normalizedRegressionLoss(
+          tf.tensor2d([
+            [1, 0],
+            [0, 1],
+            [-3, -4],
+          ]),
+          z,
+        ),
+      ),
+    ).toBeCloseTo(4 / 3, 6);
+    expect(() => normalizedRegressionLoss(tf.zeros([2, 3]), tf.zeros([3, 2]))).toThrow(SsdetError);
+  });
+
+  it('has zero gradient for a prediction already aligned with its target', () => {
+    const z = tf.tensor2d([[3, 4]]);
+    const grad = tf.grad((p: tf.Tensor) => normalizedRegressionLoss(p as tf.Tensor2D, z))(
+      tf.tensor2d([[6, 8]]),
+    );
+    expect(Math.max(...Array.from(grad.dataSync()).map(Math.abs))).toBeLessThan(1e-6);
+  });
+});

@@ -1,0 +1,258 @@
+import {
+  SsdetError,
+  type Batch,
+  type BatchedView,
+  type Logger,
+  type LossOutput,
+  type NamedVariables,
+  type PretrainMethod,
+  type Rng,
+  type StepContext,
+} from '@ssdet/core';
+import type { SetCriterion } from '@ssdet/detr';
+import { RandomBoxesSource } from '@ssdet/proposals';
+import { trainableVariables, type ResNetDepth } from '@ssdet/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadBackboneWeights } from './backbone-weights.js';
+import type { UpdetrConfig } from './config.js';
+import type { PatchTarget } from './losses/feature-reconstruction-loss.js';
+import { createUpdetrCriterion } from './losses/updetr-criterion.js';
+import { UpdetrModel } from './updetr-model.js';
+import { IMAGE_VIEW, UpdetrViewGenerator, patchViewName } from './views.js';
+
+const DEPTHS: Record<UpdetrConfig['backbone']['arch'], ResNetDepth> = {
+  resnet18: 18,
+  resnet34: 34,
+  resnet50: 50,
+};
+
+/** The label of every query patch (UP-DETR's `labels.append(1)`). */
+export const PATCH_LABEL = 1;
+
+/**
+ * UP-DETR as a {@link PretrainMethod} (Dai et al., CVPR 2021): random query patch detection.
+ *
+ * Per step: the `image` views are cropped to the batch's largest image with DETR's pixel mask;
+ * the frozen CNN encodes image and patches; the decoder, queried by the patches' features,
+ * predicts each patch's box and a patch/no-object class on every layer; the loss is
+ * {@link createUpdetrCriterion}'s matched CE + L1 + GIoU + feature reconstruction.
+ *
+ * `exports()`: `backbone` (the CNN, torchvision names) and `detector` (input_proj, transformer,
+ * class/bbox heads, query_embed, patch2query, feature_align) for DETR fine-tuning.
+ */
+export class UpdetrMethod implements PretrainMethod {
+  readonly name = 'updetr';
+  readonly views: UpdetrViewGenerator;
+  readonly regions: RandomBoxesSource;
+  readonly model: UpdetrModel;
+  readonly criterion: SetCriterion<PatchTarget>;
+
+  constructor(
+    readonly config: UpdetrConfig,
+    rng: Rng,
+    logger: Logger,
+  ) {
+    const patch = config.patch;
+    this.views = new UpdetrViewGenerator({
+      scales: config.imageSize === undefined ? config.image.scales : [config.imageSize],
+      maxSize: config.image.maxSize,
+      numPatches: config.numPatches,
+      patchSize: patch.size,
+      colorJitter: patch.colorJitter,
+      grayscale: patch.grayscale,
+      blur: patch.blur,
+    });
+    this.regions = new RandomBoxesSource({ count: config.numPatches, minPixel: patch.minPixel });
+    this.model = new UpdetrModel({
+      depth: DEPTHS[config.backbone.arch],
+      widthMultiplier: config.backbone.widthMultiplier,
+      frozenBackbone: config.backbone.frozen,
+      dModel: config.transformer.dModel,
+      numHeads: config.transformer.numHeads,
+      dimFeedforward: config.transformer.dimFeedforward,
+      encoderLayers: config.transformer.encoderLayers,
+      decoderLayers: config.transformer.decoderLayers,
+      dropout: config.transformer.dropout,
+      preNorm: config.transformer.preNorm,
+      numQueries: config.numQueries,
+      numPatches: config.numPatches,
+      numClasses: config.numClasses,
+      featureReconstruction: config.featureReconstruction,
+      rng,
+    });
+    loadBackboneWeights(this.model.backbone, config.backboneWeights, logger);
+    this.criterion = createUpdetrCriterion({
+      numClasses: config.numClasses,
+      eosCoef: config.loss.eosCoef,
+      weights: {
+        class: config.loss.classWeight,
+        bbox: config.loss.bboxWeight,
+        giou: config.loss.giouWeight,
+        feature: config.loss.featureWeight,
+      },
+      costs: {
+        class: config.matcher.costClass,
+        bbox: config.matcher.costBbox,
+        giou: config.matcher.costGiou,
+      },
+      featureReconstruction: config.featureReconstruction,
+    });
+  }
+
+  variables(): NamedVariables {
+    return this.model.variables();
+  }
+
+  /** Transformer, heads, patch2query, query_embed (and layer2–4 of the CNN if not frozen). */
+  trainableVariables(): NamedVariables {
+    return trainableVariables(this.model.variables());
+  }
+
+  loss(batch: Batch, context: StepContext): LossOutput {
+    const imageView = batch.views[IMAGE_VIEW];
+    if (imageView === undefined) {
+      throw new SsdetError('UPDETR_BATCH', `UP-DETR: the batch has no "${IMAGE_VIEW}" view.`);
+    }
+    const { numPatches } = this.config;
+    const patchViews = Array.from({ length: numPatches }, (_, k) => {
+      const view = batch.views[patchViewName(k)];
+      if (view === undefined) {
+        throw new SsdetError(
+          'UPDETR_BATCH',
+          `UP-DETR: the batch has no "${patchViewName(k)}" view.`,
+        );
+      }
+      return view;
+    });
+    const { sizes, pixelMask, height, width } = paddedBatchMask(imageView);
+    const boxes = normalisedTargetBoxes(imageView, sizes, numPatches);
+    const draw = this.model.patchQuery.draw(
+      batch.size,
+      this.config.maskRatio,
+      this.config.queryShuffle,
+      context.rng.fork('query-patches'),
+    );
+    return tf.tidy(() => {
+      const images = tf.slice(imageView.images, [0, 0, 0, 0], [batch.size, height, width, 3]);
+      const patchSize = patchViews[0]!.images.shape[1];
+      const patches = tf.reshape(
+        tf.stack(
+          patchViews.map((view) => view.images),
+          1,
+        ),
+        [batch.size * numPatches, patchSize, patchSize, 3],
+      ) as tf.Tensor4D;
+      const { outputs, patchFeatures } = this.model.forward({
+        images,
+        pixelMask: tf.tensor3d(pixelMask, [batch.size, height, width]),
+        patches,
+        training: true,
+        rng: context.rng.fork('dropout'),
+        draw,
+      });
+      const targets: PatchTarget[] = boxes.map((imageBoxes, b) => ({
+        labels: new Int32Array(numPatches).fill(PATCH_LABEL),
+        boxes: tf.tensor2d(imageBoxes, [numPatches, 4]),
+        features: tf.slice(patchFeatures, [b * numPatches, 0], [numPatches, -1]) as tf.Tensor2D,
+      }));
+      const setOutputs = this.config.loss.auxLoss
+        ? outputs
+        : { logits: outputs.logits, boxes: outputs.boxes, ...extrasOf(outputs) };
+      const result = this.criterion.compute(setOutputs, targets);
+      return { total: result.total, terms: sumOverLayers(result.terms) };
+    });
+  }
+
+  exports(): Readonly<Record<string, NamedVariables>> {
+    return {
+      backbone: this.model.backbone.variables(),
+      detector: this.model.detectorVariables(),
+    };
+  }
+
+  /** Frees every variable (for library users running several methods in one process). */
+  dispose(): void {
+    tf.dispose([...this.variables().values(), this.model.attentionMask]);
+  }
+}
+
+function extrasOf(layer: { readonly extras?: Readonly<Record<string, tf.Tensor>> }) {
+  return layer.extras === undefined ? {} : { extras: layer.extras };
+}
+
+/**
+ * DETR's `NestedTensor` for the `image` views: each image's own size (its geometry), the batch's
+ * largest height and width, and the `[B, H, W]` pixel mask (1 inside each image, 0 on the
+ * bottom/right padding).
+ */
+export function paddedBatchMask(view: BatchedView): {
+  sizes: { width: number; height: number }[];
+  pixelMask: Float32Array;
+  height: number;
+  width: number;
+} {
+  const sizes = view.geometry.map((g) => ({ width: g.width, height: g.height }));
+  const height = Math.max(...sizes.map((s) => s.height));
+  const width = Math.max(...sizes.map((s) => s.width));
+  const [, canvasHeight, canvasWidth] = view.images.shape;
+  if (height > canvasHeight || width > canvasWidth) {
+    throw new SsdetError(
+      'UPDETR_BATCH',
+      `UP-DETR: an image of ${width} × ${height} does not fit its ${canvasWidth} × ${canvasHeight} canvas.`,
+    );
+  }
+  const pixelMask = new Float32Array(sizes.length * height * width);
+  sizes.forEach((size, b) => {
+    for (let y = 0; y < size.height; y++) {
+      pixelMask.fill(1, (b * height + y) * width, (b * height + y) * width + size.width);
+    }
+  });
+  return { sizes, pixelMask, height, width };
+}
+
+/**
+ * The patch boxes of each image as DETR's targets: (cx, cy, w, h) divided by the image's own
+ * width and height (DETR's `Normalize` after the resize), in patch order.
+ */
+export function normalisedTargetBoxes(
+  view: BatchedView,
+  sizes: readonly { width: number; height: number }[],
+  numPatches: number,
+): Float32Array[] {
+  if (view.boxes === undefined || view.boxIds === undefined) {
+    throw new SsdetError('UPDETR_BATCH', 'UP-DETR: the image views carry no patch boxes.');
+  }
+  const boxes = view.boxes.dataSync();
+  const ids = view.boxIds.dataSync();
+  const perImage = view.boxes.shape[1];
+  return sizes.map(({ width, height }, b) => {
+    const out = new Float32Array(numPatches * 4);
+    for (let k = 0; k < numPatches; k++) {
+      if (k >= perImage || ids[b * perImage + k] !== k) {
+        throw new SsdetError(
+          'UPDETR_BATCH',
+          `UP-DETR: image ${b} of the batch does not carry its ${numPatches} patch boxes in order.`,
+        );
+      }
+      const at = (b * perImage + k) * 4;
+      const [x0, y0, x1, y1] = [boxes[at]!, boxes[at + 1]!, boxes[at + 2]!, boxes[at + 3]!];
+      out.set(
+        [(x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height],
+        k * 4,
+      );
+    }
+    return out;
+  });
+}
+
+/** `loss_ce`, `loss_ce_0`, … → `loss_ce` (the weighted sum over decoder layers), etc. */
+function sumOverLayers(terms: Readonly<Record<string, tf.Scalar>>): Record<string, tf.Scalar> {
+  const groups = new Map<string, tf.Scalar[]>();
+  for (const [name, value] of Object.entries(terms)) {
+    const base = name.replace(/_\d+$/, '');
+    groups.set(base, [...(groups.get(base) ?? []), value]);
+  }
+  return Object.fromEntries(
+    [...groups].map(([name, values]) => [name, tf.addN(values) as tf.Scalar]),
+  );
+}

@@ -1,0 +1,98 @@
+import {
+  EventBus,
+  Logger,
+  Rng,
+  collate,
+  type Batch,
+  type DecodedImage,
+  type Sample,
+  type SsdetEvent,
+  type StepContext,
+} from '@ssdet/core';
+import { updetrConfigSchema, type UpdetrConfig, type UpdetrConfigInput } from '../config.js';
+import { UpdetrMethod } from '../method.js';
+
+/** A demo-sized configuration (smaller still), with `overrides` merged on top level by level. */
+export function tinyConfig(overrides: UpdetrConfigInput = {}): UpdetrConfig {
+  return updetrConfigSchema.parse({
+    image: { scales: [64, 80], maxSize: 96 },
+    backbone: { arch: 'resnet18', widthMultiplier: 0.125 },
+    transformer: {
+      dModel: 16,
+      numHeads: 2,
+      dimFeedforward: 32,
+      encoderLayers: 1,
+      decoderLayers: 2,
+    },
+    numQueries: 10,
+    numPatches: 5,
+    patch: { size: 32 },
+    ...overrides,
+  });
+}
+
+/** A decoded image of smooth colour gradients plus noise, `width × height`. */
+export function syntheticImage(width: number, height: number, seed: number): DecodedImage {
+  const rng = Rng.fromSeed(seed);
+  const pixels = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 3;
+      pixels[at] = Math.round((255 * x) / width);
+      pixels[at + 1] = Math.round((255 * y) / height);
+      pixels[at + 2] = rng.int(0, 256);
+    }
+  }
+  return { width, height, pixels };
+}
+
+export function syntheticSample(width: number, height: number, seed: number): Sample {
+  return {
+    record: { id: `image-${seed}`, path: `/synthetic/image-${seed}.png` },
+    image: syntheticImage(width, height, seed),
+  };
+}
+
+/** A method and a logger whose warnings are collected. */
+export function tinyMethod(
+  config: UpdetrConfig,
+  seed = 0,
+): { method: UpdetrMethod; logs: SsdetEvent[] } {
+  const bus = new EventBus();
+  const logs: SsdetEvent[] = [];
+  bus.subscribe((event: SsdetEvent) => {
+    if (event.type === 'log') logs.push(event);
+  });
+  return { method: new UpdetrMethod(config, Rng.fromSeed(seed), new Logger(bus, 'test')), logs };
+}
+
+/** A collated batch of images of the given sizes, through the method's regions and views. */
+export async function tinyBatch(
+  method: UpdetrMethod,
+  sizes: readonly (readonly [number, number])[],
+  seed = 0,
+): Promise<Batch> {
+  const rng = Rng.fromSeed(seed);
+  const views = await Promise.all(
+    sizes.map(async ([width, height], i) => {
+      const sample = syntheticSample(width, height, seed * 100 + i);
+      const sampleRng = rng.fork(`sample-${i}`);
+      const regions = await method.regions.propose(sample.image, sampleRng.fork('regions'));
+      return method.views.generate(sample, regions, sampleRng);
+    }),
+  );
+  return collate(
+    {
+      epoch: 0,
+      index: 0,
+      records: sizes.map((_, i) => ({ id: `image-${i}`, path: `/synthetic/image-${i}.png` })),
+      views,
+      cursor: sizes.length,
+    },
+    method.views.viewNames,
+  );
+}
+
+export function stepContext(step: number): StepContext {
+  return { step, epoch: 0, totalSteps: 10, rng: Rng.fromSeed(1000 + step) };
+}
