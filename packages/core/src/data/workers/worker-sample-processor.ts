@@ -29,6 +29,7 @@ export class WorkerSampleProcessor implements SampleProcessor {
       const worker = new Worker(script, { workerData: setup });
       worker.on('message', (reply: SampleReply) => this.settle(worker, reply));
       worker.on('error', (error) => this.failAll(error));
+      // An idle pool does not keep the process alive: forgetting close() cannot hang a program.
       worker.unref();
       return worker;
     });
@@ -39,6 +40,8 @@ export class WorkerSampleProcessor implements SampleProcessor {
     const slot = this.load.indexOf(Math.min(...this.load));
     const worker = this.workers[slot]!;
     this.load[slot] = this.load[slot]! + 1;
+    // Keep the process alive while a reply is due (an idle pool must not, see the constructor).
+    worker.ref();
     const id = this.nextId++;
     const reply = await new Promise<SampleReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -57,6 +60,7 @@ export class WorkerSampleProcessor implements SampleProcessor {
   private settle(worker: Worker, reply: SampleReply): void {
     const slot = this.workers.indexOf(worker);
     this.load[slot] = this.load[slot]! - 1;
+    if (this.load[slot] === 0) worker.unref();
     this.waiting.get(reply.id)?.resolve(reply);
     this.waiting.delete(reply.id);
   }

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench -- densecl`: one DenseCL training step at the paper's resolution — ResNet-50,
+ * 224 × 224, batch 8 (query and key views), queues of 65,536 × 128, two shuffle-BN groups: the
+ * loss (both encoders, correspondence, L_q and L_r), its gradients, an SGD update (momentum 0.9,
+ * weight decay 1e-4), the momentum update of the key encoder and the enqueue of both queues — on
+ * the best available backend that can train a CNN.
+ *
+ * On tfjs's pure-JS `cpu` backend this step takes minutes: it runs once, without warm-up. The
+ * PyTorch counterpart is tools/reference/densecl/bench_densecl_torch.py (CPU, 2 threads); both
+ * print images/s.
+ */
+import {
+  CNN_TRAINING_KERNELS,
+  Rng,
+  SgdOptimizer,
+  selectBackend,
+  type Batch,
+  type BackendSelection,
+} from '@ssdet/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { DenseCLMethod, denseclConfigSchema } from '../src/index.js';
+
+const BATCH = 8;
+const SIZE = 224;
+
+let selection: BackendSelection | undefined;
+let method: DenseCLMethod | undefined;
+let optimizer: SgdOptimizer | undefined;
+let batch: Batch | undefined;
+const seconds: number[] = [];
+const cpuSeconds: number[] = [];
+let step = 0;
+
+beforeAll(async () => {
+  selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
+});
+
+afterAll(() => {
+  const average = (values: number[]): number =>
+    values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+  const mean = average(seconds);
+  // CPU seconds are less sensitive than wall time to other processes on a shared machine.
+  process.stdout.write(
+    `\n@ssdet/plugin-densecl bench on backend "${selection?.backend ?? '?'}": DenseCL ResNet-50@${SIZE} batch ${BATCH} training step ` +
+      `${mean.toFixed(1)} s wall = ${(BATCH / mean).toFixed(3)} images/s; ${average(cpuSeconds).toFixed(1)} CPU-s per step (${seconds.length} step(s))\n`,
+  );
+  method?.dispose();
+  optimizer?.dispose();
+  if (batch !== undefined) tf.dispose(Object.values(batch.views).map((view) => view.images));
+});
+
+function setup(): { method: DenseCLMethod; optimizer: SgdOptimizer; batch: Batch } {
+  if (method === undefined || optimizer === undefined || batch === undefined) {
+    method = new DenseCLMethod(
+      denseclConfigSchema.parse({ shuffleBnGroups: 2, train: { batchSize: BATCH } }),
+      Rng.fromSeed(0),
+    );
+    optimizer = new SgdOptimizer([{ name: 'all', variables: method.trainableVariables() }], {
+      momentum: 0.9,
+      weightDecay: 1e-4,
+    });
+    const view = (seed: number) => ({
+      images: tf.randomNormal<tf.Rank.R4>([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', seed),
+      geometry: [],
+    });
+    batch = { size: BATCH, records: [], views: { query: view(1), key: view(2) } };
+  }
+  return { method, optimizer, batch };
+}
+
+function trainingStep(): void {
+  const { method, optimizer, batch } = setup();
+  const started = performance.now();
+  const startedCpu = process.cpuUsage();
+  const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(3).fork(`step-${step}`) };
+  const trainable = method.trainableVariables();
+  const ownName = new Map([...trainable].map(([name, variable]) => [variable.name, name]));
+  const { value, grads } = tf.variableGrads(
+    () => method.loss(batch, context).total,
+    [...trainable.values()],
+  );
+  const named = new Map(
+    Object.entries(grads).map(([tfName, gradient]) => [ownName.get(tfName)!, gradient]),
+  );
+  optimizer.apply(named, 0.03);
+  method.afterStep(context);
+  value.dataSync();
+  tf.dispose([value, ...Object.values(grads)]);
+  seconds.push((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(startedCpu);
+  cpuSeconds.push((cpu.user + cpu.system) / 1e6);
+  step += 1;
+}
+
+describe('DenseCL, ResNet-50, batch 8 at 224×224', () => {
+  bench('training step (loss + grads + SGD + EMA + enqueue)', trainingStep, {
+    iterations: 1,
+    time: 0,
+    warmupTime: 0,
+    warmupIterations: 0,
+  });
+});

@@ -1,0 +1,167 @@
+import type {
+  Batch,
+  LossOutput,
+  NamedVariables,
+  PretrainMethod,
+  Rng,
+  SpecViewGenerator,
+  StepContext,
+} from '@ssdet/core';
+import {
+  MemoryQueue,
+  MomentumEncoder,
+  collectVariables,
+  constantMomentum,
+  trainableVariables,
+  type ResNetDepth,
+} from '@ssdet/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DenseclConfig } from './config.js';
+import { denseclObjective } from './densecl-objective.js';
+import { DenseCLEncoder, type DenseCLEncoding } from './encoder.js';
+import { lossLambdaAt } from './loss-lambda.js';
+import { encodeInGroups } from './shuffle-bn.js';
+import { denseclViews } from './views.js';
+
+const DEPTHS: Record<DenseclConfig['backbone']['arch'], ResNetDepth> = {
+  resnet18: 18,
+  resnet34: 34,
+  resnet50: 50,
+};
+
+/**
+ * DenseCL as a {@link PretrainMethod} (Wang et al., CVPR 2021; official `DenseCL.forward_train`).
+ *
+ * Per step: the query encoder θ_q encodes the `query` view and the momentum key encoder θ_k the
+ * `key` view (shuffle-BN groups, see {@link encodeInGroups}); the objective is
+ * `(1 − λ)·L_q + λ·L_r`. After the optimizer step, `afterStep` moves θ_k towards θ_q
+ * (θ_k ← m·θ_k + (1 − m)·θ_q, parameters only, as the official code) and pushes this step's keys
+ * into the two queues. The official code does the momentum update at the start of the next
+ * forward instead; that is the same sequence of operations.
+ *
+ * Variables: `encoder_q.backbone.*`, `encoder_q.neck.*` (trained), `encoder_k.*` (EMA copy),
+ * `queue`/`queue_ptr` (global keys), `queue2`/`queue2_ptr` (pooled dense keys) — the official
+ * names, with queues stored `[K, D]`. `exports().backbone` is θ_q's ResNet with torchvision names.
+ */
+export class DenseCLMethod implements PretrainMethod {
+  readonly name = 'densecl';
+  readonly views: SpecViewGenerator;
+  readonly query: DenseCLEncoder;
+  readonly key: DenseCLEncoder;
+  readonly queue: MemoryQueue;
+  readonly denseQueue: MemoryQueue;
+  private readonly momentumEncoder: MomentumEncoder;
+  /** Keys of the steps since the last `afterStep` (one entry per micro-batch), kept until enqueued. */
+  private pending: { keys: tf.Tensor2D; denseKeys: tf.Tensor2D }[] = [];
+
+  constructor(
+    readonly config: DenseclConfig,
+    rng: Rng,
+  ) {
+    this.views = denseclViews(config.imageSize);
+    const encoderOptions = {
+      depth: DEPTHS[config.backbone.arch],
+      widthMultiplier: config.backbone.widthMultiplier,
+      hiddenDim: config.neck.hiddenDim,
+      outDim: config.neck.outDim,
+    };
+    this.query = new DenseCLEncoder({ ...encoderOptions, rng: rng.fork('encoder_q') });
+    // Built with its own stream, then overwritten by θ_q (the official `param_k.data.copy_(param_q.data)`).
+    this.key = new DenseCLEncoder({ ...encoderOptions, rng: rng.fork('encoder_k') });
+    this.momentumEncoder = new MomentumEncoder({
+      online: this.query,
+      target: this.key,
+      schedule: constantMomentum(config.momentum),
+      buffers: 'keep',
+    });
+    this.queue = new MemoryQueue({
+      size: config.queueSize,
+      dim: config.neck.outDim,
+      rng: rng.fork('queue'),
+    });
+    this.denseQueue = new MemoryQueue({
+      size: config.queueSize,
+      dim: config.neck.outDim,
+      rng: rng.fork('queue2'),
+    });
+  }
+
+  variables(): NamedVariables {
+    return new Map([
+      ...collectVariables([
+        ['encoder_q', this.query],
+        ['encoder_k', this.key],
+      ]),
+      ['queue', this.queue.queue],
+      ['queue_ptr', this.queue.pointer],
+      ['queue2', this.denseQueue.queue],
+      ['queue2_ptr', this.denseQueue.pointer],
+    ]);
+  }
+
+  /** θ_q's parameters: backbone and both heads (not BatchNorm buffers, not θ_k, not the queues). */
+  trainableVariables(): NamedVariables {
+    return trainableVariables(collectVariables([['encoder_q', this.query]]));
+  }
+
+  loss(batch: Batch, context: StepContext): LossOutput {
+    const lambda = lossLambdaAt(context.step, this.config.lossLambda, this.config.warmupSteps);
+    const groups = this.config.shuffleBnGroups;
+    const queryImages = batch.views['query']!.images;
+    const keyImages = batch.views['key']!.images;
+    const encode =
+      (encoder: DenseCLEncoder) =>
+      (images: tf.Tensor4D): DenseCLEncoding =>
+        encoder.forward(images, { training: true });
+    return tf.tidy(() => {
+      const query = encodeInGroups(queryImages, groups, encode(this.query));
+      // θ_k is not trainable, so autodiff gives it no gradient: the official `torch.no_grad()`.
+      const order = context.rng.fork('shuffle-bn').permutation(keyImages.shape[0]);
+      const key = encodeInGroups(keyImages, groups, encode(this.key), order);
+      const objective = denseclObjective({
+        query,
+        key,
+        queue: this.queue.queue,
+        denseQueue: this.denseQueue.queue,
+        temperature: this.config.temperature,
+        lambda,
+      });
+      this.pending.push({ keys: tf.keep(objective.keys), denseKeys: tf.keep(objective.denseKeys) });
+      return {
+        total: objective.total,
+        terms: {
+          global: tf.mul(objective.globalLoss, 1 - lambda) as tf.Scalar,
+          dense: tf.mul(objective.denseLoss, lambda) as tf.Scalar,
+        },
+      };
+    });
+  }
+
+  /** After the optimizer step: the momentum update of θ_k, then the step's keys into the queues. */
+  afterStep(context: StepContext): void {
+    this.momentumEncoder.update(context.step);
+    for (const { keys, denseKeys } of this.pending) {
+      this.queue.enqueue(keys);
+      this.denseQueue.enqueue(denseKeys);
+      tf.dispose([keys, denseKeys]);
+    }
+    this.pending = [];
+  }
+
+  emaMomentum(): number {
+    return this.config.momentum;
+  }
+
+  exports(): Readonly<Record<string, NamedVariables>> {
+    return { backbone: this.query.backbone.variables() };
+  }
+
+  /** Frees every variable and pending key (for library users running several methods in one process). */
+  dispose(): void {
+    tf.dispose([
+      ...this.variables().values(),
+      ...this.pending.flatMap(({ keys, denseKeys }) => [keys, denseKeys]),
+    ]);
+    this.pending = [];
+  }
+}
