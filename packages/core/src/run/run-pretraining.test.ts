@@ -110,7 +110,7 @@ describe('runPretraining', () => {
     const files = await manager.list();
     const newest = files[files.length - 1]!;
     const bytes = await readFile(newest);
-    bytes[bytes.length - 5] ^= 0xff;
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
     await writeFile(newest, bytes);
     const bus = new EventBus();
     const warnings: string[] = [];
