@@ -1,0 +1,39 @@
+// Entry point of the `ssdet_native` addon: one function per kernel family, called by the
+// TypeScript kernels in ../src with Float32Arrays and integer geometry.
+#include <napi.h>
+
+#include "batch_norm.h"
+#include "convolution.h"
+#include "data_movement.h"
+#include "dnnl_context.h"
+#include "elementwise.h"
+#include "matmul.h"
+#include "pooling.h"
+#include "reduction.h"
+#include "threads.h"
+
+namespace {
+
+Napi::Value OnednnVersion(const Napi::CallbackInfo& info) {
+  const dnnl_version_t* version = dnnl_version();
+  return Napi::String::New(info.Env(), std::to_string(version->major) + "." +
+                                           std::to_string(version->minor) + "." +
+                                           std::to_string(version->patch));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ssdet::registerConvolution(env, exports);
+  ssdet::registerMatmul(env, exports);
+  ssdet::registerPooling(env, exports);
+  ssdet::registerBatchNorm(env, exports);
+  ssdet::registerElementwise(env, exports);
+  ssdet::registerReduction(env, exports);
+  ssdet::registerDataMovement(env, exports);
+  ssdet::registerThreads(env, exports);
+  ssdet::exportFunction(env, exports, "onednnVersion", OnednnVersion);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ssdet_native, Init)

@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "ssdet_native",
+      "sources": [
+        "addon.cc",
+        "dnnl_context.cc",
+        "convolution.cc",
+        "matmul.cc",
+        "pooling.cc",
+        "batch_norm.cc",
+        "elementwise.cc",
+        "reduction.cc",
+        "data_movement.cc",
+        "threads.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-fopenmp"],
+      "libraries": ["-ldnnl", "-fopenmp"]
+    }
+  ]
+}

@@ -1,0 +1,187 @@
+// Sum, mean, max and min over any set of axes, without transposing: after merging adjacent axes
+// that are all reduced or all kept, the patterns a network meets are [R], [K, R] (rows),
+// [R, K] (columns, e.g. per-channel statistics of NHWC maps), [K, R, K'] and [R, K, R']. Sums
+// accumulate in double, as tfjs-backend-cpu's JavaScript numbers do. Other patterns return
+// `null` and the caller falls back to tfjs-backend-cpu.
+#include "reduction.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "dnnl_context.h"
+
+namespace ssdet {
+namespace {
+
+constexpr int64_t kParallelThreshold = kSerialElements;
+
+enum class ReduceOp { Sum, Mean, Max, Min };
+
+struct Group {
+  int64_t size;
+  bool reduced;
+};
+
+std::vector<Group> mergeGroups(const dims_t& shape, const std::vector<bool>& reduced) {
+  std::vector<Group> groups;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    if (!groups.empty() && groups.back().reduced == reduced[i]) {
+      groups.back().size *= shape[i];
+    } else {
+      groups.push_back({shape[i], static_cast<bool>(reduced[i])});
+    }
+  }
+  return groups;
+}
+
+template <ReduceOp op>
+struct Accumulator {
+  using value_t = std::conditional_t<op == ReduceOp::Sum || op == ReduceOp::Mean, double, float>;
+  static value_t identity() {
+    if constexpr (op == ReduceOp::Max) return -std::numeric_limits<float>::infinity();
+    if constexpr (op == ReduceOp::Min) return std::numeric_limits<float>::infinity();
+    return 0;
+  }
+  static value_t combine(value_t acc, float x) {
+    if constexpr (op == ReduceOp::Max) return (x > acc || x != x) ? x : acc;
+    if constexpr (op == ReduceOp::Min) return (x < acc || x != x) ? x : acc;
+    return acc + x;
+  }
+  static value_t merge(value_t a, value_t b) {
+    if constexpr (op == ReduceOp::Max || op == ReduceOp::Min) return combine(a, static_cast<float>(b));
+    return a + b;
+  }
+};
+
+/** out[k] = reduce over r of x[r·K + k], rows split across threads with private partials. */
+template <ReduceOp op>
+void reduceColumns(const float* x, int64_t rows, int64_t cols, float* out, double divisor) {
+  using A = Accumulator<op>;
+  using V = typename A::value_t;
+  int threads = rows * cols > kParallelThreshold ? omp_get_max_threads() : 1;
+  std::vector<V> partial(static_cast<size_t>(threads) * cols, A::identity());
+#pragma omp parallel num_threads(threads)
+  {
+    int t = omp_get_thread_num();
+    int count = omp_get_num_threads();
+    V* mine = partial.data() + static_cast<size_t>(t) * cols;
+    int64_t begin = rows * t / count, end = rows * (t + 1) / count;
+    for (int64_t r = begin; r < end; ++r) {
+      const float* row = x + r * cols;
+      for (int64_t k = 0; k < cols; ++k) mine[k] = A::combine(mine[k], row[k]);
+    }
+  }
+  for (int64_t k = 0; k < cols; ++k) {
+    V acc = partial[k];
+    for (int t = 1; t < threads; ++t) acc = A::merge(acc, partial[static_cast<size_t>(t) * cols + k]);
+    out[k] = static_cast<float>(acc / static_cast<V>(divisor));
+  }
+}
+
+/** out[k] = reduce over r of x[k·R + r] (contiguous rows), rows across threads. */
+template <ReduceOp op>
+void reduceRows(const float* x, int64_t rows, int64_t length, float* out, double divisor) {
+  using A = Accumulator<op>;
+  using V = typename A::value_t;
+  if (rows == 1) {
+    reduceColumns<op>(x, length, 1, out, divisor);
+    return;
+  }
+#pragma omp parallel for schedule(static) if (rows * length > kParallelThreshold)
+  for (int64_t k = 0; k < rows; ++k) {
+    const float* row = x + k * length;
+    V acc = A::identity();
+    for (int64_t r = 0; r < length; ++r) acc = A::combine(acc, row[r]);
+    out[k] = static_cast<float>(acc / static_cast<V>(divisor));
+  }
+}
+
+/** [R, K, R']: out[k] = reduce over r, r' of x[(r·K + k)·R' + r']. */
+template <ReduceOp op>
+void reduceOuterInner(const float* x, int64_t outer, int64_t kept, int64_t inner, float* out,
+                      double divisor) {
+  using A = Accumulator<op>;
+  using V = typename A::value_t;
+#pragma omp parallel for schedule(static) if (outer * kept * inner > kParallelThreshold)
+  for (int64_t k = 0; k < kept; ++k) {
+    V acc = A::identity();
+    for (int64_t r = 0; r < outer; ++r) {
+      const float* run = x + (r * kept + k) * inner;
+      for (int64_t i = 0; i < inner; ++i) acc = A::combine(acc, run[i]);
+    }
+    out[k] = static_cast<float>(acc / static_cast<V>(divisor));
+  }
+}
+
+template <ReduceOp op>
+bool reduce(const float* x, const std::vector<Group>& g, float* out, double divisor) {
+  if (g.empty()) {
+    out[0] = x[0];
+    return true;
+  }
+  if (g.size() == 1 && !g[0].reduced) {
+    std::copy(x, x + g[0].size, out);
+    return true;
+  }
+  if (g.size() == 1) {
+    reduceRows<op>(x, 1, g[0].size, out, divisor);
+  } else if (g.size() == 2 && !g[0].reduced) {
+    reduceRows<op>(x, g[0].size, g[1].size, out, divisor);
+  } else if (g.size() == 2) {
+    reduceColumns<op>(x, g[0].size, g[1].size, out, divisor);
+  } else if (g.size() == 3 && !g[0].reduced) {
+    for (int64_t k = 0; k < g[0].size; ++k) {
+      reduceColumns<op>(x + k * g[1].size * g[2].size, g[1].size, g[2].size, out + k * g[2].size,
+                        divisor);
+    }
+  } else if (g.size() == 3) {
+    reduceOuterInner<op>(x, g[0].size, g[1].size, g[2].size, out, divisor);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto op = static_cast<ReduceOp>(static_cast<int>(numberArg(info, 0, "op")));
+  auto shape = intsArg(info, 2, "shape");
+  auto axes = intsArg(info, 3, "axes");
+  const float* x = floatsArg(info, 1, product(shape), "x");
+  std::vector<bool> reduced(shape.size(), false);
+  int64_t reducedCount = 1;
+  for (int64_t axis : axes) {
+    if (axis < 0 || axis >= static_cast<int64_t>(shape.size())) {
+      throw Napi::RangeError::New(env, "reduction axis out of range");
+    }
+    reduced[axis] = true;
+    reducedCount *= shape[axis];
+  }
+  int64_t outSize = product(shape) / (reducedCount == 0 ? 1 : reducedCount);
+  if (product(shape) == 0) return env.Null();
+  auto groups = mergeGroups(shape, reduced);
+  auto out = newFloats(env, outSize);
+  double divisor = op == ReduceOp::Mean ? static_cast<double>(reducedCount) : 1.0;
+  bool done = false;
+  switch (op) {
+    case ReduceOp::Sum: done = reduce<ReduceOp::Sum>(x, groups, out.Data(), divisor); break;
+    case ReduceOp::Mean: done = reduce<ReduceOp::Mean>(x, groups, out.Data(), divisor); break;
+    case ReduceOp::Max: done = reduce<ReduceOp::Max>(x, groups, out.Data(), divisor); break;
+    case ReduceOp::Min: done = reduce<ReduceOp::Min>(x, groups, out.Data(), divisor); break;
+    default: throw Napi::RangeError::New(env, "unknown reduction");
+  }
+  if (!done) return env.Null();
+  return out;
+}
+
+}  // namespace
+
+void registerReduction(Napi::Env env, Napi::Object exports) {
+  exportFunction(env, exports, "reduce", Reduce);
+}
+
+}  // namespace ssdet

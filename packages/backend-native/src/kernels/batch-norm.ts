@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { input, type NativeKernelConfig } from './native-kernel.js';
+
+/** Kernel: inputs `x`, `scale` (γ), `offset` (β); attr `epsilon`; outputs `[y, mean, variance]`. */
+export const BATCH_NORM_TRAINING = 'SsdetBatchNormTraining';
+/** Kernel: inputs `dy`, `x`, `scale`, `mean`, `variance`; attr `epsilon`; outputs `[dx, dscale, doffset]`. */
+export const BATCH_NORM_TRAINING_GRAD = 'SsdetBatchNormTrainingGrad';
+
+/** `x` as the addon's [n, h, w, c]: NHWC maps as they are, any other rank as [rows, 1, 1, c]. */
+function nhwc(shape: readonly number[]): number[] {
+  if (shape.length < 2) {
+    throw new Error(
+      `${BATCH_NORM_TRAINING} needs input of rank ≥ 2 with channels last; got shape [${shape.join(', ')}]`,
+    );
+  }
+  if (shape.length === 4) return [...shape];
+  const channels = shape.at(-1)!;
+  return [tf.util.sizeFromShape([...shape]) / channels, 1, 1, channels];
+}
+
+function floatsOf(values: Float32Array | null, name: string): Float32Array {
+  if (values === null) throw new Error(`${BATCH_NORM_TRAINING}: "${name}" must be float32`);
+  return values;
+}
+
+/**
+ * Training-mode batch normalisation over every axis but the last, in one oneDNN primitive:
+ * `y = γ·(x − μ)/√(σ² + ε) + β`, μ and σ² (biased) the batch statistics per channel.
+ */
+export const batchNormTrainingKernel: NativeKernelConfig = {
+  kernelName: BATCH_NORM_TRAINING,
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const x = input(inputs, 'x');
+    const scale = input(inputs, 'scale');
+    const offset = input(inputs, 'offset');
+    const channels = x.shape.at(-1) ?? 0;
+    const [y, mean, variance] = backend.addon.batchNormForward(
+      floatsOf(backend.floats(x), 'x'),
+      floatsOf(backend.floats(scale), 'scale'),
+      floatsOf(backend.floats(offset), 'offset'),
+      nhwc(x.shape),
+      Number(attrs['epsilon']),
+    );
+    return [
+      backend.output(x.shape, y),
+      backend.output([channels], mean),
+      backend.output([channels], variance),
+    ];
+  },
+};
+
+/**
+ * With x̂ = (x − μ)/√(σ² + ε) and m values per channel:
+ * `∂β = Σ dy`, `∂γ = Σ dy·x̂`, `∂x = γ/√(σ² + ε) · (dy − ∂β/m − x̂·∂γ/m)`.
+ */
+export const batchNormTrainingGradKernel: NativeKernelConfig = {
+  kernelName: BATCH_NORM_TRAINING_GRAD,
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const dy = input(inputs, 'dy');
+    const x = input(inputs, 'x');
+    const channels = x.shape.at(-1) ?? 0;
+    const [dx, dscale, doffset] = backend.addon.batchNormBackward(
+      floatsOf(backend.floats(x), 'x'),
+      floatsOf(backend.floats(dy), 'dy'),
+      floatsOf(backend.floats(input(inputs, 'scale')), 'scale'),
+      floatsOf(backend.floats(input(inputs, 'mean')), 'mean'),
+      floatsOf(backend.floats(input(inputs, 'variance')), 'variance'),
+      nhwc(x.shape),
+      Number(attrs['epsilon']),
+    );
+    return [
+      backend.output(x.shape, dx),
+      backend.output([channels], dscale),
+      backend.output([channels], doffset),
+    ];
+  },
+};
+
+/**
+ * The gradient of {@link BATCH_NORM_TRAINING} with respect to x, γ and β, through `y` only: the
+ * `mean` and `variance` outputs feed running statistics, and gradients arriving at them are
+ * ignored.
+ */
+export const batchNormTrainingGradConfig: tf.GradConfig = {
+  kernelName: BATCH_NORM_TRAINING,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, scale, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const dyOfY = Array.isArray(dy) ? dy[0]! : dy;
+    const [dx, dscale, doffset] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAINING_GRAD, { dy: dyOfY, x, scale, mean, variance }, attrs) as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
+    return { x: () => dx, scale: () => dscale, offset: () => doffset };
+  },
+};

@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { activationCode, input, type NativeKernelConfig } from './native-kernel.js';
+
+type Shape4 = [number, number, number, number];
+
+/** The 17 integers the addon's convolutions take (see `native/convolution.cc`). */
+function geometry(info: tf.backend_util.Conv2DInfo): number[] {
+  const { padInfo } = info;
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    padInfo.top,
+    padInfo.bottom,
+    padInfo.left,
+    padInfo.right,
+  ];
+}
+
+/**
+ * `y = x ⋆ w` (cross-correlation), NHWC × HWIO → NHWC, any stride, dilation and padding
+ * ('same', 'valid', explicit). NCHW falls back to tfjs-backend-cpu.
+ */
+export const conv2dKernel: NativeKernelConfig = {
+  kernelName: tf.Conv2D,
+  kernelFunc: ({ inputs, backend, attrs, fallback }) => {
+    const x = input(inputs, 'x');
+    const filter = input(inputs, 'filter');
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } =
+      attrs as unknown as tf.Conv2DAttrs;
+    const xs = backend.floats(x);
+    const ws = backend.floats(filter);
+    if (dataFormat !== 'NHWC' || xs === null || ws === null) return fallback();
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return backend.output(info.outShape, backend.addon.conv2d(xs, ws, geometry(info), null, 0, 0));
+  },
+};
+
+/**
+ * `act(x ⋆ w + bias)` in one oneDNN primitive (bias and activation as post-ops), as tfjs-layers
+ * and `tf.fused.conv2d` call it. PReLU, a bias that is not one value per output channel, and
+ * NCHW fall back to tfjs-backend-cpu.
+ */
+export const fusedConv2dKernel: NativeKernelConfig = {
+  kernelName: tf.FusedConv2D,
+  kernelFunc: ({ inputs, backend, attrs, fallback }) => {
+    const x = input(inputs, 'x');
+    const filter = input(inputs, 'filter');
+    const bias = inputs['bias'];
+    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } =
+      attrs as unknown as tf.FusedConv2DAttrs;
+    const code = activationCode(activation);
+    const xs = backend.floats(x);
+    const ws = backend.floats(filter);
+    if (dataFormat !== 'NHWC' || code === undefined || xs === null || ws === null)
+      return fallback();
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    let biasValues: Float32Array | null = null;
+    if (bias !== undefined) {
+      biasValues = backend.floats(bias);
+      if (biasValues === null || tf.util.sizeFromShape(bias.shape) !== info.outChannels) {
+        return fallback();
+      }
+    }
+    const y = backend.addon.conv2d(xs, ws, geometry(info), biasValues, code, leakyreluAlpha ?? 0);
+    return backend.output(info.outShape, y);
+  },
+};
+
+/** `∂L/∂x` of a convolution (tf.conv2dTranspose): dy ⋆ᵀ w, dilation 1 as tfjs's gradient. */
+export const conv2dBackpropInputKernel: NativeKernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  kernelFunc: ({ inputs, backend, attrs, fallback }) => {
+    const dy = input(inputs, 'dy');
+    const filter = input(inputs, 'filter');
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
+      attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const dys = backend.floats(dy);
+    const ws = backend.floats(filter);
+    if (dataFormat !== 'NHWC' || dys === null || ws === null) return fallback();
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as Shape4,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return backend.output(inputShape, backend.addon.conv2dBackpropInput(dys, ws, geometry(info)));
+  },
+};
+
+/** `∂L/∂w[u,v,c,o] = Σ_{b,i,j} x[b, s·i+u−p, s·j+v−p, c] · dy[b,i,j,o]`, returned as HWIO. */
+export const conv2dBackpropFilterKernel: NativeKernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  kernelFunc: ({ inputs, backend, attrs, fallback }) => {
+    const x = input(inputs, 'x');
+    const dy = input(inputs, 'dy');
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+      attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    const xs = backend.floats(x);
+    const dys = backend.floats(dy);
+    if (dataFormat !== 'NHWC' || xs === null || dys === null) return fallback();
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return backend.output(filterShape, backend.addon.conv2dBackpropFilter(xs, dys, geometry(info)));
+  },
+};

@@ -1,0 +1,66 @@
+import { selectBackend } from '@ssdet/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, it } from 'vitest';
+import {
+  NATIVE_SUITE_NOTE,
+  expectBackendsAgree,
+  loadNativePackage,
+  nativeBuilt,
+  randomTensor,
+} from '../test-support/native-test-support.js';
+
+describe(`native pad, slice and transpose kernels${NATIVE_SUITE_NOTE}`, () => {
+  beforeAll(async () => {
+    await selectBackend({ request: 'cpu' });
+    if (nativeBuilt) await loadNativePackage();
+  });
+
+  it.skipIf(!nativeBuilt)('pad (zeros and a constant) and its gradient (slice) match cpu', () => {
+    for (const value of [0, -2.5]) {
+      expectBackendsAgree(() => {
+        const x = randomTensor([2, 5, 6, 3], 1);
+        const paddings: [number, number][] = [
+          [0, 1],
+          [1, 2],
+          [3, 0],
+          [0, 0],
+        ];
+        return [
+          tf.pad(x, paddings, value),
+          tf.grad((v: tf.Tensor) => tf.sum(tf.sin(tf.pad(v, paddings, value))))(x),
+        ];
+      }, ['pad', 'slice']);
+    }
+  });
+
+  it.skipIf(!nativeBuilt)('slice of ranks 1–4 matches cpu', () => {
+    expectBackendsAgree(
+      () => [
+        tf.slice(randomTensor([9], 1), [2], [5]),
+        tf.slice(randomTensor([6, 7], 2), [1, 2], [4, -1]),
+        tf.slice(randomTensor([4, 6, 7, 3], 3), [1, 0, 2, 1], [2, 5, 3, 2]),
+      ],
+      ['slice'],
+    );
+  });
+
+  it.skipIf(!nativeBuilt)(
+    'transpose with several permutations, and its gradient, match cpu',
+    () => {
+      for (const perm of [
+        [1, 0, 2, 3],
+        [3, 1, 2, 0],
+        [0, 3, 1, 2],
+        [2, 0, 3, 1],
+      ]) {
+        expectBackendsAgree(() => {
+          const x = randomTensor([3, 4, 5, 6], 4);
+          return [
+            tf.transpose(x, perm),
+            tf.grad((v: tf.Tensor) => tf.sum(tf.sin(tf.transpose(v, perm))))(x),
+          ];
+        }, ['transpose']);
+      }
+    },
+  );
+});

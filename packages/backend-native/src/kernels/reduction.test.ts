@@ -1,0 +1,58 @@
+import { selectBackend } from '@ssdet/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, it } from 'vitest';
+import {
+  NATIVE_SUITE_NOTE,
+  expectBackendsAgree,
+  loadNativePackage,
+  nativeBuilt,
+  randomTensor,
+} from '../test-support/native-test-support.js';
+
+const OPS: readonly [string, (x: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor][] = [
+  ['sum', (x, axes, keep) => tf.sum(x, axes, keep)],
+  ['mean', (x, axes, keep) => tf.mean(x, axes, keep)],
+  ['max', (x, axes, keep) => tf.max(x, axes, keep)],
+  ['min', (x, axes, keep) => tf.min(x, axes, keep)],
+];
+
+const AXES: readonly number[][] = [
+  [0, 1, 2], // per channel, NHWC (BatchNorm statistics)
+  [1, 2], // global average pooling
+  [3], // over channels
+  [0, 1, 2, 3], // everything
+  [0], // over the batch
+  [1], // [K, R, K'] pattern
+  [0, 3], // [R, K, R'] pattern
+  [0, 2], // four alternating groups: falls back to cpu
+];
+
+describe(`native reduction kernels${NATIVE_SUITE_NOTE}`, () => {
+  beforeAll(async () => {
+    await selectBackend({ request: 'cpu' });
+    if (nativeBuilt) await loadNativePackage();
+  });
+
+  for (const [name, op] of OPS) {
+    it.skipIf(!nativeBuilt)(`${name} over each axis pattern, and its gradient, match cpu`, () => {
+      for (const axes of AXES) {
+        for (const keepDims of [false, true]) {
+          expectBackendsAgree(() => {
+            const x = randomTensor([3, 5, 7, 4], 1);
+            return [
+              op(x, axes, keepDims),
+              tf.grad((v: tf.Tensor) => tf.sum(tf.square(op(v, axes, keepDims))))(x),
+            ];
+          });
+        }
+      }
+    });
+  }
+
+  it.skipIf(!nativeBuilt)(
+    'per-channel sum of a large NHWC map runs natively and matches cpu',
+    () => {
+      expectBackendsAgree(() => tf.sum(randomTensor([4, 32, 32, 16], 2), [0, 1, 2]), ['reduce']);
+    },
+  );
+});

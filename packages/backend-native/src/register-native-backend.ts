@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  batchNormTrainingGradConfig,
+  batchNormTrainingGradKernel,
+  batchNormTrainingKernel,
+} from './kernels/batch-norm.js';
+import { binaryKernels } from './kernels/binary.js';
+import {
+  conv2dBackpropFilterKernel,
+  conv2dBackpropInputKernel,
+  conv2dKernel,
+  fusedConv2dKernel,
+} from './kernels/convolution.js';
+import { padKernel, sliceKernel, transposeKernel } from './kernels/data-movement.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
+import type { NativeKernelConfig } from './kernels/native-kernel.js';
+import {
+  avgPoolGradKernel,
+  avgPoolKernel,
+  maxPoolGradKernel,
+  maxPoolKernel,
+} from './kernels/pooling.js';
+import { reductionKernels } from './kernels/reduction.js';
+import { addNKernel, unaryKernels } from './kernels/unary.js';
+import type { NativeAddon } from './native-addon.js';
+import { NATIVE_BACKEND_NAME, NativeBackend } from './native-backend.js';
+
+/** Kernels that run in the addon; every other cpu kernel is registered for `native` unchanged. */
+export const NATIVE_KERNELS: readonly NativeKernelConfig[] = [
+  conv2dKernel,
+  fusedConv2dKernel,
+  conv2dBackpropInputKernel,
+  conv2dBackpropFilterKernel,
+  batchMatMulKernel,
+  fusedMatMulKernel,
+  maxPoolKernel,
+  avgPoolKernel,
+  maxPoolGradKernel,
+  avgPoolGradKernel,
+  ...binaryKernels,
+  ...unaryKernels,
+  addNKernel,
+  ...reductionKernels,
+  padKernel,
+  sliceKernel,
+  transposeKernel,
+];
+
+/** Kernels with no cpu counterpart, only on `native`. */
+const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
+  batchNormTrainingKernel,
+  batchNormTrainingGradKernel,
+];
+
+/** Above `cpu` (1) and `wasm`/`webgl` (2), so that `tf.ready()` alone picks it. */
+export const NATIVE_BACKEND_PRIORITY = 3;
+
+/**
+ * Registers the `native` backend with the one `@tensorflow/tfjs-core` in this process: every
+ * kernel tfjs-backend-cpu has registered so far (import it first), the native ones in place of
+ * their cpu namesakes, and the fused batch-norm kernels and gradient. Calling it again does
+ * nothing.
+ */
+export function registerNativeBackend(addon: NativeAddon): void {
+  if (tf.findBackendFactory(NATIVE_BACKEND_NAME) !== null) return;
+  const overrides = new Map(NATIVE_KERNELS.map((kernel) => [kernel.kernelName, kernel]));
+  for (const cpuKernel of tf.getKernelsForBackend('cpu')) {
+    const native = overrides.get(cpuKernel.kernelName);
+    tf.registerKernel(
+      native === undefined
+        ? { ...cpuKernel, backendName: NATIVE_BACKEND_NAME }
+        : {
+            kernelName: cpuKernel.kernelName,
+            backendName: NATIVE_BACKEND_NAME,
+            kernelFunc: (params) =>
+              native.kernelFunc({
+                inputs: params.inputs,
+                backend: params.backend as NativeBackend,
+                attrs: params.attrs ?? {},
+                fallback: () => cpuKernel.kernelFunc(params),
+              }),
+          },
+    );
+  }
+  for (const kernel of NATIVE_ONLY_KERNELS) {
+    tf.registerKernel({
+      kernelName: kernel.kernelName,
+      backendName: NATIVE_BACKEND_NAME,
+      kernelFunc: (params) =>
+        kernel.kernelFunc({
+          inputs: params.inputs,
+          backend: params.backend as NativeBackend,
+          attrs: params.attrs ?? {},
+          fallback: () => {
+            throw new Error(`${kernel.kernelName} has no fallback`);
+          },
+        }),
+    });
+  }
+  if (tf.getGradient(batchNormTrainingGradConfig.kernelName) === undefined) {
+    tf.registerGradient(batchNormTrainingGradConfig);
+  }
+  tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(addon), NATIVE_BACKEND_PRIORITY);
+}
