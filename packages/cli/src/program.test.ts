@@ -118,7 +118,7 @@ describe('ssdet CLI', () => {
     const io = captureIo(project);
     expect(await runCli(['plugins', '--backend', 'tensorflow'], io)).toBe(1);
     expect(io.err).toMatch(
-      /^error: The tensor backend "tensorflow" was requested but cannot be used: .*\nhint: Install @tensorflow\/tfjs-node-gpu/,
+      /(^|\n)error: The tensor backend "tensorflow" was requested but cannot be used: .*\nhint: Install @tensorflow\/tfjs-node-gpu/,
     );
     expect(io.err).not.toMatch(/\n\s+at /);
   });
