@@ -110,6 +110,25 @@ describe('DataLoader', () => {
     }
   });
 
+  it('a dataset the worker threads cannot open fails the epoch with the reason, never hangs', async () => {
+    const dataset = await openDataset(path.join(dir, 'scenes', 'annotations.json'));
+    const processor = new WorkerSampleProcessor(
+      { datasetLocation: path.join(dir, 'gone.json'), decode: {}, views: mocoV2Views(8) },
+      1,
+    );
+    const loader = new DataLoader(dataset, new SpecViewGenerator(mocoV2Views(8)), Rng.fromSeed(5), {
+      batchSize: 2,
+      processor,
+    });
+    try {
+      await expect(collect(loader, 0)).rejects.toThrow(
+        /--data .*gone\.json: no such file or directory/,
+      );
+    } finally {
+      await loader.close();
+    }
+  });
+
   it('resumes mid-epoch from a cursor with the same batches', async () => {
     const dataset = await openDataset(path.join(dir, 'scenes', 'annotations.json'));
     const loader = new DataLoader(dataset, new SpecViewGenerator(byolViews(24)), Rng.fromSeed(2), {

@@ -11,6 +11,8 @@ const setup = workerData as WorkerSetup;
 const port = parentPort;
 if (port === null) throw new Error('augment-worker must run in a worker thread');
 const ready = openDataset(setup.datasetLocation, setup.decode);
+// A dataset that cannot be opened is reported with each request, not as a crash of the thread.
+ready.catch(() => undefined);
 const views = new SpecViewGenerator(setup.views);
 
 port.on('message', (request: SampleRequest) => {

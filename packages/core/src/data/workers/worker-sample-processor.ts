@@ -22,13 +22,18 @@ export class WorkerSampleProcessor implements SampleProcessor {
     { resolve: (reply: SampleReply) => void; reject: (error: Error) => void }
   >();
   private nextId = 0;
+  private broken: SsdetError | undefined;
+  private closing = false;
 
   constructor(setup: WorkerSetup, threads: number) {
     const script = workerScript();
     this.workers = Array.from({ length: Math.max(1, threads) }, () => {
       const worker = new Worker(script, { workerData: setup });
       worker.on('message', (reply: SampleReply) => this.settle(worker, reply));
-      worker.on('error', (error) => this.failAll(error));
+      worker.on('error', (error) => this.failAll(`crashed: ${error.message}`));
+      worker.on('exit', (code) => {
+        if (!this.closing) this.failAll(`exited unexpectedly with code ${code}`);
+      });
       // An idle pool does not keep the process alive: forgetting close() cannot hang a program.
       worker.unref();
       return worker;
@@ -37,6 +42,7 @@ export class WorkerSampleProcessor implements SampleProcessor {
   }
 
   async process(index: number, rng: Rng): Promise<{ record: ImageRecord; views: View[] }> {
+    if (this.broken !== undefined) throw this.broken;
     const slot = this.load.indexOf(Math.min(...this.load));
     const worker = this.workers[slot]!;
     this.load[slot] = this.load[slot]! + 1;
@@ -54,6 +60,7 @@ export class WorkerSampleProcessor implements SampleProcessor {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
@@ -65,11 +72,10 @@ export class WorkerSampleProcessor implements SampleProcessor {
     this.waiting.delete(reply.id);
   }
 
-  private failAll(error: Error): void {
-    for (const pending of this.waiting.values())
-      pending.reject(
-        new SsdetError('DATA_WORKER', `A data worker thread crashed: ${error.message}`),
-      );
+  /** A dead worker fails what it owed and every later request: never a silent hang. */
+  private failAll(reason: string): void {
+    this.broken ??= new SsdetError('DATA_WORKER', `A data worker thread ${reason}.`);
+    for (const pending of this.waiting.values()) pending.reject(this.broken);
     this.waiting.clear();
   }
 }
