@@ -232,3 +232,4 @@ export {
   type TrainingConfig,
   type TrainingConfigInput,
 } from './run/training-config.js';
+export { crc32 } from './train/checkpoint/crc32.js';

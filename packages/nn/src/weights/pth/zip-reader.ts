@@ -1,5 +1,4 @@
-import { SsdetError } from '@ssdet/core';
-import { crc32 } from './crc32.js';
+import { SsdetError, crc32 } from '@ssdet/core';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const CENTRAL_SIGNATURE = 0x02014b50;

@@ -1,4 +1,4 @@
-import { crc32 } from './crc32.js';
+import { crc32 } from '@ssdet/core';
 
 /** Data offsets are padded to this, as PyTorch's writer does, so readers may map tensors in place. */
 const ALIGNMENT = 64;
