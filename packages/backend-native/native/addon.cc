@@ -5,11 +5,14 @@
 #include "batch_norm.h"
 #include "convolution.h"
 #include "data_movement.h"
+#include "deformable_sampling.h"
 #include "dnnl_context.h"
 #include "elementwise.h"
 #include "matmul.h"
+#include "optimizer_updates.h"
 #include "pooling.h"
 #include "reduction.h"
+#include "softmax.h"
 #include "threads.h"
 
 namespace {
@@ -28,7 +31,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ssdet::registerBatchNorm(env, exports);
   ssdet::registerElementwise(env, exports);
   ssdet::registerReduction(env, exports);
+  ssdet::registerSoftmax(env, exports);
   ssdet::registerDataMovement(env, exports);
+  ssdet::registerDeformableSampling(env, exports);
+  ssdet::registerOptimizerUpdates(env, exports);
   ssdet::registerThreads(env, exports);
   ssdet::exportFunction(env, exports, "onednnVersion", OnednnVersion);
   return exports;

@@ -130,7 +130,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 enum class UnaryOp {
   Neg, Square, Sqrt, Rsqrt, Exp, Log, Abs, Relu, Relu6, Sigmoid, Tanh, Step, Reciprocal, Elu,
-  LeakyRelu, Log1p
+  LeakyRelu, Log1p, Floor
 };
 
 // Formulas as tfjs-backend-cpu writes them, NaN behaviour included.
@@ -152,6 +152,7 @@ inline float applyUnary(float x, float alpha) {
   if constexpr (op == UnaryOp::Elu) return x >= 0.f ? x : std::exp(x) - 1.f;
   if constexpr (op == UnaryOp::LeakyRelu) return x < 0.f ? alpha * x : x;
   if constexpr (op == UnaryOp::Log1p) return std::log1p(x);
+  if constexpr (op == UnaryOp::Floor) return std::floor(x);
 }
 
 template <UnaryOp op>
@@ -175,7 +176,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
     SSDET_UNARY(Neg) SSDET_UNARY(Square) SSDET_UNARY(Sqrt) SSDET_UNARY(Rsqrt) SSDET_UNARY(Exp)
     SSDET_UNARY(Log) SSDET_UNARY(Abs) SSDET_UNARY(Relu) SSDET_UNARY(Relu6) SSDET_UNARY(Sigmoid)
     SSDET_UNARY(Tanh) SSDET_UNARY(Step) SSDET_UNARY(Reciprocal) SSDET_UNARY(Elu)
-    SSDET_UNARY(LeakyRelu) SSDET_UNARY(Log1p)
+    SSDET_UNARY(LeakyRelu) SSDET_UNARY(Log1p) SSDET_UNARY(Floor)
 #undef SSDET_UNARY
     default:
       throw Napi::RangeError::New(env, "unknown unary op");

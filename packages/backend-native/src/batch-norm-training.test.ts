@@ -1,7 +1,6 @@
-import { selectBackend } from '@ssdet/core';
+import { batchNormTraining, selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTraining } from './batch-norm-training.js';
 import {
   NATIVE_SUITE_NOTE,
   expectBackendsAgree,
@@ -9,40 +8,6 @@ import {
   nativeBuilt,
   randomTensor,
 } from './test-support/native-test-support.js';
-
-describe('batchNormTraining on the cpu backend (composite fallback)', () => {
-  beforeAll(async () => {
-    await selectBackend({ request: 'cpu' });
-  });
-
-  it('normalises each channel to mean β and standard deviation γ', () => {
-    tf.tidy(() => {
-      const x = tf.add(tf.mul(randomTensor([4, 3, 3, 2], 1), 5), 3);
-      const { y, mean, variance } = batchNormTraining(
-        x,
-        tf.tensor1d([2, 0.5]),
-        tf.tensor1d([1, -1]),
-        0,
-      );
-      const yMean = tf.mean(y, [0, 1, 2]).arraySync() as number[];
-      const yStd = tf
-        .sqrt(tf.mean(tf.square(tf.sub(y, tf.mean(y, [0, 1, 2]))), [0, 1, 2]))
-        .arraySync() as number[];
-      expect(yMean[0]).toBeCloseTo(1, 4);
-      expect(yMean[1]).toBeCloseTo(-1, 4);
-      expect(yStd[0]).toBeCloseTo(2, 4);
-      expect(yStd[1]).toBeCloseTo(0.5, 4);
-      expect(mean.shape).toEqual([2]);
-      expect(variance.shape).toEqual([2]);
-    });
-  });
-
-  it('rejects a scale whose size is not the channel count', () => {
-    expect(() => batchNormTraining(tf.zeros([2, 3]), tf.ones([4]), tf.zeros([4]))).toThrow(
-      /scale\/offset of size C/,
-    );
-  });
-});
 
 describe(`batchNormTraining on the native backend (fused oneDNN kernels)${NATIVE_SUITE_NOTE}`, () => {
   beforeAll(async () => {

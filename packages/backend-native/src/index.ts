@@ -27,8 +27,6 @@ export function onednnVersion(): string {
   return addon.onednnVersion();
 }
 
-export { batchNormTraining, type BatchNormTrainingResult } from './batch-norm-training.js';
-export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './kernels/batch-norm.js';
 export type { NativeKernelArgs, NativeKernelConfig } from './kernels/native-kernel.js';
 export type { NativeAddon } from './native-addon.js';
 export { NATIVE_BACKEND_NAME, NativeBackend } from './native-backend.js';

@@ -58,6 +58,26 @@ export interface NativeAddon {
     shape: readonly number[],
     epsilon: number,
   ): [Float32Array, Float32Array, Float32Array];
+  /**
+   * Geometry: batch, length, heads, head dim, queries, points; spatial shapes H₀, W₀, H₁, W₁, ….
+   * Returns the sampled `[B, Q, M·D]` values.
+   */
+  deformableSamplingForward(
+    value: Float32Array,
+    locations: Float32Array,
+    attention: Float32Array,
+    geometry: readonly number[],
+    spatialShapes: readonly number[],
+  ): Float32Array;
+  /** Returns [∂value, ∂locations, ∂attention]. */
+  deformableSamplingBackward(
+    value: Float32Array,
+    locations: Float32Array,
+    attention: Float32Array,
+    dy: Float32Array,
+    geometry: readonly number[],
+    spatialShapes: readonly number[],
+  ): [Float32Array, Float32Array, Float32Array];
   binary(
     op: number,
     a: Float32Array,
@@ -67,6 +87,43 @@ export interface NativeAddon {
     outShape: readonly number[],
   ): Float32Array;
   unary(op: number, x: Float32Array, alpha: number): Float32Array;
+  /** Returns [variable, buffer]. */
+  sgdUpdate(
+    variable: Float32Array,
+    gradient: Float32Array,
+    buffer: Float32Array,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): [Float32Array, Float32Array];
+  /** Returns [variable, buffer]. */
+  larsUpdate(
+    variable: Float32Array,
+    gradient: Float32Array,
+    buffer: Float32Array,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    trustCoefficient: number,
+    eps: number,
+    adapted: boolean,
+  ): [Float32Array, Float32Array];
+  /** Returns [variable, expAvg, expAvgSq, step]. */
+  adamwUpdate(
+    variable: Float32Array,
+    gradient: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    step: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+  ): [Float32Array, Float32Array, Float32Array, Float32Array];
+  /** Softmax of each of `rows` contiguous rows of `cols` logits. */
+  softmax(logits: Float32Array, rows: number, cols: number): Float32Array;
   addN(inputs: readonly Float32Array[], size: number): Float32Array;
   /** `null` when the axes form a pattern the addon does not handle. */
   reduce(

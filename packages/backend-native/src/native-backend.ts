@@ -20,11 +20,19 @@ export class NativeBackend extends MathBackendCPU {
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
-  /** The float32 values of `info`, or `null` when it holds another dtype (then a cpu kernel runs). */
+  /**
+   * The float32 values of `info`, or `null` when it holds another dtype (then a cpu kernel runs).
+   * tfjs-backend-cpu casts bool and int32 to float32 by relabelling the same Uint8Array or
+   * Int32Array; those are widened here (a copy), not left to the cpu kernel's generic loops.
+   */
   floats(info: tf.TensorInfo): Float32Array | null {
     if (info.dtype !== 'float32') return null;
     const values = this.data.get(info.dataId).values;
-    return values instanceof Float32Array ? values : null;
+    if (values instanceof Float32Array) return values;
+    if (values instanceof Uint8Array || values instanceof Int32Array) {
+      return Float32Array.from(values);
+    }
+    return null;
   }
 
   /** A new float32 tensor in this backend's storage, owning `values`. */

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  batchNormTrainingGradConfig,
-  batchNormTrainingGradKernel,
-  batchNormTrainingKernel,
-} from './kernels/batch-norm.js';
+import { batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm.js';
 import { binaryKernels } from './kernels/binary.js';
 import {
   conv2dBackpropFilterKernel,
@@ -11,7 +7,14 @@ import {
   conv2dKernel,
   fusedConv2dKernel,
 } from './kernels/convolution.js';
-import { padKernel, sliceKernel, transposeKernel } from './kernels/data-movement.js';
+import { msDeformAttnGradKernel, msDeformAttnKernel } from './kernels/deformable-sampling.js';
+import { padKernel, sliceKernel, splitKernel, transposeKernel } from './kernels/data-movement.js';
+import { softmaxKernel } from './kernels/softmax.js';
+import {
+  adamwUpdateKernel,
+  larsUpdateKernel,
+  sgdUpdateKernel,
+} from './kernels/optimizer-updates.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import type { NativeKernelConfig } from './kernels/native-kernel.js';
 import {
@@ -43,13 +46,20 @@ export const NATIVE_KERNELS: readonly NativeKernelConfig[] = [
   ...reductionKernels,
   padKernel,
   sliceKernel,
+  splitKernel,
   transposeKernel,
+  softmaxKernel,
 ];
 
-/** Kernels with no cpu counterpart, only on `native`. */
+/** Kernels tfjs-backend-cpu does not have, for ops of `@ssdet/core` and `@ssdet/detr`. */
 const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
   batchNormTrainingKernel,
   batchNormTrainingGradKernel,
+  msDeformAttnKernel,
+  msDeformAttnGradKernel,
+  sgdUpdateKernel,
+  larsUpdateKernel,
+  adamwUpdateKernel,
 ];
 
 /** Above `cpu` (1) and `wasm`/`webgl` (2), so that `tf.ready()` alone picks it. */
@@ -58,13 +68,16 @@ export const NATIVE_BACKEND_PRIORITY = 3;
 /**
  * Registers the `native` backend with the one `@tensorflow/tfjs-core` in this process: every
  * kernel tfjs-backend-cpu has registered so far (import it first), the native ones in place of
- * their cpu namesakes, and the fused batch-norm kernels and gradient. Calling it again does
+ * their cpu namesakes, and the fused batch-norm kernels (their op and gradient live in `@ssdet/core`). Calling it again does
  * nothing.
  */
 export function registerNativeBackend(addon: NativeAddon): void {
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) !== null) return;
   const overrides = new Map(NATIVE_KERNELS.map((kernel) => [kernel.kernelName, kernel]));
+  const nativeOnly = new Set(NATIVE_ONLY_KERNELS.map((kernel) => kernel.kernelName));
   for (const cpuKernel of tf.getKernelsForBackend('cpu')) {
+    // A package may have registered its own cpu version of a kernel native runs in C++.
+    if (nativeOnly.has(cpuKernel.kernelName)) continue;
     const native = overrides.get(cpuKernel.kernelName);
     tf.registerKernel(
       native === undefined
@@ -96,9 +109,6 @@ export function registerNativeBackend(addon: NativeAddon): void {
           },
         }),
     });
-  }
-  if (tf.getGradient(batchNormTrainingGradConfig.kernelName) === undefined) {
-    tf.registerGradient(batchNormTrainingGradConfig);
   }
   tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(addon), NATIVE_BACKEND_PRIORITY);
 }

@@ -78,6 +78,19 @@ export {
   type BackendSelection,
   type SelectBackendOptions,
 } from './tensor/select-backend.js';
+export { ADAMW_UPDATE, LARS_UPDATE, SGD_UPDATE } from './train/optim/fused-update.js';
+export {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormTraining,
+  type BatchNormTrainingResult,
+} from './tensor/batch-norm-training.js';
+export {
+  formatKernelProfile,
+  profileKernels,
+  type KernelProfile,
+  type KernelTime,
+} from './tensor/profile-kernels.js';
 
 export { BadImageError, type BadImageReason } from './data/bad-image-error.js';
 export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './data/decode-image.js';

@@ -3,16 +3,19 @@ import {
   CNN_TRAINING_KERNELS,
   Rng,
   createOptimizer,
+  formatKernelProfile,
+  profileKernels,
   selectBackend,
   type NamedVariables,
 } from '@ssdet/core';
-import { Conv2d, ResNet } from '@ssdet/nn';
+import { ResNet } from '@ssdet/nn';
 import { afterAll, bench, describe } from 'vitest';
 import { HungarianMatcher } from '../src/matcher/hungarian-matcher.js';
 import { linearSumAssignment } from '../src/matcher/linear-assignment.js';
 import type { SetTarget } from '../src/matcher/set-types.js';
 import { SetCriterion } from '../src/criterion/set-criterion.js';
 import { DeformableTransformer } from '../src/deformable/deformable-transformer.js';
+import { MultiLevelInputProjection } from '../src/deformable/multi-level-input-projection.js';
 import { sinePositionEmbedding } from '../src/position/sine-position-embedding.js';
 import { DetectionHead } from '../src/transformer/detection-head.js';
 import { InputProjection } from '../src/transformer/input-projection.js';
@@ -52,6 +55,13 @@ afterAll(() => {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 });
+
+/** With SSDET_BENCH_PROFILE=1, one more step under tf.profile, its heaviest kernels printed. */
+async function profileOnce(name: string, run: () => void): Promise<void> {
+  if (process.env['SSDET_BENCH_PROFILE'] !== '1') return;
+  const lines = formatKernelProfile(await profileKernels(run), 20);
+  process.stderr.write(`${name}, where the time goes:\n${lines.join('\n')}\n`);
+}
 
 /** Keeps the step time and prints it at once (a step can take minutes). */
 function record(name: string, start: number): void {
@@ -177,102 +187,83 @@ describe(`DETR training step: frozen ResNet-50, 6/6 layers, d 256, 100 queries, 
   );
 });
 
-// Opt-in: on the native backend this step has not finished (over 8 minutes, 20 GB) — the
-// 4-level deformable sampling and its gradient over ~4,800 tokens need work (issue 10).
-const describeDeformable = process.env['SSDET_BENCH_DEFORMABLE'] === '1' ? describe : describe.skip;
-
-describeDeformable(
-  `Deformable DETR training step: frozen ResNet-50, 4 levels, 300 queries, batch ${BATCH}, ${SIZE} px`,
-  () => {
-    const rng = Rng.fromSeed(12);
-    const d = 256;
-    const backbone = new ResNet({ depth: 50, normLayer: 'frozen', frozenStages: 4, rng });
-    // Official input_proj: 1×1 conv + GroupNorm(32) per backbone level (C3–C5) and a 3×3
-    // stride-2 conv + GroupNorm on C5 for the fourth; the GroupNorms are left out here.
-    const projections = [
-      new InputProjection(512, d, rng),
-      new InputProjection(1024, d, rng),
-      new InputProjection(2048, d, rng),
-    ];
-    const extraLevel = new Conv2d({
-      inChannels: 2048,
-      outChannels: d,
-      kernelSize: 3,
-      stride: 2,
-      padding: 1,
-      bias: true,
-      rng,
+describe(`Deformable DETR training step: frozen ResNet-50, 4 levels, 300 queries, batch ${BATCH}, ${SIZE} px`, () => {
+  const rng = Rng.fromSeed(12);
+  const d = 256;
+  const backbone = new ResNet({ depth: 50, normLayer: 'frozen', frozenStages: 4, rng });
+  const inputProjection = new MultiLevelInputProjection({
+    backboneChannels: [512, 1024, 2048],
+    dModel: d,
+    numLevels: 4,
+    rng,
+  });
+  const queries = new QueryEmbedding(300, 2 * d, rng);
+  const transformer = new DeformableTransformer({
+    dModel: d,
+    numHeads: 8,
+    dimFeedforward: 1024,
+    numLevels: 4,
+    numPoints: 4,
+    rng,
+  });
+  const head = new DetectionHead({
+    dModel: d,
+    numLogits: NUM_CLASSES,
+    rng,
+    deformableInit: true,
+  });
+  const criterion = new SetCriterion({
+    numClasses: NUM_CLASSES,
+    matcher: new HungarianMatcher({ classCost: 'focal', costClass: 2, costBbox: 5, costGiou: 2 }),
+    classLoss: 'focal',
+    weights: { class: 2, bbox: 5, giou: 2 },
+  });
+  const trainable = prefixed([
+    ['input_proj', inputProjection],
+    ['query_embed', queries],
+    ['transformer', transformer],
+    ['head', head],
+  ]);
+  const optimizer = createOptimizer(ADAMW, [{ name: 'deformable-detr', variables: trainable }]);
+  const { images, targets } = randomBatch(31);
+  const step = (): void => {
+    const features = tf.tidy(() => {
+      const maps = backbone.forward(images, { training: false });
+      return [maps['C3']!, maps['C4']!, maps['C5']!];
     });
-    const queries = new QueryEmbedding(300, 2 * d, rng);
-    const transformer = new DeformableTransformer({
-      dModel: d,
-      numHeads: 8,
-      dimFeedforward: 1024,
-      numLevels: 4,
-      numPoints: 4,
-      rng,
+    const pixelMasks = [...features, features[2]!].map((f, level) => {
+      const [h, w] =
+        level < 3
+          ? [f.shape[1], f.shape[2]]
+          : [Math.ceil(f.shape[1] / 2), Math.ceil(f.shape[2] / 2)];
+      return tf.ones([BATCH, h, w]) as tf.Tensor3D;
     });
-    const head = new DetectionHead({
-      dModel: d,
-      numLogits: NUM_CLASSES,
-      rng,
-      deformableInit: true,
+    const posEmbeds = pixelMasks.map((m) => sinePositionEmbedding(m, { offset: -0.5 }));
+    trainingStep(trainable, optimizer, () => {
+      const srcs = inputProjection.apply(features);
+      const { hs, referencePoints } = transformer.apply({
+        srcs,
+        pixelMasks,
+        posEmbeds,
+        queryEmbed: queries.embeddings,
+        training: true,
+        rng,
+      });
+      return criterion.compute(head.apply(hs, referencePoints), targets).total;
     });
-    const criterion = new SetCriterion({
-      numClasses: NUM_CLASSES,
-      matcher: new HungarianMatcher({ classCost: 'focal', costClass: 2, costBbox: 5, costGiou: 2 }),
-      classLoss: 'focal',
-      weights: { class: 2, bbox: 5, giou: 2 },
-    });
-    const trainable = prefixed([
-      ['input_proj.0', projections[0]!],
-      ['input_proj.1', projections[1]!],
-      ['input_proj.2', projections[2]!],
-      ['input_proj.3', extraLevel],
-      ['query_embed', queries],
-      ['transformer', transformer],
-      ['head', head],
-    ]);
-    const optimizer = createOptimizer(ADAMW, [{ name: 'deformable-detr', variables: trainable }]);
-    const { images, targets } = randomBatch(31);
-    bench(
-      'Deformable DETR forward + backward + AdamW',
-      () => {
-        const start = performance.now();
-        const features = tf.tidy(() => {
-          const maps = backbone.forward(images, { training: false });
-          return [maps['C3']!, maps['C4']!, maps['C5']!];
-        });
-        const pixelMasks = [...features, features[2]!].map((f, level) => {
-          const [h, w] =
-            level < 3
-              ? [f.shape[1], f.shape[2]]
-              : [Math.ceil(f.shape[1] / 2), Math.ceil(f.shape[2] / 2)];
-          return tf.ones([BATCH, h, w]) as tf.Tensor3D;
-        });
-        const posEmbeds = pixelMasks.map((m) => sinePositionEmbedding(m, { offset: -0.5 }));
-        trainingStep(trainable, optimizer, () => {
-          const srcs = [
-            ...features.map((f, level) => projections[level]!.apply(f)),
-            extraLevel.forward(features[2]!),
-          ];
-          const { hs, referencePoints } = transformer.apply({
-            srcs,
-            pixelMasks,
-            posEmbeds,
-            queryEmbed: queries.embeddings,
-            training: true,
-            rng,
-          });
-          return criterion.compute(head.apply(hs, referencePoints), targets).total;
-        });
-        tf.dispose([...features, ...pixelMasks, ...posEmbeds]);
-        record('Deformable DETR (4 levels)', start);
-      },
-      HEAVY,
-    );
-  },
-);
+    tf.dispose([...features, ...pixelMasks, ...posEmbeds]);
+  };
+  bench(
+    'Deformable DETR forward + backward + AdamW',
+    async () => {
+      const start = performance.now();
+      step();
+      record('Deformable DETR (4 levels)', start);
+      await profileOnce('Deformable DETR (4 levels)', step);
+    },
+    HEAVY,
+  );
+});
 
 function randomCosts(rows: number, cols: number, seed: number): Float64Array {
   const rng = Rng.fromSeed(seed);

@@ -7,6 +7,7 @@ export { generalizedBoxIou, pairedGeneralizedBoxIou } from './box/generalized-io
 // Parameter helpers (PyTorch names, Linear weights [in, out]).
 export { Linear, linear, type LinearInit, type LinearOptions } from './layers/linear.js';
 export { LayerNorm } from './layers/layer-norm.js';
+export { GroupNorm } from './layers/group-norm.js';
 export { Mlp, type MlpOptions } from './layers/mlp.js';
 export { dropout, type DropoutContext } from './layers/dropout.js';
 export { collectVariables, disposeVariables } from './layers/named-variables.js';
@@ -57,6 +58,11 @@ export {
   type SpatialShapes,
 } from './deformable/spatial-shapes.js';
 export { msDeformAttnCore } from './deformable/ms-deform-attn-core.js';
+export { MS_DEFORM_ATTN, MS_DEFORM_ATTN_GRAD } from './deformable/ms-deform-attn-kernel.js';
+export {
+  MultiLevelInputProjection,
+  type MultiLevelInputProjectionOptions,
+} from './deformable/multi-level-input-projection.js';
 export {
   MsDeformAttn,
   type MsDeformAttnInputs,

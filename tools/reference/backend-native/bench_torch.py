@@ -1,22 +1,30 @@
-"""PyTorch timings to set next to `npm run bench -- native` (@ssdet/backend-native).
+"""PyTorch's side of `npm run bench -- backend` (@ssdet/backend-native).
 
-Run:  /usr/bin/python3 tools/reference/backend-native/bench_torch.py [--threads 2] [--json out.json]
+Run:  /usr/bin/python3 tools/reference/backend-native/bench_torch.py --cases cases.json [--threads 2]
+          [--repeats 3] [--json out.json]
 
-Measures, on the CPU with `torch.set_num_threads(threads)` (default 2), in NCHW and channels-last:
-- 3x3 convolution 64 -> 64 on 8x64x56x56, stride 1, padding 1: forward, and forward + both
-  gradients (3x the forward FLOPs), in GFLOP/s;
-- a ResNet-18 training step at batch 8, 112x112: torchvision's resnet18 up to layer4, loss
-  mean(C5^2), backward, plain SGD update (lr 0.01), in ms.
-The same cases, shapes and loss as packages/backend-native/bench/native.bench.ts. Prints the
-median of the timed repetitions (after warm-up); nothing here is a fixture.
+The benchmark writes `cases.json` (so both sides measure the same shapes) and runs this script:
+- convolutions `{"name", "batch", "cin", "cout", "k", "stride", "pad", "size"}`: forward, and
+  forward + both gradients, timed in NCHW and channels-last;
+- training steps `{"name", "depth", "batch", "size"}`: torchvision's ResNet-{depth} up to layer4,
+  loss mean(C5^2), backward, SGD momentum 0.9 (lr 0.01), in NCHW and channels-last. Each step case
+  runs in a fresh child process so that its peak resident memory (ru_maxrss) is its own.
+Prints JSON: {"torch", "threads", "conv": {name: {format: {"forward_ms", "forward_backward_ms"}}},
+"step": {name: {format: {"ms", "peak_rss_mib", "baseline_rss_mib"}}}} — medians after one warm-up.
+Nothing here is a fixture.
 """
 import argparse
 import json
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
 import torchvision
+
+FORMATS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
 
 
 def median_ms(fn, repeats, warmup=1):
@@ -30,45 +38,40 @@ def median_ms(fn, repeats, warmup=1):
     return statistics.median(times)
 
 
-def conv_cases(memory_format, repeats):
-    batch, channels, size = 8, 64, 56
-    flops = 2 * batch * size * size * channels * channels * 9
-    conv = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False)
-    x = torch.randn(batch, channels, size, size)
-    conv = conv.to(memory_format=memory_format)
-    x = x.to(memory_format=memory_format)
-    dy = torch.randn(batch, channels, size, size).to(memory_format=memory_format)
+def conv_case(case, memory_format, repeats):
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(case["cin"], case["cout"], case["k"], stride=case["stride"],
+                           padding=case["pad"], bias=False).to(memory_format=memory_format)
+    x = torch.randn(case["batch"], case["cin"], case["size"], case["size"]).to(memory_format=memory_format)
+    with torch.no_grad():
+        dy = torch.randn_like(conv(x))
+    xg = x.clone().requires_grad_(True)
 
     def forward():
         with torch.no_grad():
             conv(x)
-
-    xg = x.clone().requires_grad_(True)
 
     def forward_backward():
         conv.weight.grad = None
         xg.grad = None
         conv(xg).backward(dy)
 
-    fwd = median_ms(forward, repeats)
-    fwd_bwd = median_ms(forward_backward, repeats)
-    return {
-        "conv forward ms": fwd,
-        "conv forward GFLOP/s": flops / fwd / 1e6,
-        "conv forward+backward ms": fwd_bwd,
-        "conv forward+backward GFLOP/s": 3 * flops / fwd_bwd / 1e6,
-    }
+    return {"forward_ms": median_ms(forward, repeats), "forward_backward_ms": median_ms(forward_backward, repeats)}
 
 
-def resnet_step(memory_format, repeats):
-    torch.manual_seed(18)
-    net = torchvision.models.resnet18()
-    trunk = torch.nn.Sequential(
-        net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3, net.layer4
-    ).to(memory_format=memory_format)
+def max_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def step_case(case, memory_format, repeats):
+    torch.manual_seed(case["depth"])
+    net = getattr(torchvision.models, f"resnet{case['depth']}")()
+    trunk = torch.nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2,
+                                net.layer3, net.layer4).to(memory_format=memory_format)
     trunk.train()
-    images = torch.randn(8, 3, 112, 112).to(memory_format=memory_format)
-    optimizer = torch.optim.SGD(trunk.parameters(), lr=0.01)
+    images = torch.randn(case["batch"], 3, case["size"], case["size"]).to(memory_format=memory_format)
+    optimizer = torch.optim.SGD(trunk.parameters(), lr=0.01, momentum=0.9)
+    baseline = max_rss_mib()
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -77,25 +80,46 @@ def resnet_step(memory_format, repeats):
         optimizer.step()
         loss.item()
 
-    return {"resnet18 b8@112 training step ms": median_ms(step, repeats)}
+    ms = median_ms(step, repeats)
+    return {"ms": ms, "peak_rss_mib": max_rss_mib(), "baseline_rss_mib": baseline}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", required=True, help="JSON file with {conv: [...], step: [...]}")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--step-only", help=argparse.SUPPRESS)  # child mode: name, then format
+    parser.add_argument("--format", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    results = {"torch": torch.__version__, "threads": torch.get_num_threads()}
-    for label, memory_format in [("NCHW", torch.contiguous_format), ("channels_last", torch.channels_last)]:
-        for key, value in {**conv_cases(memory_format, args.repeats), **resnet_step(memory_format, args.repeats)}.items():
-            results[f"{label} {key}"] = value
-    for key, value in results.items():
-        print(f"{key:55s} {value:10.2f}" if isinstance(value, float) else f"{key:55s} {value}")
+    with open(args.cases, encoding="utf-8") as f:
+        cases = json.load(f)
+
+    if args.step_only:
+        case = next(c for c in cases["step"] if c["name"] == args.step_only)
+        print(json.dumps(step_case(case, FORMATS[args.format], args.repeats)))
+        return
+
+    results = {"torch": torch.__version__, "threads": torch.get_num_threads(), "conv": {}, "step": {}}
+    for case in cases.get("conv", []):
+        results["conv"][case["name"]] = {
+            label: conv_case(case, fmt, args.repeats) for label, fmt in FORMATS.items()
+        }
+    for case in cases.get("step", []):
+        results["step"][case["name"]] = {}
+        for label in FORMATS:
+            child = subprocess.run(
+                [sys.executable, __file__, "--cases", args.cases, "--threads", str(args.threads),
+                 "--repeats", str(args.repeats), "--step-only", case["name"], "--format", label],
+                check=True, capture_output=True, text=True)
+            results["step"][case["name"]][label] = json.loads(child.stdout.strip().splitlines()[-1])
+    text = json.dumps(results, indent=2)
+    print(text)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(results, out, indent=2)
+            out.write(text)
 
 
 if __name__ == "__main__":

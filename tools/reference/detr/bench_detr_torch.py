@@ -219,9 +219,10 @@ class DefDecLayer(nn.Module):
 class DeformableDETR(nn.Module):
     def __init__(self, d=256, heads=8, ff=1024, layers=6, queries=300, levels=4):
         super().__init__()
-        # Official input_proj has a GroupNorm(32) after each conv; left out as in the ssdet bench.
+        # Official input_proj: Conv + GroupNorm(32, d) per level, the fourth a 3x3/s2 conv on C5.
         self.input_proj = nn.ModuleList(
-            [nn.Conv2d(c, d, 1) for c in (512, 1024, 2048)] + [nn.Conv2d(2048, d, 3, 2, 1)]
+            [nn.Sequential(nn.Conv2d(c, d, 1), nn.GroupNorm(32, d)) for c in (512, 1024, 2048)]
+            + [nn.Sequential(nn.Conv2d(2048, d, 3, 2, 1), nn.GroupNorm(32, d))]
         )
         self.level_embed = nn.Parameter(torch.randn(levels, d))
         self.query_embed = nn.Embedding(queries, 2 * d)

@@ -488,9 +488,46 @@ def criterion_fixture():
     })
 
 
+# ---------------------------------------------------------------- multi-level input projection
+def input_projection_fixture():
+    """Deformable DETR's input_proj (models/deformable_detr.py): per backbone level Conv1x1 +
+    GroupNorm(32, d); each extra level Conv3x3/s2/p1 + GroupNorm(32, d), the first from the last
+    backbone map, the next ones from the previous projected level."""
+    g = torch.Generator().manual_seed(7)
+    channels, d, levels = [8, 12, 16], 64, 5
+    sizes = [(8, 10), (4, 5), (2, 3)]
+    projs = []
+    for c in channels:
+        projs.append(nn.Sequential(nn.Conv2d(c, d, kernel_size=1), nn.GroupNorm(32, d)))
+    in_channels = channels[-1]
+    for _ in range(levels - len(channels)):
+        projs.append(nn.Sequential(nn.Conv2d(in_channels, d, kernel_size=3, stride=2, padding=1), nn.GroupNorm(32, d)))
+        in_channels = d
+    projs = nn.ModuleList(projs)
+    with torch.no_grad():
+        for p in projs.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.3)
+    feats = [(torch.randn(2, c, h, w, generator=g) * 2 + 0.5).requires_grad_(True) for c, (h, w) in zip(channels, sizes)]
+    srcs = [projs[l](f) for l, f in enumerate(feats)]
+    for l in range(len(feats), levels):
+        srcs.append(projs[l](feats[-1] if l == len(feats) else srcs[-1]))
+    cots = [torch.randn(s.shape, generator=g) for s in srcs]
+    grads = torch.autograd.grad(sum((s * c).sum() for s, c in zip(srcs, cots)), feats)
+    nhwc = lambda t: t.permute(0, 2, 3, 1)
+    weights = {}
+    for name, p in projs.state_dict().items():
+        weights[name] = arr(p.permute(2, 3, 1, 0) if p.dim() == 4 else p)
+    write('input-projection.json', {
+        'backboneChannels': channels, 'dModel': d, 'numLevels': levels, 'weights': weights,
+        'features': [arr(nhwc(f)) for f in feats], 'outputs': [arr(nhwc(s)) for s in srcs],
+        'cotangents': [arr(nhwc(c)) for c in cots], 'gradFeatures': [arr(nhwc(gr)) for gr in grads],
+    })
+
+
 if __name__ == '__main__':
     attention_fixture()
     transformer_fixture()
     deformable_fixture()
     matcher_fixture()
     criterion_fixture()
+    input_projection_fixture()

@@ -1,10 +1,6 @@
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { input, type NativeKernelConfig } from './native-kernel.js';
-
-/** Kernel: inputs `x`, `scale` (γ), `offset` (β); attr `epsilon`; outputs `[y, mean, variance]`. */
-export const BATCH_NORM_TRAINING = 'SsdetBatchNormTraining';
-/** Kernel: inputs `dy`, `x`, `scale`, `mean`, `variance`; attr `epsilon`; outputs `[dx, dscale, doffset]`. */
-export const BATCH_NORM_TRAINING_GRAD = 'SsdetBatchNormTrainingGrad';
 
 /** `x` as the addon's [n, h, w, c]: NHWC maps as they are, any other rank as [rows, 1, 1, c]. */
 function nhwc(shape: readonly number[]): number[] {
@@ -73,28 +69,5 @@ export const batchNormTrainingGradKernel: NativeKernelConfig = {
       backend.output([channels], dscale),
       backend.output([channels], doffset),
     ];
-  },
-};
-
-/**
- * The gradient of {@link BATCH_NORM_TRAINING} with respect to x, γ and β, through `y` only: the
- * `mean` and `variance` outputs feed running statistics, and gradients arriving at them are
- * ignored.
- */
-export const batchNormTrainingGradConfig: tf.GradConfig = {
-  kernelName: BATCH_NORM_TRAINING,
-  inputsToSave: ['x', 'scale'],
-  outputsToSave: [false, true, true],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, scale, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    const dyOfY = Array.isArray(dy) ? dy[0]! : dy;
-    const [dx, dscale, doffset] = tf
-      .engine()
-      .runKernel(BATCH_NORM_TRAINING_GRAD, { dy: dyOfY, x, scale, mean, variance }, attrs) as [
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-    ];
-    return { x: () => dx, scale: () => dscale, offset: () => doffset };
   },
 };

@@ -63,4 +63,21 @@ describe(`native pad, slice and transpose kernels${NATIVE_SUITE_NOTE}`, () => {
       }
     },
   );
+
+  it.skipIf(!nativeBuilt)('split along every axis, and concat and its gradient, match cpu', () => {
+    expectBackendsAgree(() => {
+      const x = randomTensor([4, 6, 5, 3], 7);
+      const pieces = [
+        ...tf.split(x, 2, 0),
+        ...tf.split(x, [1, -1, 2], 1),
+        ...tf.split(x, [5], 2),
+        ...tf.split(x, 3, 3),
+      ];
+      const weights = randomTensor([4, 10, 5, 3], 8);
+      const gradient = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.mul(tf.concat([v, tf.square(v)], 1), weights)),
+      )(tf.slice(x, [0, 0, 0, 0], [4, 5, 5, 3]));
+      return [...pieces, gradient];
+    }, ['slice']);
+  });
 });

@@ -44,3 +44,31 @@ export const transposeKernel: NativeKernelConfig = {
     return backend.output(outShape, backend.addon.transpose(xs, x.shape, perm));
   },
 };
+
+/** `tf.split` (also the gradient of `tf.concat`): one native slice per piece. */
+export const splitKernel: NativeKernelConfig = {
+  kernelName: tf.SplitV,
+  kernelFunc: ({ inputs, backend, attrs, fallback }) => {
+    const x = input(inputs, 'x');
+    const xs = backend.floats(x);
+    if (xs === null || x.shape.length === 0) return fallback();
+    const { numOrSizeSplits, axis } = attrs as unknown as tf.SplitVAttrs;
+    const along = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const length = x.shape[along]!;
+    let sizes: number[];
+    if (typeof numOrSizeSplits === 'number') {
+      sizes = new Array<number>(numOrSizeSplits).fill(length / numOrSizeSplits);
+    } else {
+      const known = numOrSizeSplits.reduce((total, s) => (s === -1 ? total : total + s), 0);
+      sizes = numOrSizeSplits.map((s) => (s === -1 ? length - known : s));
+    }
+    const begin = x.shape.map(() => 0);
+    return sizes.map((size) => {
+      const extent = [...x.shape];
+      extent[along] = size;
+      const piece = backend.output(extent, backend.addon.slice(xs, x.shape, begin, extent));
+      begin[along]! += size;
+      return piece;
+    });
+  },
+};

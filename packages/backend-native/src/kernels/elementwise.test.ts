@@ -61,6 +61,7 @@ const UNARY: readonly [string, (x: tf.Tensor) => tf.Tensor][] = [
   ['elu', tf.elu],
   ['leakyRelu', (x) => tf.leakyRelu(x, 0.1)],
   ['log1p', (x) => tf.log1p(tf.abs(x))],
+  ['floor', (x) => tf.floor(tf.mul(x, 3))],
 ];
 
 describe(`native element-wise kernels${NATIVE_SUITE_NOTE}`, () => {
@@ -110,4 +111,14 @@ describe(`native element-wise kernels${NATIVE_SUITE_NOTE}`, () => {
     expect(tf.add(tf.tensor([1], [1], 'int32'), tf.scalar(1, 'int32')).dtype).toBe('int32');
     tf.setBackend('cpu');
   });
+
+  it.skipIf(!nativeBuilt)(
+    'float32 tensors cast from bool or int32 (relabelled arrays) run natively too',
+    () => {
+      expectBackendsAgree(() => {
+        const mask = tf.cast(tf.greater(randomTensor([3, 5, 1], 1), 0), 'float32');
+        return tf.mul(randomTensor([3, 5, 4], 2), mask);
+      }, ['binary']);
+    },
+  );
 });

@@ -19,6 +19,7 @@ const UNARY_OPS: readonly (readonly [kernelName: string, code: number, alphaAttr
   [tf.Elu, 13],
   [tf.LeakyRelu, 14, 'alpha'],
   [tf.Log1p, 15],
+  [tf.Floor, 16],
 ];
 
 /** `out = f(x)` element-wise for float32 tensors, with tfjs-backend-cpu's formulas. */

@@ -9,6 +9,7 @@ import {
   type StoredArray,
 } from '../test-support/fixtures.js';
 import { msDeformAttnCore } from './ms-deform-attn-core.js';
+import { msDeformAttnByGather } from './ms-deform-attn-gather.js';
 import { MsDeformAttn } from './ms-deform-attn.js';
 import { encoderReferencePoints, validRatios } from './reference-points.js';
 
@@ -49,36 +50,124 @@ beforeAll(async () => {
 
 const fixture = readFixture<DeformableFixture>('deformable.json');
 
-describe('msDeformAttnCore equals ms_deform_attn_core_pytorch (grid_sample, zeros, align_corners=False)', () => {
-  const { core } = fixture;
+const implementations = [
+  ['fused kernel (cpu)', msDeformAttnCore],
+  ['gather composition', msDeformAttnByGather],
+] as const;
 
-  it('output within 1e-5, including sampling points outside the map', () => {
+describe.each(implementations)(
+  'msDeformAttnCore, %s, equals ms_deform_attn_core_pytorch (grid_sample, zeros, align_corners=False)',
+  (_name, core4) => {
+    const { core } = fixture;
+
+    it('output within 1e-5, including sampling points outside the map', () => {
+      tf.tidy(() => {
+        const out = core4(
+          toTensor(core.value),
+          core.spatialShapes,
+          toTensor(core.locations),
+          toTensor(core.attention),
+        );
+        expectClose(out, core.output, 1e-5);
+      });
+    });
+
+    it('gradients w.r.t. values, sampling locations and attention weights within 1e-4', () => {
+      tf.tidy(() => {
+        const cotangent = toTensor(core.cotangent);
+        const [gValue, gLocations, gAttention] = tf.grads(
+          (value: tf.Tensor, locations: tf.Tensor, attention: tf.Tensor) =>
+            tf.sum(
+              tf.mul(
+                core4(value as tf.Tensor4D, core.spatialShapes, locations, attention),
+                cotangent,
+              ),
+            ),
+        )([toTensor(core.value), toTensor(core.locations), toTensor(core.attention)]);
+        expectClose(gValue!, core.gradValue);
+        expectClose(gLocations!, core.gradLocations);
+        expectClose(gAttention!, core.gradAttention);
+      });
+    });
+  },
+);
+
+describe('fused kernel and gather composition agree on random problems', () => {
+  const cases = [
+    { batch: 1, heads: 1, headDim: 3, queries: 5, points: 1, shapes: [[7, 5]] as Shapes },
+    {
+      batch: 2,
+      heads: 3,
+      headDim: 4,
+      queries: 6,
+      points: 3,
+      shapes: [
+        [6, 9],
+        [3, 5],
+        [2, 2],
+        [1, 1],
+      ] as Shapes,
+    },
+  ];
+  it.each(cases)('$batch×$queries queries, $heads heads, $points points, levels $shapes', (c) => {
     tf.tidy(() => {
-      const out = msDeformAttnCore(
-        toTensor(core.value),
-        core.spatialShapes,
-        toTensor(core.locations),
-        toTensor(core.attention),
+      const rng = Rng.fromSeed(c.batch * 100 + c.points);
+      const length = c.shapes.reduce((total, [h, w]) => total + h * w, 0);
+      const levels = c.shapes.length;
+      const random = (shape: number[], low: number, high: number): tf.Tensor =>
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () =>
+            rng.uniform(low, high),
+          ),
+          shape,
+        );
+      const value = random([c.batch, length, c.heads, c.headDim], -1, 1) as tf.Tensor4D;
+      // Locations beyond [0, 1] exercise the zero padding on every side.
+      const locations = random([c.batch, c.queries, c.heads, levels, c.points, 2], -0.3, 1.3);
+      const attention = random([c.batch, c.queries, c.heads, levels, c.points], 0, 1);
+      const cotangent = random([c.batch, c.queries, c.heads * c.headDim], -1, 1);
+      const loss =
+        (core4: typeof msDeformAttnCore) =>
+        (v: tf.Tensor, l: tf.Tensor, a: tf.Tensor): tf.Scalar =>
+          tf.sum(tf.mul(core4(v as tf.Tensor4D, c.shapes, l, a), cotangent));
+      const fused = tf.grads(loss(msDeformAttnCore))([value, locations, attention]);
+      const gathered = tf.grads(loss(msDeformAttnByGather))([value, locations, attention]);
+      expectClose(
+        msDeformAttnCore(value, c.shapes, locations, attention),
+        msDeformAttnByGather(value, c.shapes, locations, attention),
+        1e-5,
       );
-      expectClose(out, core.output, 1e-5);
+      fused.forEach((gradient, i) => expectClose(gradient, gathered[i]!, 1e-4));
     });
   });
 
-  it('gradients w.r.t. values, sampling locations and attention weights within 1e-4', () => {
+  it('leaves no tensors behind over repeated forward and backward passes', () => {
+    const value = tf.randomUniform([1, 20, 2, 4]) as tf.Tensor4D;
+    const locations = tf.randomUniform([1, 3, 2, 1, 2, 2]);
+    const attention = tf.randomUniform([1, 3, 2, 1, 2]);
+    const step = (): void =>
+      tf.tidy(() => {
+        tf.grads((v: tf.Tensor, l: tf.Tensor, a: tf.Tensor) =>
+          tf.sum(msDeformAttnCore(v as tf.Tensor4D, [[4, 5]], l, a)),
+        )([value, locations, attention]);
+      });
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([value, locations, attention]);
+  });
+
+  it('names the expected shapes when the locations do not fit the values', () => {
     tf.tidy(() => {
-      const cotangent = toTensor(core.cotangent);
-      const [gValue, gLocations, gAttention] = tf.grads(
-        (value: tf.Tensor, locations: tf.Tensor, attention: tf.Tensor) =>
-          tf.sum(
-            tf.mul(
-              msDeformAttnCore(value as tf.Tensor4D, core.spatialShapes, locations, attention),
-              cotangent,
-            ),
-          ),
-      )([toTensor(core.value), toTensor(core.locations), toTensor(core.attention)]);
-      expectClose(gValue!, core.gradValue);
-      expectClose(gLocations!, core.gradLocations);
-      expectClose(gAttention!, core.gradAttention);
+      expect(() =>
+        msDeformAttnCore(
+          tf.zeros([1, 20, 2, 4]) as tf.Tensor4D,
+          [[4, 5]],
+          tf.zeros([1, 3, 2, 2, 2, 2]),
+          tf.zeros([1, 3, 2, 2, 2]),
+        ),
+      ).toThrow(/samplingLocations must be \[1, Lq, 2, 1, P, 2\]/);
     });
   });
 });

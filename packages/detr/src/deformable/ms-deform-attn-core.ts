@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFlattenedLength, levelStartIndex, type SpatialShapes } from './spatial-shapes.js';
+import { SsdetError } from '@ssdet/core';
+import { msDeformAttnByGather } from './ms-deform-attn-gather.js';
+import { MS_DEFORM_ATTN, fusedDeformableSamplingAvailable } from './ms-deform-attn-kernel.js';
+import { assertFlattenedLength, type SpatialShapes } from './spatial-shapes.js';
 
 /**
  * The core of multi-scale deformable attention (Zhu et al., "Deformable DETR", ICLR 2021, eq. 3):
@@ -8,15 +11,11 @@ import { assertFlattenedLength, levelStartIndex, type SpatialShapes } from './sp
  * ((0, 0) top-left, (1, 1) bottom-right corner). Equal to Deformable DETR's pure-PyTorch
  * `ms_deform_attn_core_pytorch`, i.e. `grid_sample(…, mode='bilinear', padding_mode='zeros',
  * align_corners=False)`: pixel coordinates x = p̂ₓ·W − ½, y = p̂ᵧ·H − ½, and a corner outside
- * the map contributes zero.
+ * the map contributes zero. Differentiable with respect to all three tensor inputs.
  *
- * Built from gather, mul, add and matMul so tfjs differentiates it with respect to the values,
- * the sampling locations and the attention weights: every corner of every sampling point of
- * every level is one row of one gather, and the bilinear × attention weights contract with a
- * batched matMul. The gather's integer rows come from a detached copy of the locations (one
- * synchronous read): tfjs has no stop-gradient, and an int32 path from a differentiated input
- * into gather's indices makes backprop throw. The corner weights use the live locations, so
- * the gradient w.r.t. locations is the bilinear one (floor contributes 0 either way).
+ * On host-memory backends (`cpu`, `native`) this is one kernel with a hand-written gradient,
+ * like the official CUDA `MSDeformAttnFunction`, whose memory is that of its inputs and output;
+ * elsewhere it is composed of tfjs ops ({@link msDeformAttnByGather}).
  *
  * @param value `[B, S, M, D_h]` values per head, levels flattened in `spatialShapes` order.
  * @param samplingLocations `[B, Lq, M, L, P, 2]` normalised (x, y).
@@ -29,86 +28,30 @@ export function msDeformAttnCore(
   samplingLocations: tf.Tensor,
   attentionWeights: tf.Tensor,
 ): tf.Tensor3D {
-  const [batch, length, heads, headDim] = value.shape;
+  const [batch, length, heads] = value.shape;
   assertFlattenedLength(spatialShapes, length, 'msDeformAttnCore value');
-  const [, numQueries, , numLevels, numPoints] = samplingLocations.shape as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const starts = levelStartIndex(spatialShapes);
-  const detached = tf.tidy(() =>
-    tf.tensor(samplingLocations.dataSync(), samplingLocations.shape, 'float32'),
-  );
-  const result = tf.tidy(() => {
-    // One table of all heads' values: row (b·M + m)·S + s.
-    const table = tf.reshape(tf.transpose(value, [0, 2, 1, 3]), [batch * heads * length, headDim]);
-    const headBase = tf.reshape(tf.mul(tf.range(0, batch * heads, 1, 'float32'), length), [
-      batch,
-      1,
-      heads,
-      1,
-    ]);
-    const indices: tf.Tensor[] = [];
-    const weights: tf.Tensor[] = [];
-    spatialShapes.forEach(([height, width], level) => {
-      const pixel = (locations: tf.Tensor): [tf.Tensor, tf.Tensor] => {
-        const location = tf.reshape(
-          tf.slice(locations, [0, 0, 0, level, 0, 0], [-1, -1, -1, 1, -1, -1]),
-          [batch, numQueries, heads, numPoints, 2],
-        );
-        const [px, py] = tf.unstack(location, 4) as [tf.Tensor, tf.Tensor];
-        return [tf.sub(tf.mul(px, width), 0.5), tf.sub(tf.mul(py, height), 0.5)];
-      };
-      const [x, y] = pixel(samplingLocations);
-      const [xDetached, yDetached] = pixel(detached);
-      const x0 = tf.floor(xDetached);
-      const y0 = tf.floor(yDetached);
-      const fx = tf.sub(x, x0);
-      const fy = tf.sub(y, y0);
-      const attention = tf.reshape(
-        tf.slice(attentionWeights, [0, 0, 0, level, 0], [-1, -1, -1, 1, -1]),
-        [batch, numQueries, heads, numPoints],
-      );
-      const levelBase = tf.add(headBase, starts[level]!);
-      for (const dy of [0, 1]) {
-        for (const dx of [0, 1]) {
-          const xc = dx === 0 ? x0 : tf.add(x0, 1);
-          const yc = dy === 0 ? y0 : tf.add(y0, 1);
-          const inside = tf.cast(
-            tf.logicalAnd(
-              tf.logicalAnd(tf.greaterEqual(xc, 0), tf.lessEqual(xc, width - 1)),
-              tf.logicalAnd(tf.greaterEqual(yc, 0), tf.lessEqual(yc, height - 1)),
-            ),
-            'float32',
-          );
-          const wx = dx === 0 ? tf.sub(1, fx) : fx;
-          const wy = dy === 0 ? tf.sub(1, fy) : fy;
-          weights.push(tf.mul(tf.mul(tf.mul(wx, wy), inside), attention));
-          const row = tf.add(
-            levelBase,
-            tf.add(
-              tf.mul(tf.clipByValue(yc, 0, height - 1), width),
-              tf.clipByValue(xc, 0, width - 1),
-            ),
-          );
-          indices.push(row);
-        }
-      }
-    });
-    const samples = numLevels * numPoints * 4;
-    const rows = tf.cast(tf.concat(indices, 3), 'int32'); // [B, Lq, M, L·4·P]
-    const gathered = tf.gather(table, tf.reshape(rows, [-1])); // [B·Lq·M·K, D_h]
-    const contraction = tf.reshape(tf.concat(weights, 3), [batch * numQueries * heads, 1, samples]);
-    const sampled = tf.matMul(
-      contraction,
-      tf.reshape(gathered, [batch * numQueries * heads, samples, headDim]),
+  const expected = [batch, -1, heads, spatialShapes.length, -1];
+  const matches = (shape: readonly number[], rank: number): boolean =>
+    shape.length === rank && expected.every((size, axis) => size === -1 || shape[axis] === size);
+  if (
+    !matches(samplingLocations.shape, 6) ||
+    samplingLocations.shape[5] !== 2 ||
+    !matches(attentionWeights.shape, 5) ||
+    attentionWeights.shape.some((size, axis) => size !== samplingLocations.shape[axis])
+  ) {
+    throw new SsdetError(
+      'DETR_SAMPLING_SHAPE',
+      `msDeformAttnCore: for value [${value.shape.join(', ')}] and ${spatialShapes.length} levels, samplingLocations must be [${batch}, Lq, ${heads}, ${spatialShapes.length}, P, 2] and attentionWeights [${batch}, Lq, ${heads}, ${spatialShapes.length}, P]; got [${samplingLocations.shape.join(', ')}] and [${attentionWeights.shape.join(', ')}].`,
     );
-    return tf.reshape(sampled, [batch, numQueries, heads * headDim]) as tf.Tensor3D;
-  });
-  detached.dispose();
-  return result;
+  }
+  if (!fusedDeformableSamplingAvailable()) {
+    return msDeformAttnByGather(value, spatialShapes, samplingLocations, attentionWeights);
+  }
+  return tf
+    .engine()
+    .runKernel(
+      MS_DEFORM_ATTN,
+      { value, samplingLocations, attentionWeights },
+      { spatialShapes: spatialShapes.flat() },
+    ) as tf.Tensor3D;
 }

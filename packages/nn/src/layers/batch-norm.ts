@@ -1,4 +1,4 @@
-import { SsdetError, type HasVariables, type NamedVariables } from '@ssdet/core';
+import { SsdetError, batchNormTraining, type HasVariables, type NamedVariables } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { variableFrom } from './named-variables.js';
 
@@ -85,7 +85,6 @@ export abstract class BatchNorm implements HasVariables {
   }
 
   private forwardTraining<T extends tf.Tensor>(x: T): T {
-    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
     const count = x.size / this.numFeatures;
     if (count < 2) {
       throw new SsdetError(
@@ -94,14 +93,14 @@ export abstract class BatchNorm implements HasVariables {
         { hint: 'Use a batch larger than 1, or evaluation mode.' },
       );
     }
-    // Plain ops rather than tf.batchNorm: its gradient only handles rank-4 input with rank-1 stats.
-    const [y, mean, variance] = tf.tidy(() => {
-      const batchMean = tf.mean(x, axes);
-      const centred = tf.sub(x, batchMean);
-      const batchVar = tf.mean(tf.square(centred), axes);
-      const scale = tf.mul(tf.rsqrt(tf.add(batchVar, this.eps)), this.weight);
-      return [tf.add(tf.mul(centred, scale), this.bias) as T, batchMean, batchVar] as const;
-    });
+    // Core's op rather than tf.batchNorm: that one's gradient only handles rank-4 input with
+    // rank-1 stats, and core's runs as one fused kernel when the backend has it (native).
+    const { y, mean, variance } = batchNormTraining(
+      x,
+      this.weight as tf.Tensor1D,
+      this.bias as tf.Tensor1D,
+      this.eps,
+    );
     tf.tidy(() => {
       const m = this.momentum;
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));

@@ -13,6 +13,7 @@ import {
   pairGradients,
   type OptimizerParameter,
 } from './optimizer-parameters.js';
+import { ADAMW_UPDATE, applyFusedUpdate, hasFusedUpdate } from './fused-update.js';
 import { SlotVariables } from './slot-variables.js';
 
 /**
@@ -28,7 +29,8 @@ import { SlotVariables } from './slot-variables.js';
  * Slots: `exp_avg/<name>`, `exp_avg_sq/<name>` and `step/<name>` (float32, like PyTorch's), per
  * variable: a variable without a gradient keeps its step count, so its bias correction stays
  * right when it trains later. 1 − βᵗ is computed on the device as −expm1(t·ln β), with ln β in
- * float64: no host round trip per step, and no float32 cancellation in 1 − 0.999ᵗ.
+ * float64: no host round trip per step, and no float32 cancellation in 1 − 0.999ᵗ. A backend's
+ * fused `SsdetAdamWUpdate` kernel, when it has one, applies the whole rule in one call.
  */
 export class AdamWOptimizer implements Optimizer {
   readonly options: AdamWOptions;
@@ -56,6 +58,19 @@ export class AdamWOptimizer implements Optimizer {
     )) {
       const lr = learningRate * (group.lrMultiplier ?? 1);
       const weightDecay = group.weightDecay ?? this.options.weightDecay;
+      if (hasFusedUpdate(ADAMW_UPDATE, variable)) {
+        const slots = (['exp_avg', 'exp_avg_sq', 'step'] as const).map((slot) =>
+          this.slots.get(slot, name),
+        );
+        const [expAvg, expAvgSq, step] = slots as [tf.Variable, tf.Variable, tf.Variable];
+        applyFusedUpdate(
+          ADAMW_UPDATE,
+          { variable, gradient, expAvg, expAvgSq, step },
+          { lr, beta1, beta2, eps, weightDecay },
+          [variable, expAvg, expAvgSq, step],
+        );
+        continue;
+      }
       tf.tidy(() => {
         const step = this.slots.get('step', name);
         const expAvg = this.slots.get('exp_avg', name);

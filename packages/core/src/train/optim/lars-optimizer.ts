@@ -9,6 +9,7 @@ import {
   pairGradients,
   type OptimizerParameter,
 } from './optimizer-parameters.js';
+import { LARS_UPDATE, applyFusedUpdate, hasFusedUpdate } from './fused-update.js';
 import { SlotVariables } from './slot-variables.js';
 
 /**
@@ -34,7 +35,8 @@ import { SlotVariables } from './slot-variables.js';
  *   (norm layers included) and by default clips: the ratio becomes min(ratio / lr, 1).
  * - BYOL (optax `lars`): like SoCo but without ε in the denominator.
  *
- * Slots: `momentum_buffer/<name>` when μ > 0.
+ * Slots: `momentum_buffer/<name>` when μ > 0. With momentum, a backend's fused `SsdetLarsUpdate`
+ * kernel applies the whole rule in one call.
  */
 export class LarsOptimizer implements Optimizer {
   readonly options: LarsOptions;
@@ -69,6 +71,16 @@ export class LarsOptimizer implements Optimizer {
       const lr = learningRate * (group.lrMultiplier ?? 1);
       const adapted = this.isAdapted(name);
       const weightDecay = group.weightDecay ?? (adapted ? this.options.weightDecay : 0);
+      if (momentum > 0 && hasFusedUpdate(LARS_UPDATE, variable)) {
+        const buffer = this.slots.get('momentum_buffer', name);
+        applyFusedUpdate(
+          LARS_UPDATE,
+          { variable, gradient, buffer },
+          { lr, momentum, weightDecay, trustCoefficient, eps, adapted },
+          [variable, buffer],
+        );
+        continue;
+      }
       tf.tidy(() => {
         let direction =
           weightDecay === 0 ? gradient : tf.add(gradient, tf.mul(variable, weightDecay));

@@ -9,6 +9,7 @@ import {
   pairGradients,
   type OptimizerParameter,
 } from './optimizer-parameters.js';
+import { SGD_UPDATE, applyFusedUpdate, hasFusedUpdate } from './fused-update.js';
 import { SlotVariables } from './slot-variables.js';
 
 /**
@@ -21,7 +22,8 @@ import { SlotVariables } from './slot-variables.js';
  *
  * Slots: `momentum_buffer/<name>` when μ > 0, and `step/<name>` (steps taken, float32 like
  * PyTorch's) when τ > 0 — the only case where the first buffer differs from a zero-started one.
- * Groups may override the weight decay; a variable without a gradient is left untouched.
+ * Groups may override the weight decay; a variable without a gradient is left untouched. With
+ * momentum and no dampening, a backend's fused `SsdetSgdUpdate` kernel applies it in one call.
  */
 export class SgdOptimizer implements Optimizer {
   readonly options: SgdOptions;
@@ -49,6 +51,16 @@ export class SgdOptimizer implements Optimizer {
     )) {
       const lr = learningRate * (group.lrMultiplier ?? 1);
       const weightDecay = group.weightDecay ?? this.options.weightDecay;
+      if (momentum > 0 && this.options.dampening === 0 && hasFusedUpdate(SGD_UPDATE, variable)) {
+        const buffer = this.slots.get('momentum_buffer', name);
+        applyFusedUpdate(
+          SGD_UPDATE,
+          { variable, gradient, buffer },
+          { lr, momentum, weightDecay, nesterov },
+          [variable, buffer],
+        );
+        continue;
+      }
       tf.tidy(() => {
         let direction =
           weightDecay === 0 ? gradient : tf.add(gradient, tf.mul(variable, weightDecay));
