@@ -12,9 +12,16 @@
  * cases run in PyTorch first — `tools/reference/backend-native/bench_torch.py`, NCHW and
  * channels-last, `torch.set_num_threads` = the native thread count — and the table shows the
  * ratios against the faster of the two formats. `SSDET_BENCH_TORCH=0` skips PyTorch. The table
- * goes to stdout and everything to `bench-results/backend.json`.
+ * goes to stdout and everything to `bench-results/backend.json`. `SSDET_BENCH_PROFILE=1` adds one
+ * profiled step per network and prints its heaviest kernels.
  */
-import { Rng, createOptimizer, selectBackend } from '@ssdet/core';
+import {
+  Rng,
+  createOptimizer,
+  formatKernelProfile,
+  profileKernels,
+  selectBackend,
+} from '@ssdet/core';
 import { ResNet } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
@@ -90,6 +97,7 @@ let unavailable = '';
 let torch: TorchResults | undefined;
 let torchNote = '';
 const convMs = new Map<string, { forward: number[]; forwardBackward: number[] }>();
+const profiles = new Map<string, string[]>();
 const stepMs = new Map<string, { ms: number[]; peakRssMib: number; baselineRssMib: number }>();
 
 const mib = (kib: number): number => kib / 1024;
@@ -206,7 +214,7 @@ function stepBench(c: StepCase) {
       }
     | undefined;
   let baselineRssMib = 0;
-  return () => {
+  return async () => {
     if (native === undefined) return;
     if (state === undefined) {
       baselineRssMib = mib(process.resourceUsage().maxRSS);
@@ -224,20 +232,34 @@ function stepBench(c: StepCase) {
     }
     const { net, images, variables, optimizer } = state;
     const start = performance.now();
-    const { value, grads } = tf.variableGrads(
-      () => tf.mean(tf.square(net.forward(images, { training: true })['C5']!)) as tf.Scalar,
-      [...variables.values()],
-    );
-    const byName = new Map<string, tf.Tensor>();
-    for (const [name, variable] of variables) byName.set(name, grads[variable.name]!);
-    optimizer.apply(byName, 0.01);
-    value.dataSync();
-    tf.dispose([value, grads]);
+    trainingStep(net, images, variables, optimizer);
     const entry = stepMs.get(c.name) ?? { ms: [], peakRssMib: 0, baselineRssMib };
     entry.ms.push(performance.now() - start);
     entry.peakRssMib = mib(process.resourceUsage().maxRSS);
     stepMs.set(c.name, entry);
+    if (process.env['SSDET_BENCH_PROFILE'] === '1' && !profiles.has(c.name)) {
+      const profile = await profileKernels(() => trainingStep(net, images, variables, optimizer));
+      profiles.set(c.name, formatKernelProfile(profile, 20));
+    }
   };
+}
+
+/** Forward to C5, loss mean(C5²), backward, one SGD update. */
+function trainingStep(
+  net: ResNet,
+  images: tf.Tensor4D,
+  variables: ReadonlyMap<string, tf.Variable>,
+  optimizer: ReturnType<typeof createOptimizer>,
+): void {
+  const { value, grads } = tf.variableGrads(
+    () => tf.mean(tf.square(net.forward(images, { training: true })['C5']!)) as tf.Scalar,
+    [...variables.values()],
+  );
+  const byName = new Map<string, tf.Tensor>();
+  for (const [name, variable] of variables) byName.set(name, grads[variable.name]!);
+  optimizer.apply(byName, 0.01);
+  value.dataSync();
+  tf.dispose([value, grads]);
 }
 
 describe('ResNet training steps (native)', () => {
@@ -313,6 +335,7 @@ afterAll(() => {
     '',
     'Targets: ResNet-50 step time ≤ 1.3× and peak RSS ≤ 1.5× PyTorch (process peaks, including each runtime).',
   );
+  for (const [name, rows] of profiles) lines.push('', `where a ${name} step goes:`, ...rows);
   process.stdout.write(`${lines.join('\n')}\n`);
   const out = join(REPO, 'bench-results');
   mkdirSync(out, { recursive: true });

@@ -45,7 +45,7 @@ Napi::Value Pad(const Napi::CallbackInfo& info) {
   int64_t total = product(outShape);
   auto out = newFloats(env, total);
   float* o = out.Data();
-  if (value != 0.f) std::fill(o, o + total, value);
+  std::fill(o, o + total, value);
   dims_t outStrides = stridesOf(outShape);
   int64_t base = 0;
   for (size_t i = 0; i < shape.size(); ++i) base += before[i] * outStrides[i];

@@ -19,7 +19,7 @@ namespace {
 
 constexpr int64_t kParallelThreshold = kSerialElements;
 
-enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, SquaredDifference };
+enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, SquaredDifference, ReluGrad };
 
 template <BinaryOp op>
 inline float apply(float a, float b) {
@@ -30,6 +30,8 @@ inline float apply(float a, float b) {
   if constexpr (op == BinaryOp::Max) return (a != a || b != b) ? std::numeric_limits<float>::quiet_NaN() : (a > b ? a : b);
   if constexpr (op == BinaryOp::Min) return (a != a || b != b) ? std::numeric_limits<float>::quiet_NaN() : (a < b ? a : b);
   if constexpr (op == BinaryOp::SquaredDifference) return (a - b) * (a - b);
+  // a = dy, b = the ReLU's output.
+  if constexpr (op == BinaryOp::ReluGrad) return b > 0.f ? a : (b != b ? b : 0.f);
 }
 
 /** One merged axis: its length and the element strides of a and b along it (0 = broadcast). */
@@ -122,6 +124,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     case BinaryOp::SquaredDifference:
       binaryLoop<BinaryOp::SquaredDifference>(a, b, o, axes, total);
       break;
+    case BinaryOp::ReluGrad: binaryLoop<BinaryOp::ReluGrad>(a, b, o, axes, total); break;
     default:
       throw Napi::RangeError::New(env, "unknown binary op");
   }

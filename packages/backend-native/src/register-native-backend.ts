@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm.js';
-import { binaryKernels } from './kernels/binary.js';
+import { binaryKernels, reluGradKernel } from './kernels/binary.js';
 import {
   conv2dBackpropFilterKernel,
   conv2dBackpropInputKernel,
@@ -60,6 +60,7 @@ const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
   sgdUpdateKernel,
   larsUpdateKernel,
   adamwUpdateKernel,
+  reluGradKernel,
 ];
 
 /** Above `cpu` (1) and `wasm`/`webgl` (2), so that `tf.ready()` alone picks it. */

@@ -85,6 +85,7 @@ export {
   batchNormTraining,
   type BatchNormTrainingResult,
 } from './tensor/batch-norm-training.js';
+export { RELU_GRAD, reluGradientFromOutput } from './tensor/relu-gradient.js';
 export {
   formatKernelProfile,
   profileKernels,

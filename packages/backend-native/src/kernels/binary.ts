@@ -1,3 +1,4 @@
+import { RELU_GRAD } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { input, type NativeKernelConfig } from './native-kernel.js';
 
@@ -11,6 +12,19 @@ const BINARY_OPS: readonly (readonly [kernelName: string, code: number])[] = [
   [tf.Minimum, 5],
   [tf.SquaredDifference, 6],
 ];
+
+/** `@ssdet/core`'s ReLU gradient from the output: inputs `dy`, `y`; `dy · [y > 0]`. */
+export const reluGradKernel: NativeKernelConfig = {
+  kernelName: RELU_GRAD,
+  kernelFunc: ({ inputs, backend, fallback }) => {
+    const dy = input(inputs, 'dy');
+    const y = input(inputs, 'y');
+    const dys = backend.floats(dy);
+    const ys = backend.floats(y);
+    if (dys === null || ys === null || !tf.util.arraysEqual(dy.shape, y.shape)) return fallback();
+    return backend.output(dy.shape, backend.addon.binary(7, dys, dy.shape, ys, y.shape, dy.shape));
+  },
+};
 
 /**
  * `out = a ∘ b` for float32 tensors with NumPy broadcasting (shapes right-aligned; an axis of 1

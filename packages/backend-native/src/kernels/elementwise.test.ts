@@ -121,4 +121,11 @@ describe(`native element-wise kernels${NATIVE_SUITE_NOTE}`, () => {
       }, ['binary']);
     },
   );
+
+  it.skipIf(!nativeBuilt)("ReLU's gradient (from its output, one kernel) matches cpu", () => {
+    expectBackendsAgree(() => {
+      const x = tf.concat([randomTensor([3, 7], 1), tf.zeros([1, 7])]);
+      return tf.grad((v: tf.Tensor) => tf.sum(tf.relu(v)))(x);
+    }, ['binary']);
+  });
 });

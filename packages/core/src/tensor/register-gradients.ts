@@ -2,6 +2,11 @@
  * `@tensorflow/tfjs-core` alone registers no gradients: they ship in the `@tensorflow/tfjs`
  * bundle, which registers them in tfjs's process-wide registry when imported. Every ssdet run
  * differentiates, so the core imports it once for that side effect; ops are still written
- * against `@tensorflow/tfjs-core`.
+ * against `@tensorflow/tfjs-core`. ReLU's gradient is then replaced by one with the same values
+ * that keeps less memory alive ({@link reluGradientFromOutput}).
  */
 import '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import { reluGradientFromOutput } from './relu-gradient.js';
+
+tf.registerGradient(reluGradientFromOutput);

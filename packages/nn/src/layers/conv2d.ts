@@ -91,19 +91,28 @@ export class Conv2d implements HasVariables {
     }
     return tf.tidy(() => {
       const p = this.padding;
-      const padded =
-        p === 0
-          ? x
-          : tf.pad(x, [
-              [0, 0],
-              [p, p],
-              [p, p],
-              [0, 0],
-            ]);
       const kernel = this.weight as tf.Tensor4D;
-      const y = prefersFastFilterGrad()
-        ? conv2dWithFastFilterGrad(padded, kernel, this.stride)
-        : tf.conv2d(padded, kernel, this.stride, 'valid');
+      let y: tf.Tensor4D;
+      if (prefersFastFilterGrad()) {
+        const padded =
+          p === 0
+            ? x
+            : tf.pad(x, [
+                [0, 0],
+                [p, p],
+                [p, p],
+                [0, 0],
+              ]);
+        y = conv2dWithFastFilterGrad(padded, kernel, this.stride);
+      } else {
+        // Explicit padding inside the convolution: no padded copy of x, and no slice of its gradient.
+        y = tf.conv2d(x, kernel, this.stride, [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ]);
+      }
       return this.bias === undefined ? y : tf.add(y, this.bias);
     });
   }
