@@ -9,6 +9,9 @@ import {
   type NamedVariables,
 } from '@ssdet/core';
 import { ResNet } from '@ssdet/nn';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, bench, describe } from 'vitest';
 import { HungarianMatcher } from '../src/matcher/hungarian-matcher.js';
 import { linearSumAssignment } from '../src/matcher/linear-assignment.js';
@@ -24,8 +27,10 @@ import { Transformer } from '../src/transformer/transformer.js';
 import { TransformerDecoder } from '../src/transformer/decoder.js';
 
 // `npm run bench -- detr`. Backend: SSDET_BENCH_BACKEND (default native, with CNN training
-// kernels; falls back to auto with a note). PyTorch's numbers for the two training steps:
-// `/usr/bin/python3 tools/reference/detr/bench_detr_torch.py`.
+// kernels; falls back to auto with a note). PyTorch's numbers for the two training steps come
+// from `tools/reference/detr/bench_detr_torch.py`, run first in the same process when
+// /usr/bin/python3 (or SSDET_BENCH_PYTHON) has torch; SSDET_BENCH_TORCH=0 skips it. Step times
+// are medians after the first (warm-up) step, on both sides.
 const requestedBackend = process.env['SSDET_BENCH_BACKEND'] ?? 'native';
 let backendNote: string;
 try {
@@ -44,13 +49,47 @@ const BATCH = 2;
 const SIZE = 480;
 const NUM_CLASSES = 91;
 const BOXES_PER_IMAGE = 5;
-const stepSeconds = new Map<string, number>();
+const stepSeconds = new Map<string, number[]>();
+const torch = runTorchBench();
+
+/** PyTorch's step times by model name, or why there are none. */
+function runTorchBench(): { seconds: Record<string, number>; note: string } {
+  if (process.env['SSDET_BENCH_TORCH'] === '0') return { seconds: {}, note: 'skipped' };
+  const python = process.env['SSDET_BENCH_PYTHON'] ?? '/usr/bin/python3';
+  if (!existsSync(python)) return { seconds: {}, note: `${python} not found` };
+  const script = fileURLToPath(
+    new URL('../../../tools/reference/detr/bench_detr_torch.py', import.meta.url),
+  );
+  const run = spawnSync(python, [script, '--json'], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    return { seconds: {}, note: `failed: ${(run.stderr || '').trim().split('\n').at(-1) ?? ''}` };
+  }
+  const parsed = JSON.parse(run.stdout) as Record<string, number | string>;
+  const seconds = Object.fromEntries(
+    Object.entries(parsed).filter(
+      (entry): entry is [string, number] => entry[0] !== 'threads' && typeof entry[1] === 'number',
+    ),
+  );
+  return {
+    seconds,
+    note: `PyTorch ${String(parsed['torch'])}, ${String(parsed['threads'])} threads`,
+  };
+}
 
 afterAll(() => {
-  const lines = [`\n@ssdet/detr training steps, batch ${BATCH}, ${SIZE} px, ${backendNote}`];
-  for (const [name, seconds] of stepSeconds) {
+  const lines = [
+    `\n@ssdet/detr training steps, batch ${BATCH}, ${SIZE} px, ${backendNote}; PyTorch: ${torch.note}`,
+  ];
+  for (const [name, all] of stepSeconds) {
+    const timed = all.length > 1 ? all.slice(1) : all;
+    const seconds = [...timed].sort((a, b) => a - b)[Math.floor(timed.length / 2)]!;
+    const reference = torch.seconds[name];
+    const versus =
+      reference === undefined
+        ? ''
+        : `   PyTorch ${reference.toFixed(2)} s/step, ratio ${(seconds / reference).toFixed(2)}×`;
     lines.push(
-      `  ${name.padEnd(40)} ${seconds.toFixed(2).padStart(8)} s/step ${(BATCH / seconds).toFixed(3).padStart(8)} images/s`,
+      `  ${name.padEnd(30)} ${seconds.toFixed(2).padStart(7)} s/step ${(BATCH / seconds).toFixed(3).padStart(7)} images/s${versus}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -66,7 +105,7 @@ async function profileOnce(name: string, run: () => void): Promise<void> {
 /** Keeps the step time and prints it at once (a step can take minutes). */
 function record(name: string, start: number): void {
   const seconds = (performance.now() - start) / 1000;
-  stepSeconds.set(name, seconds);
+  stepSeconds.set(name, [...(stepSeconds.get(name) ?? []), seconds]);
   process.stderr.write(`${name}: ${seconds.toFixed(2)} s/step (${backendNote})\n`);
 }
 
@@ -132,7 +171,8 @@ const ADAMW = {
   amsgrad: false,
 } as const satisfies Parameters<typeof createOptimizer>[0];
 
-const HEAVY = { iterations: 1, time: 0, warmupIterations: 0 } as const;
+// One warm-up step (oneDNN primitives are created on first use) and two timed ones.
+const HEAVY = { iterations: 2, time: 0, warmupIterations: 1 } as const;
 
 describe(`DETR training step: frozen ResNet-50, 6/6 layers, d 256, 100 queries, batch ${BATCH}, ${SIZE} px`, () => {
   const rng = Rng.fromSeed(11);

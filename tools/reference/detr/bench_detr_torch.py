@@ -3,13 +3,18 @@ Deformable DETR (4 levels, no box refinement / two-stage) at batch 2 on 480x480 
 5 random boxes per image, frozen torchvision ResNet-50 (FrozenBatchNorm2d, no gradients),
 AdamW(lr 1e-4, weight decay 1e-4), torch.set_num_threads(2), CPU.
 
-Run: /usr/bin/python3 tools/reference/detr/bench_detr_torch.py
-Prints s/step and images/s per model. The models follow facebookresearch/detr and
+Run: /usr/bin/python3 tools/reference/detr/bench_detr_torch.py [--repeats 2] [--json]
+Prints the median s/step (after a warm-up step) and images/s per model on stderr, and with
+--json a {model: seconds} object on stdout — `npm run bench -- detr` runs it that way. The models follow facebookresearch/detr and
 fundamentalvision/Deformable-DETR semantics (post-norm layers, pos added to queries/keys,
 aux losses per decoder layer, Hungarian matching with scipy); written here, not copied.
 """
 
+import argparse
+import json
 import math
+import statistics
+import sys
 import time
 
 import torch
@@ -339,24 +344,46 @@ def random_targets():
     return out
 
 
-def time_step(name, model, forward, focal):
+def time_step(name, model, forward, focal, repeats):
+    """Median wall time of `repeats` steps after one warm-up step (oneDNN primitive creation)."""
     backbone = frozen_resnet50()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=1e-4)
     images = torch.randn(BATCH, 3, SIZE, SIZE)
     targets = random_targets()
     model.train()
-    start = time.perf_counter()
-    levels = resnet_levels(backbone, images)
-    all_logits, all_boxes = forward(model, levels)
-    loss = criterion(all_logits, all_boxes, targets, focal)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-    seconds = time.perf_counter() - start
-    print(f"  {name:<40} {seconds:8.2f} s/step {BATCH / seconds:8.3f} images/s")
+
+    def step():
+        levels = resnet_levels(backbone, images)
+        all_logits, all_boxes = forward(model, levels)
+        loss = criterion(all_logits, all_boxes, targets, focal)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    seconds = statistics.median(times)
+    print(f"  {name:<40} {seconds:8.2f} s/step {BATCH / seconds:8.3f} images/s", file=sys.stderr)
+    return seconds
 
 
 if __name__ == "__main__":
-    print(f"PyTorch {torch.__version__} training steps, batch {BATCH}, {SIZE} px, {torch.get_num_threads()} threads")
-    time_step("DETR", DETR(), lambda m, lv: m(lv[2]), focal=False)
-    time_step("Deformable DETR (4 levels)", DeformableDETR(), lambda m, lv: m(*lv), focal=True)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=2, help="timed steps after one warm-up")
+    parser.add_argument("--json", action="store_true", help="print {name: seconds} JSON on stdout")
+    args = parser.parse_args()
+    print(f"PyTorch {torch.__version__} training steps, batch {BATCH}, {SIZE} px, {torch.get_num_threads()} threads", file=sys.stderr)
+    results = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "DETR": time_step("DETR", DETR(), lambda m, lv: m(lv[2]), False, args.repeats),
+        "Deformable DETR (4 levels)": time_step(
+            "Deformable DETR (4 levels)", DeformableDETR(), lambda m, lv: m(*lv), True, args.repeats
+        ),
+    }
+    if args.json:
+        print(json.dumps(results))
