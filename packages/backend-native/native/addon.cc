@@ -1,6 +1,9 @@
 // Entry point of the `ssdet_native` addon: one function per kernel family, called by the
 // TypeScript kernels in ../src with Float32Arrays and integer geometry.
+#include <malloc.h>
 #include <napi.h>
+
+#include <cstdlib>
 
 #include "batch_norm.h"
 #include "convolution.h"
@@ -24,7 +27,21 @@ Napi::Value OnednnVersion(const Napi::CallbackInfo& info) {
                                            std::to_string(version->patch));
 }
 
+/**
+ * Activations of tens of megabytes are allocated and freed every step. Above glibc's mmap
+ * threshold each one arrives as fresh pages whose first touch faults (several ms per 25 MB
+ * output); serving them from the heap and not trimming it lets freed blocks be reused, as
+ * PyTorch's allocations are. SSDET_NATIVE_MALLOPT=0 keeps glibc's defaults.
+ */
+void tuneAllocator() {
+  const char* setting = std::getenv("SSDET_NATIVE_MALLOPT");
+  if (setting != nullptr && std::string(setting) == "0") return;
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneAllocator();
   ssdet::registerConvolution(env, exports);
   ssdet::registerMatmul(env, exports);
   ssdet::registerPooling(env, exports);

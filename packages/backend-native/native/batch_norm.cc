@@ -1,65 +1,102 @@
-// Training-mode batch normalisation over the last (channel) axis and its gradient, as single
-// oneDNN primitives: y = γ·(x − μ)/√(σ² + ε) + β with the batch mean μ and biased variance σ² over
-// every other axis; backward gives ∂x, ∂γ, ∂β. The input is described as NHWC [n, h, w, c]; any
-// other rank is flattened to [rows, 1, 1, c] by the caller.
+// Training-mode batch normalisation over the last (channel) axis and its gradient, written as
+// two passes over channels-last data each: y = γ·(x − μ)/√(σ² + ε) + β with the batch mean μ and
+// biased variance σ² over every other axis; backward gives ∂x, ∂γ, ∂β. (oneDNN 2.6's primitive
+// took 13–15 ms on 8×112×112×64 and 8×56×56×256, where a ReLU over the same data takes 2 ms:
+// its channels-last kernel does not split wide, shallow tensors well across threads.)
+//
+// Statistics are summed per thread over a block of rows, in double, then merged: m·C values
+// with m in the hundreds of thousands.
 #include "batch_norm.h"
 
-#include <cstring>
+#include <omp.h>
+
+#include <cmath>
+#include <vector>
 
 #include "dnnl_context.h"
 
 namespace ssdet {
 namespace {
 
-using dnnl::memory;
-using tag = memory::format_tag;
-constexpr auto f32 = memory::data_type::f32;
-const auto kFlags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-
 struct BatchNormShape {
-  int64_t n, h, w, c;
+  int64_t rows, c;
   float eps;
 
   static BatchNormShape from(const Napi::CallbackInfo& info, size_t shapeIndex, size_t epsIndex) {
     auto s = intsArg(info, shapeIndex, "shape");
     if (s.size() != 4) throw Napi::RangeError::New(info.Env(), "batch-norm shape needs 4 integers");
-    return {s[0], s[1], s[2], s[3], static_cast<float>(numberArg(info, epsIndex, "epsilon"))};
+    return {s[0] * s[1] * s[2], s[3], static_cast<float>(numberArg(info, epsIndex, "epsilon"))};
   }
-  memory::desc data() const { return {{n, c, h, w}, f32, tag::nhwc}; }
-  memory::desc channels() const { return {{c}, f32, tag::a}; }
-  int64_t size() const { return n * h * w * c; }
-  std::string key(const char* name) const {
-    int32_t epsBits;
-    std::memcpy(&epsBits, &eps, sizeof epsBits);
-    return cacheKey(name, {n, h, w, c, epsBits});
-  }
-  dnnl::batch_normalization_forward::primitive_desc forward() const {
-    return {{dnnl::prop_kind::forward_training, data(), eps, kFlags}, cpuEngine()};
-  }
+  int64_t size() const { return rows * c; }
 };
+
+/**
+ * Per-channel sums Σ f(row, channel) over all rows, with one partial per thread; `accumulate`
+ * adds one row's contribution into `sumA`/`sumB` (two sums per channel).
+ */
+template <typename Accumulate>
+void channelSums(const BatchNormShape& s, std::vector<double>& sumA, std::vector<double>& sumB,
+                 Accumulate accumulate) {
+  const int threads = s.size() < kSerialElements ? 1 : omp_get_max_threads();
+  std::vector<double> partial(static_cast<size_t>(threads) * 2 * s.c, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    double* a = partial.data() + static_cast<size_t>(t) * 2 * s.c;
+    double* b = a + s.c;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < s.rows; ++r) accumulate(r, a, b);
+  }
+  sumA.assign(s.c, 0.0);
+  sumB.assign(s.c, 0.0);
+  for (int t = 0; t < threads; ++t) {
+    const double* a = partial.data() + static_cast<size_t>(t) * 2 * s.c;
+    for (int64_t k = 0; k < s.c; ++k) {
+      sumA[k] += a[k];
+      sumB[k] += a[s.c + k];
+    }
+  }
+}
 
 Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto s = BatchNormShape::from(info, 3, 4);
-  SerialScope scope(s.size() < kSerialElements);
-  float* x = floatsArg(info, 0, s.size(), "x");
-  float* scale = floatsArg(info, 1, s.c, "scale");
-  float* shift = floatsArg(info, 2, s.c, "offset");
-  auto primitive = cached<dnnl::batch_normalization_forward>(s.key("bn_fwd"), [&] {
-    return dnnl::batch_normalization_forward(s.forward());
+  const auto s = BatchNormShape::from(info, 3, 4);
+  const float* x = floatsArg(info, 0, s.size(), "x");
+  const float* scale = floatsArg(info, 1, s.c, "scale");
+  const float* shift = floatsArg(info, 2, s.c, "offset");
+  const int64_t c = s.c;
+  std::vector<double> sum, sumSquares;
+  channelSums(s, sum, sumSquares, [&](int64_t r, double* a, double* b) {
+    const float* row = x + r * c;
+#pragma omp simd
+    for (int64_t k = 0; k < c; ++k) {
+      a[k] += row[k];
+      b[k] += static_cast<double>(row[k]) * row[k];
+    }
   });
   auto y = newFloats(env, s.size());
-  auto mean = newFloats(env, s.c);
-  auto variance = newFloats(env, s.c);
-  auto& engine = cpuEngine();
-  auto& stream = cpuStream();
-  primitive->execute(stream, {{DNNL_ARG_SRC, memory(s.data(), engine, x)},
-                              {DNNL_ARG_DST, memory(s.data(), engine, y.Data())},
-                              {DNNL_ARG_SCALE, memory(s.channels(), engine, scale)},
-                              {DNNL_ARG_SHIFT, memory(s.channels(), engine, shift)},
-                              {DNNL_ARG_MEAN, memory(s.channels(), engine, mean.Data())},
-                              {DNNL_ARG_VARIANCE, memory(s.channels(), engine, variance.Data())}});
-  stream.wait();
+  auto mean = newFloats(env, c);
+  auto variance = newFloats(env, c);
+  std::vector<float> multiplier(c), offset(c);
+  for (int64_t k = 0; k < c; ++k) {
+    const double mu = sum[k] / static_cast<double>(s.rows);
+    const double var = std::max(0.0, sumSquares[k] / static_cast<double>(s.rows) - mu * mu);
+    mean.Data()[k] = static_cast<float>(mu);
+    variance.Data()[k] = static_cast<float>(var);
+    const double a = scale[k] / std::sqrt(var + s.eps);
+    multiplier[k] = static_cast<float>(a);
+    offset[k] = static_cast<float>(shift[k] - mu * a);
+  }
+  float* out = y.Data();
+  const float* m = multiplier.data();
+  const float* o = offset.data();
+#pragma omp parallel for schedule(static) if (s.size() >= kSerialElements)
+  for (int64_t r = 0; r < s.rows; ++r) {
+    const float* row = x + r * c;
+    float* dst = out + r * c;
+#pragma omp simd
+    for (int64_t k = 0; k < c; ++k) dst[k] = row[k] * m[k] + o[k];
+  }
   auto result = Napi::Array::New(env, 3);
   result.Set(0u, y);
   result.Set(1u, mean);
@@ -67,37 +104,58 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   return result;
 }
 
+/**
+ * With x̂ = (x − μ)/√(σ² + ε) and m rows: ∂β = Σ dy, ∂γ = Σ dy·x̂,
+ * ∂x = γ/√(σ² + ε) · (dy − ∂β/m − x̂·∂γ/m).
+ */
 Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto s = BatchNormShape::from(info, 5, 6);
-  SerialScope scope(s.size() < kSerialElements);
-  float* x = floatsArg(info, 0, s.size(), "x");
-  float* dy = floatsArg(info, 1, s.size(), "dy");
-  float* scale = floatsArg(info, 2, s.c, "scale");
-  float* mean = floatsArg(info, 3, s.c, "mean");
-  float* variance = floatsArg(info, 4, s.c, "variance");
-  auto primitive = cached<dnnl::batch_normalization_backward>(s.key("bn_bwd"), [&] {
-    dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, s.data(), s.data(),
-                                                  s.eps, kFlags);
-    return dnnl::batch_normalization_backward({desc, cpuEngine(), s.forward()});
+  const auto s = BatchNormShape::from(info, 5, 6);
+  const float* x = floatsArg(info, 0, s.size(), "x");
+  const float* dy = floatsArg(info, 1, s.size(), "dy");
+  const float* scale = floatsArg(info, 2, s.c, "scale");
+  const float* mean = floatsArg(info, 3, s.c, "mean");
+  const float* variance = floatsArg(info, 4, s.c, "variance");
+  const int64_t c = s.c;
+  std::vector<double> sumDy, sumDyCentred;
+  channelSums(s, sumDy, sumDyCentred, [&](int64_t r, double* a, double* b) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+#pragma omp simd
+    for (int64_t k = 0; k < c; ++k) {
+      a[k] += dr[k];
+      b[k] += static_cast<double>(dr[k]) * (xr[k] - mean[k]);
+    }
   });
   auto dx = newFloats(env, s.size());
-  auto dscale = newFloats(env, s.c);
-  auto dshift = newFloats(env, s.c);
-  // oneDNN 2.6's backward pass checks that a shift argument is bound although it never reads it.
-  std::vector<float> unusedShift(static_cast<size_t>(s.c), 0.f);
-  auto& engine = cpuEngine();
-  auto& stream = cpuStream();
-  primitive->execute(stream, {{DNNL_ARG_SRC, memory(s.data(), engine, x)},
-                              {DNNL_ARG_SHIFT, memory(s.channels(), engine, unusedShift.data())},
-                              {DNNL_ARG_DIFF_DST, memory(s.data(), engine, dy)},
-                              {DNNL_ARG_SCALE, memory(s.channels(), engine, scale)},
-                              {DNNL_ARG_MEAN, memory(s.channels(), engine, mean)},
-                              {DNNL_ARG_VARIANCE, memory(s.channels(), engine, variance)},
-                              {DNNL_ARG_DIFF_SRC, memory(s.data(), engine, dx.Data())},
-                              {DNNL_ARG_DIFF_SCALE, memory(s.channels(), engine, dscale.Data())},
-                              {DNNL_ARG_DIFF_SHIFT, memory(s.channels(), engine, dshift.Data())}});
-  stream.wait();
+  auto dscale = newFloats(env, c);
+  auto dshift = newFloats(env, c);
+  // ∂x = p·dy + q·(x − μ) + r per channel.
+  std::vector<float> p(c), q(c), base(c);
+  const double rows = static_cast<double>(s.rows);
+  for (int64_t k = 0; k < c; ++k) {
+    const double invStd = 1.0 / std::sqrt(static_cast<double>(variance[k]) + s.eps);
+    const double dBeta = sumDy[k];
+    const double dGamma = sumDyCentred[k] * invStd;
+    dshift.Data()[k] = static_cast<float>(dBeta);
+    dscale.Data()[k] = static_cast<float>(dGamma);
+    const double g = scale[k] * invStd;
+    p[k] = static_cast<float>(g);
+    q[k] = static_cast<float>(-g * dGamma * invStd / rows);
+    base[k] = static_cast<float>(-g * dBeta / rows);
+  }
+  float* out = dx.Data();
+  const float* pp = p.data();
+  const float* qq = q.data();
+  const float* bb = base.data();
+#pragma omp parallel for schedule(static) if (s.size() >= kSerialElements)
+  for (int64_t r = 0; r < s.rows; ++r) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+    float* dst = out + r * c;
+#pragma omp simd
+    for (int64_t k = 0; k < c; ++k) dst[k] = pp[k] * dr[k] + qq[k] * (xr[k] - mean[k]) + bb[k];
+  }
   auto result = Napi::Array::New(env, 3);
   result.Set(0u, dx);
   result.Set(1u, dscale);

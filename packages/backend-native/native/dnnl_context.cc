@@ -83,9 +83,11 @@ const bool kPoisonOutputs = std::getenv("SSDET_NATIVE_POISON") != nullptr;
 }  // namespace
 
 Napi::Float32Array newFloats(Napi::Env env, size_t length) {
-  // V8's zero-filled allocation measured faster here than malloc'd external buffers (which V8
-  // frees later and which always arrive as fresh pages).
-  auto out = Napi::Float32Array::New(env, length);
+  // A Node Buffer's memory comes from the same allocator as any ArrayBuffer's but is not
+  // zero-filled: every kernel writes all of its output, and zeroing tens of megabytes per
+  // activation costs as much as a ReLU.
+  auto bytes = Napi::Buffer<uint8_t>::New(env, std::max<size_t>(length, 1) * sizeof(float));
+  auto out = Napi::Float32Array::New(env, length, bytes.ArrayBuffer(), bytes.ByteOffset());
   if (kPoisonOutputs) std::fill(out.Data(), out.Data() + length, std::numeric_limits<float>::quiet_NaN());
   return out;
 }
