@@ -54,6 +54,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ssdet::registerOptimizerUpdates(env, exports);
   ssdet::registerThreads(env, exports);
   ssdet::exportFunction(env, exports, "onednnVersion", OnednnVersion);
+  ssdet::exportFunction(env, exports, "setOutputSource", ssdet::SetOutputSource);
   return exports;
 }
 

@@ -82,14 +82,55 @@ const bool kPoisonOutputs = std::getenv("SSDET_NATIVE_POISON") != nullptr;
 
 }  // namespace
 
+namespace {
+
+/**
+ * JavaScript `(length) => Float32Array | null` offering recycled output arrays (see
+ * NativeBackend), kept per Node environment (main thread or worker) and freed with it.
+ */
+Napi::FunctionReference* outputSource(Napi::Env env) {
+  return env.GetInstanceData<Napi::FunctionReference>();
+}
+
+constexpr size_t kRecycledMinLength = size_t{1} << 16;
+
+}  // namespace
+
 Napi::Float32Array newFloats(Napi::Env env, size_t length) {
-  // A Node Buffer's memory comes from the same allocator as any ArrayBuffer's but is not
-  // zero-filled: every kernel writes all of its output, and zeroing tens of megabytes per
-  // activation costs as much as a ReLU.
-  auto bytes = Napi::Buffer<uint8_t>::New(env, std::max<size_t>(length, 1) * sizeof(float));
-  auto out = Napi::Float32Array::New(env, length, bytes.ArrayBuffer(), bytes.ByteOffset());
+  Napi::Float32Array out;
+  Napi::FunctionReference* source = outputSource(env);
+  if (length >= kRecycledMinLength && source != nullptr && !source->IsEmpty()) {
+    auto offered = source->Call({Napi::Number::New(env, static_cast<double>(length))});
+    if (offered.IsTypedArray() &&
+        offered.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array &&
+        offered.As<Napi::Float32Array>().ElementLength() == length) {
+      out = offered.As<Napi::Float32Array>();
+    }
+  }
+  if (out.IsEmpty()) {
+    // A Node Buffer's memory comes from the same allocator as any ArrayBuffer's but is not
+    // zero-filled: every kernel writes all of its output, and zeroing tens of megabytes per
+    // activation costs as much as a ReLU.
+    auto bytes = Napi::Buffer<uint8_t>::New(env, std::max<size_t>(length, 1) * sizeof(float));
+    out = Napi::Float32Array::New(env, length, bytes.ArrayBuffer(), bytes.ByteOffset());
+  }
   if (kPoisonOutputs) std::fill(out.Data(), out.Data() + length, std::numeric_limits<float>::quiet_NaN());
   return out;
+}
+
+Napi::Value SetOutputSource(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  Napi::FunctionReference* source = outputSource(env);
+  if (source == nullptr) {
+    source = new Napi::FunctionReference();
+    env.SetInstanceData(source);
+  }
+  if (info[0].IsFunction()) {
+    *source = Napi::Persistent(info[0].As<Napi::Function>());
+  } else {
+    source->Reset();
+  }
+  return env.Undefined();
 }
 
 int64_t product(const dims_t& dims) {

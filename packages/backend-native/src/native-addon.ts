@@ -122,6 +122,8 @@ export interface NativeAddon {
     eps: number,
     weightDecay: number,
   ): [Float32Array, Float32Array, Float32Array, Float32Array];
+  /** Where output arrays of at least 65 536 elements are requested first (recycled ones). */
+  setOutputSource(source: ((length: number) => Float32Array | null) | null): void;
   /** Softmax of each of `rows` contiguous rows of `cols` logits. */
   softmax(logits: Float32Array, rows: number, cols: number): Float32Array;
   addN(inputs: readonly Float32Array[], size: number): Float32Array;

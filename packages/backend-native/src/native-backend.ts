@@ -1,23 +1,42 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './native-addon.js';
+import { OutputPool } from './output-pool.js';
 
 /** The tfjs name of this backend. */
 export const NATIVE_BACKEND_NAME = 'native';
+
+/** Pool at most this much memory of disposed outputs (`SSDET_NATIVE_POOL_MB`; 0 turns it off). */
+const POOL_BYTES = Number(process.env['SSDET_NATIVE_POOL_MB'] ?? 1024) * 2 ** 20;
+/** Outputs below 256 KiB are not pooled. */
+const POOL_MIN_LENGTH = 2 ** 16;
+
+type DataId = object;
 
 /**
  * tfjs-backend-cpu's backend with a C++ addon beside it. Tensors live in the cpu backend's
  * storage (plain typed arrays), so every cpu kernel runs unchanged on this backend and the native
  * kernels read and write the same arrays without copies.
+ *
+ * Native outputs are recycled: when the last tensor on such an array is disposed, the array goes
+ * to an {@link OutputPool} and the addon writes the next output of that length into it. An array
+ * is never recycled once anything else may hold it: when it was read out (`dataSync`, `data`),
+ * when a cpu kernel stored a view of it or stored it again under a second tensor.
  */
 export class NativeBackend extends MathBackendCPU {
   readonly addon: NativeAddon;
+  readonly outputPool = new OutputPool(POOL_BYTES, POOL_MIN_LENGTH);
+  /** Buffers of native outputs, with how many stored tensors reference them. */
+  private readonly liveReferences = new WeakMap<ArrayBufferLike, number>();
+  /** Native output buffers that escaped and must not be recycled. */
+  private readonly escaped = new WeakSet<ArrayBufferLike>();
 
   constructor(addon: NativeAddon) {
     super();
     this.addon = addon;
     // tfjs-backend-cpu prints a "use tfjs-node" banner on its first tensor; this backend is the answer.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+    addon.setOutputSource(POOL_BYTES > 0 ? (length) => this.outputPool.take(length) ?? null : null);
   }
 
   /**
@@ -35,8 +54,58 @@ export class NativeBackend extends MathBackendCPU {
     return null;
   }
 
-  /** A new float32 tensor in this backend's storage, owning `values`. */
+  /** A new float32 tensor in this backend's storage, owning `values` (a native output). */
   output(shape: readonly number[], values: Float32Array): tf.TensorInfo {
+    if (!this.liveReferences.has(values.buffer)) this.liveReferences.set(values.buffer, 0);
     return this.makeTensorInfo([...shape], 'float32', values);
+  }
+
+  override write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): DataId {
+    const dataId = super.write(values, shape, dtype);
+    if (ArrayBuffer.isView(values)) {
+      const count = this.liveReferences.get(values.buffer);
+      if (count !== undefined) {
+        this.liveReferences.set(values.buffer, count + 1);
+        const whole = values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
+        if (count > 0 || !whole) this.escaped.add(values.buffer);
+      }
+    }
+    return dataId;
+  }
+
+  override readSync(dataId: DataId): tf.BackendValues {
+    this.markEscaped(dataId);
+    return super.readSync(dataId);
+  }
+
+  override read(dataId: DataId): Promise<tf.BackendValues> {
+    this.markEscaped(dataId);
+    return super.read(dataId);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const released = super.disposeData(dataId, force);
+    if (released && values instanceof Float32Array && !this.data.has(dataId)) {
+      const count = this.liveReferences.get(values.buffer);
+      if (count !== undefined) {
+        this.liveReferences.set(values.buffer, count - 1);
+        if (count === 1 && !this.escaped.has(values.buffer)) this.outputPool.put(values);
+      }
+    }
+    return released;
+  }
+
+  override dispose(): void {
+    this.outputPool.clear();
+    this.addon.setOutputSource(null);
+    super.dispose();
+  }
+
+  private markEscaped(dataId: DataId): void {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    if (ArrayBuffer.isView(values) && this.liveReferences.has(values.buffer)) {
+      this.escaped.add(values.buffer);
+    }
   }
 }
