@@ -6,7 +6,7 @@
  * - Training steps of ResNet-18 at batch 8, 112×112 and ResNet-50 at batch 8, 224×224:
  *   `@ssdet/nn`'s ResNet to `layer4` in training mode (fused BatchNorm on `native`), loss mean(C5²),
  *   backward, SGD with momentum 0.9 from `@ssdet/core`; the peak resident memory of the process
- *   after the step (ResNet-50 runs last, so the peak is its own).
+ *   after the step. The steps run first (ResNet-18, then ResNet-50), so that the peak is theirs.
  *
  * When `/usr/bin/python3` has torch (or `SSDET_BENCH_PYTHON` names another interpreter) the same
  * cases run in PyTorch first — `tools/reference/backend-native/bench_torch.py`, NCHW and
@@ -78,6 +78,10 @@ const STEP_CASES: readonly StepCase[] = [
   { name: 'ResNet-50 b8@224', depth: 50, batch: 8, size: 224 },
 ];
 
+/** Training steps: one warm-up, three timed. Convolutions (milliseconds each): ten timed. */
+const repeated = { iterations: 3, time: 0, warmupTime: 0, warmupIterations: 1 };
+const manyTimes = { iterations: 10, time: 0, warmupTime: 0, warmupIterations: 1 };
+
 interface TorchFormats<T> {
   readonly nchw: T;
   readonly channels_last: T;
@@ -145,63 +149,6 @@ beforeAll(async () => {
   runTorch(native.nativeThreads());
 });
 
-// ---------------------------------------------------------------- convolutions
-
-const convTensors = new Map<string, { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D }>();
-
-function convBench(c: ConvCase, pass: 'forward' | 'forwardBackward') {
-  return () => {
-    if (native === undefined) return;
-    let t = convTensors.get(c.name);
-    if (t === undefined) {
-      const x = tf.randomNormal(
-        [c.batch, c.size, c.size, c.cin],
-        0,
-        1,
-        'float32',
-        1,
-      ) as tf.Tensor4D;
-      const w = tf.randomNormal([c.k, c.k, c.cin, c.cout], 0, 0.05, 'float32', 2) as tf.Tensor4D;
-      const dy = tf.tidy(() => tf.onesLike(run(x, w)));
-      t = { x, w, dy };
-      convTensors.set(c.name, t);
-    }
-    const { x, w, dy } = t;
-    const start = performance.now();
-    tf.tidy(() => {
-      if (pass === 'forward') {
-        run(x, w).dataSync();
-      } else {
-        for (const g of tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          run(a as tf.Tensor4D, b as tf.Tensor4D),
-        )([x, w], dy)) {
-          g.dataSync();
-        }
-      }
-    });
-    const entry = convMs.get(c.name) ?? { forward: [], forwardBackward: [] };
-    entry[pass].push(performance.now() - start);
-    convMs.set(c.name, entry);
-  };
-  function run(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-    return tf.conv2d(x, w, c.stride, [
-      [0, 0],
-      [c.pad, c.pad],
-      [c.pad, c.pad],
-      [0, 0],
-    ]);
-  }
-}
-
-const repeated = { iterations: 3, time: 0, warmupTime: 0, warmupIterations: 1 };
-
-describe('ResNet-50 convolutions, batch 8 (native)', () => {
-  for (const c of CONV_CASES) {
-    bench(`${c.name} forward`, convBench(c, 'forward'), repeated);
-    bench(`${c.name} forward + backward`, convBench(c, 'forwardBackward'), repeated);
-  }
-});
-
 // ---------------------------------------------------------------- training steps
 
 function stepBench(c: StepCase) {
@@ -264,6 +211,62 @@ function trainingStep(
 
 describe('ResNet training steps (native)', () => {
   for (const c of STEP_CASES) bench(c.name, stepBench(c), repeated);
+});
+
+// ---------------------------------------------------------------- convolutions
+
+const convTensors = new Map<string, { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D }>();
+
+function convBench(c: ConvCase, pass: 'forward' | 'forwardBackward') {
+  return () => {
+    if (native === undefined) return;
+    let t = convTensors.get(c.name);
+    if (t === undefined) {
+      const x = tf.randomNormal(
+        [c.batch, c.size, c.size, c.cin],
+        0,
+        1,
+        'float32',
+        1,
+      ) as tf.Tensor4D;
+      const w = tf.randomNormal([c.k, c.k, c.cin, c.cout], 0, 0.05, 'float32', 2) as tf.Tensor4D;
+      const dy = tf.tidy(() => tf.onesLike(run(x, w)));
+      t = { x, w, dy };
+      convTensors.set(c.name, t);
+    }
+    const { x, w, dy } = t;
+    const start = performance.now();
+    // Native kernels run synchronously: the result exists when the op returns. Not read out
+    // (dataSync), which would keep the array from being recycled as a training step's are.
+    tf.tidy(() => {
+      if (pass === 'forward') {
+        run(x, w);
+      } else {
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => run(a as tf.Tensor4D, b as tf.Tensor4D))(
+          [x, w],
+          dy,
+        );
+      }
+    });
+    const entry = convMs.get(c.name) ?? { forward: [], forwardBackward: [] };
+    entry[pass].push(performance.now() - start);
+    convMs.set(c.name, entry);
+  };
+  function run(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+    return tf.conv2d(x, w, c.stride, [
+      [0, 0],
+      [c.pad, c.pad],
+      [c.pad, c.pad],
+      [0, 0],
+    ]);
+  }
+}
+
+describe('ResNet-50 convolutions, batch 8 (native)', () => {
+  for (const c of CONV_CASES) {
+    bench(`${c.name} forward`, convBench(c, 'forward'), manyTimes);
+    bench(`${c.name} forward + backward`, convBench(c, 'forwardBackward'), manyTimes);
+  }
 });
 
 // ---------------------------------------------------------------- report

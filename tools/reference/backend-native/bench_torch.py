@@ -1,7 +1,7 @@
 """PyTorch's side of `npm run bench -- backend` (@ssdet/backend-native).
 
 Run:  /usr/bin/python3 tools/reference/backend-native/bench_torch.py --cases cases.json [--threads 2]
-          [--repeats 3] [--json out.json]
+          [--repeats 3] [--conv-repeats 10] [--json out.json]
 
 The benchmark writes `cases.json` (so both sides measure the same shapes) and runs this script:
 - convolutions `{"name", "batch", "cin", "cout", "k", "stride", "pad", "size"}`: forward, and
@@ -88,7 +88,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", required=True, help="JSON file with {conv: [...], step: [...]}")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed training steps")
+    parser.add_argument("--conv-repeats", type=int, default=10, help="timed calls per convolution")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--step-only", help=argparse.SUPPRESS)  # child mode: name, then format
     parser.add_argument("--format", help=argparse.SUPPRESS)
@@ -105,7 +106,7 @@ def main():
     results = {"torch": torch.__version__, "threads": torch.get_num_threads(), "conv": {}, "step": {}}
     for case in cases.get("conv", []):
         results["conv"][case["name"]] = {
-            label: conv_case(case, fmt, args.repeats) for label, fmt in FORMATS.items()
+            label: conv_case(case, fmt, args.conv_repeats) for label, fmt in FORMATS.items()
         }
     for case in cases.get("step", []):
         results["step"][case["name"]] = {}
