@@ -1,4 +1,5 @@
 import { SsdetError } from '@ssdet/core';
+import { logSumExpRows } from './log-sum-exp-rows.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -45,6 +46,6 @@ export function infoNceLoss(
     const negative = tf.matMul(queries, negatives, false, true); // [N, K]
     const logits = tf.div(tf.concat([positive, negative], 1), temperature);
     const positiveLogit = tf.reshape(tf.slice(logits, [0, 0], [n, 1]), [n]);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), positiveLogit));
+    return tf.mean(tf.sub(logSumExpRows(logits as tf.Tensor2D), positiveLogit));
   });
 }

@@ -43,6 +43,28 @@ describe('infoNceLoss', () => {
     expect(() => infoNceLoss(q, k, tf.zeros([3, 7]), 0.2)).toThrow(SsdetError);
     expect(() => infoNceLoss(q, k, queue, 0)).toThrow(/temperature/);
   });
+
+  it('has the gradient of softmax cross-entropy, without differentiating a maximum', async () => {
+    const k = l2Normalize(tf.randomNormal<tf.Rank.R2>([4, 8], 0, 1, 'float32', 2));
+    const queue = l2Normalize(tf.randomNormal<tf.Rank.R2>([16, 8], 0, 1, 'float32', 3));
+    const q = tf.randomNormal<tf.Rank.R2>([4, 8], 0, 1, 'float32', 1);
+    const ours = tf.grad((x: tf.Tensor) => infoNceLoss(x as tf.Tensor2D, k, queue, 0.2))(q);
+    const reference = tf.grad((x: tf.Tensor) =>
+      tf.losses.softmaxCrossEntropy(
+        tf.oneHot(tf.zeros([4], 'int32'), 17),
+        tf.div(
+          tf.concat([tf.sum(tf.mul(x, k), 1, true), tf.matMul(x, queue, false, true)], 1),
+          0.2,
+        ),
+      ),
+    )(q);
+    const diff = tf.max(tf.abs(tf.sub(ours, reference))).dataSync()[0]!;
+    expect(diff).toBeLessThan(1e-5);
+    const profile = await tf.profile(() =>
+      tf.grad((x: tf.Tensor) => infoNceLoss(x as tf.Tensor2D, k, queue, 0.2))(q),
+    );
+    expect(profile.kernels.map((kernel) => kernel.name)).not.toContain('Equal');
+  });
 });
 
 describe('normalizedRegressionLoss', () => {

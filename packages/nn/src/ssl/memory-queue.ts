@@ -70,16 +70,42 @@ export class MemoryQueue implements HasVariables {
     }
     const batch = keys.shape[0];
     const start = this.position;
-    // Row r of the new queue is taken from row source[r] of concat(queue, keys): later keys win.
-    const source = Int32Array.from({ length: this.size }, (_, r) => r);
-    for (let i = Math.max(0, batch - this.size); i < batch; i++) {
-      source[(start + i) % this.size] = this.size + i;
-    }
     tf.tidy(() => {
-      const updated = tf.gather(tf.concat([this.queue, keys], 0), tf.tensor1d(source, 'int32'));
-      this.queue.assign(updated as tf.Tensor2D);
+      this.queue.assign(this.overwritten(keys, start) as tf.Tensor2D);
       this.pointer.assign(tf.scalar((start + batch) % this.size, 'int32'));
     });
+  }
+
+  /** The queue with `keys` written from row `start` on, wrapping around (later keys win). */
+  private overwritten(keys: tf.Tensor2D, start: number): tf.Tensor {
+    const batch = keys.shape[0];
+    const size = this.size;
+    if (batch > size) {
+      // Only the last `size` keys survive; they land rotated so that key i is at (start + i) % size.
+      return this.overwritten(
+        tf.slice(keys, [batch - size, 0], [size, -1]),
+        (start + batch - size) % size,
+      );
+    }
+    const rows = (tensor: tf.Tensor, from: number, count: number): tf.Tensor[] =>
+      count > 0 ? [tf.slice(tensor, [from, 0], [count, -1])] : [];
+    const end = start + batch;
+    if (end <= size) {
+      // Copies of contiguous row ranges (a gather of the whole queue costs far more).
+      return tf.concat(
+        [...rows(this.queue, 0, start), keys, ...rows(this.queue, end, size - end)],
+        0,
+      );
+    }
+    const wrapped = end - size; // keys [batch - wrapped, batch) go to rows [0, wrapped)
+    return tf.concat(
+      [
+        ...rows(keys, batch - wrapped, wrapped),
+        ...rows(this.queue, wrapped, start - wrapped),
+        ...rows(keys, 0, batch - wrapped),
+      ],
+      0,
+    );
   }
 
   /** `queue` and `queue_ptr`, MoCo's buffer names. */
