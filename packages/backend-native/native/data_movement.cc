@@ -1,10 +1,12 @@
-// Copies that reshape memory: constant padding, slicing and transposition of float tensors of any
-// rank. Each walks the output one innermost run at a time (a memcpy for pad and slice), with runs
-// split across OpenMP threads.
+// Copies that reshape memory: constant padding, slicing, transposition, concatenation and
+// gathering of float tensors of any rank. Each walks the output one contiguous run at a time (a
+// memcpy where the run is contiguous in the input too), with runs split across OpenMP threads.
 #include "data_movement.h"
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "dnnl_context.h"
 
@@ -115,7 +117,73 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+/**
+ * concat(inputs, inners, outer): inputs viewed as [outer, inner_i], joined along the second axis
+ * into [outer, Σ inner_i] — `tf.concat` along any axis, with outer = the product of the axes
+ * before it.
+ */
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "concat inputs must be an array");
+  auto list = info[0].As<Napi::Array>();
+  auto inners = intsArg(info, 1, "inners");
+  const auto outer = static_cast<int64_t>(numberArg(info, 2, "outer"));
+  if (inners.size() != list.Length()) throw Napi::RangeError::New(env, "one inner size per input");
+  std::vector<const float*> inputs;
+  std::vector<int64_t> offsets;
+  int64_t total = 0;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    auto value = list.Get(i);
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        static_cast<int64_t>(value.As<Napi::Float32Array>().ElementLength()) != outer * inners[i]) {
+      throw Napi::TypeError::New(env, "concat input " + std::to_string(i) + " must be a Float32Array of outer × inner");
+    }
+    inputs.push_back(value.As<Napi::Float32Array>().Data());
+    offsets.push_back(total);
+    total += inners[i];
+  }
+  auto out = newFloats(env, outer * total);
+  float* o = out.Data();
+#pragma omp parallel for schedule(static) if (outer * total > kParallelThreshold && outer > 1)
+  for (int64_t r = 0; r < outer; ++r) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inners[i] == 0) continue;
+      std::memcpy(o + r * total + offsets[i], inputs[i] + r * inners[i], sizeof(float) * inners[i]);
+    }
+  }
+  return out;
+}
+
+/**
+ * gather(x, indices, outer, axisSize, inner): x viewed as [outer, axisSize, inner];
+ * out[o, n, :] = x[o, indices[n], :] — `tf.gather` with batchDims 0. Indices are checked by the
+ * caller.
+ */
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const auto outer = static_cast<int64_t>(numberArg(info, 2, "outer"));
+  const auto axisSize = static_cast<int64_t>(numberArg(info, 3, "axisSize"));
+  const auto inner = static_cast<int64_t>(numberArg(info, 4, "inner"));
+  const float* x = floatsArg(info, 0, outer * axisSize * inner, "x");
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "gather indices must be an Int32Array");
+  }
+  auto indexArray = info[1].As<Napi::Int32Array>();
+  const int32_t* indices = indexArray.Data();
+  const auto count = static_cast<int64_t>(indexArray.ElementLength());
+  auto out = newFloats(env, outer * count * inner);
+  float* o = out.Data();
+#pragma omp parallel for schedule(static) if (outer * count * inner > kParallelThreshold)
+  for (int64_t row = 0; row < outer * count; ++row) {
+    const int64_t b = row / count, n = row % count;
+    std::memcpy(o + row * inner, x + (b * axisSize + indices[n]) * inner, sizeof(float) * inner);
+  }
+  return out;
+}
+
 void registerDataMovement(Napi::Env env, Napi::Object exports) {
+  exportFunction(env, exports, "concat", Concat);
+  exportFunction(env, exports, "gather", Gather);
   exportFunction(env, exports, "pad", Pad);
   exportFunction(env, exports, "slice", Slice);
   exportFunction(env, exports, "transpose", Transpose);

@@ -124,6 +124,16 @@ export interface NativeAddon {
   ): [Float32Array, Float32Array, Float32Array, Float32Array];
   /** Where output arrays of at least 65 536 elements are requested first (recycled ones). */
   setOutputSource(source: ((length: number) => Float32Array | null) | null): void;
+  /** Inputs viewed as [outer, inner_i], joined into [outer, Σ inner_i]. */
+  concat(inputs: readonly Float32Array[], inners: readonly number[], outer: number): Float32Array;
+  /** x viewed as [outer, axisSize, inner]; out[o, n, :] = x[o, indices[n], :] (indices in range). */
+  gather(
+    x: Float32Array,
+    indices: Int32Array,
+    outer: number,
+    axisSize: number,
+    inner: number,
+  ): Float32Array;
   /** Softmax of each of `rows` contiguous rows of `cols` logits. */
   softmax(logits: Float32Array, rows: number, cols: number): Float32Array;
   addN(inputs: readonly Float32Array[], size: number): Float32Array;

@@ -8,7 +8,14 @@ import {
   fusedConv2dKernel,
 } from './kernels/convolution.js';
 import { msDeformAttnGradKernel, msDeformAttnKernel } from './kernels/deformable-sampling.js';
-import { padKernel, sliceKernel, splitKernel, transposeKernel } from './kernels/data-movement.js';
+import {
+  concatKernel,
+  gatherKernel,
+  padKernel,
+  sliceKernel,
+  splitKernel,
+  transposeKernel,
+} from './kernels/data-movement.js';
 import { softmaxKernel } from './kernels/softmax.js';
 import {
   adamwUpdateKernel,
@@ -48,6 +55,8 @@ export const NATIVE_KERNELS: readonly NativeKernelConfig[] = [
   sliceKernel,
   splitKernel,
   transposeKernel,
+  concatKernel,
+  gatherKernel,
   softmaxKernel,
 ];
 

@@ -1,6 +1,6 @@
 import { selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   NATIVE_SUITE_NOTE,
   expectBackendsAgree,
@@ -79,5 +79,55 @@ describe(`native pad, slice and transpose kernels${NATIVE_SUITE_NOTE}`, () => {
       )(tf.slice(x, [0, 0, 0, 0], [4, 5, 5, 3]));
       return [...pieces, gradient];
     }, ['slice']);
+  });
+
+  it.skipIf(!nativeBuilt)('concat along every axis, with an empty part, matches cpu', () => {
+    expectBackendsAgree(() => {
+      const a = randomTensor([3, 4, 5], 1);
+      const b = randomTensor([3, 2, 5], 2);
+      return [
+        tf.concat([a, randomTensor([1, 4, 5], 3)], 0),
+        tf.concat([a, b, tf.zeros([3, 0, 5])], 1),
+        tf.concat([a, randomTensor([3, 4, 2], 4), a], 2),
+      ];
+    }, ['concat']);
+  });
+
+  it.skipIf(!nativeBuilt)('gather along every axis, repeated indices, matches cpu', () => {
+    expectBackendsAgree(() => {
+      const x = randomTensor([4, 5, 3], 5);
+      return [
+        tf.gather(x, tf.tensor1d([3, 0, 3, 1], 'int32'), 0),
+        tf.gather(
+          x,
+          tf.tensor2d(
+            [
+              [4, 0],
+              [2, 2],
+            ],
+            [2, 2],
+            'int32',
+          ),
+          1,
+        ),
+        tf.gather(x, tf.tensor1d([2, 1], 'int32'), 2),
+      ];
+    }, ['gather']);
+  });
+
+  it.skipIf(!nativeBuilt)('gather with an index out of range fails as on cpu', () => {
+    const run = () =>
+      tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32')).dataSync());
+    tf.setBackend('cpu');
+    let cpuError = '';
+    try {
+      run();
+    } catch (error) {
+      cpuError = (error as Error).message;
+    }
+    expect(cpuError).toMatch(/index/);
+    tf.setBackend('native');
+    expect(run).toThrow(cpuError);
+    tf.setBackend('cpu');
   });
 });

@@ -72,3 +72,47 @@ export const splitKernel: NativeKernelConfig = {
     });
   },
 };
+
+/** `tf.concat` of float32 tensors along any axis: one memcpy per input per outer index. */
+export const concatKernel: NativeKernelConfig = {
+  kernelName: tf.Concat,
+  kernelFunc: ({ inputs, backend, attrs, fallback }) => {
+    const tensors = Object.values(inputs).filter((t): t is tf.TensorInfo => t !== undefined);
+    const first = tensors[0];
+    if (first === undefined || first.shape.length === 0) return fallback();
+    const axis = tf.util.parseAxisParam((attrs as unknown as tf.ConcatAttrs).axis, first.shape)[0]!;
+    const values: Float32Array[] = [];
+    for (const tensor of tensors) {
+      const floats = backend.floats(tensor);
+      if (floats === null || tensor.shape.length !== first.shape.length) return fallback();
+      values.push(floats);
+    }
+    const outer = tf.util.sizeFromShape(first.shape.slice(0, axis));
+    const inners = tensors.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+    const outShape = [...first.shape];
+    outShape[axis] = tensors.reduce((total, t) => total + t.shape[axis]!, 0);
+    return backend.output(outShape, backend.addon.concat(values, inners, outer));
+  },
+};
+
+/** `tf.gather` of float32 tensors (batchDims 0); out-of-range indices get the cpu kernel's error. */
+export const gatherKernel: NativeKernelConfig = {
+  kernelName: tf.GatherV2,
+  kernelFunc: ({ inputs, backend, attrs, fallback }) => {
+    const x = input(inputs, 'x');
+    const indices = input(inputs, 'indices');
+    const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+    const xs = backend.floats(x);
+    const indexValues = backend.data.get(indices.dataId).values;
+    if (xs === null || (batchDims ?? 0) !== 0 || !(indexValues instanceof Int32Array)) {
+      return fallback();
+    }
+    const along = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const axisSize = x.shape[along]!;
+    for (const index of indexValues) if (index < 0 || index >= axisSize) return fallback();
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, along));
+    const inner = tf.util.sizeFromShape(x.shape.slice(along + 1));
+    const outShape = [...x.shape.slice(0, along), ...indices.shape, ...x.shape.slice(along + 1)];
+    return backend.output(outShape, backend.addon.gather(xs, indexValues, outer, axisSize, inner));
+  },
+};
