@@ -3,6 +3,27 @@ import { activationCode, input, type NativeKernelConfig } from './native-kernel.
 
 type Shape4 = [number, number, number, number];
 
+/** tfjs's convolution geometry for channels-last (NHWC) data, as every kernel here needs it. */
+function conv2dInfo(
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  strides: tf.Conv2DAttrs['strides'],
+  dilations: tf.Conv2DAttrs['dilations'],
+  pad: tf.Conv2DAttrs['pad'],
+  dimRoundingMode: tf.Conv2DAttrs['dimRoundingMode'],
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    inputShape as Shape4,
+    filterShape as Shape4,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
 /** The 17 integers the addon's convolutions take (see `native/convolution.cc`). */
 function geometry(info: tf.backend_util.Conv2DInfo): number[] {
   const { padInfo } = info;
@@ -41,16 +62,7 @@ export const conv2dKernel: NativeKernelConfig = {
     const xs = backend.floats(x);
     const ws = backend.floats(filter);
     if (dataFormat !== 'NHWC' || xs === null || ws === null) return fallback();
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filter.shape as Shape4,
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = conv2dInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode);
     return backend.output(info.outShape, backend.addon.conv2d(xs, ws, geometry(info), null, 0, 0));
   },
 };
@@ -73,16 +85,7 @@ export const fusedConv2dKernel: NativeKernelConfig = {
     const ws = backend.floats(filter);
     if (dataFormat !== 'NHWC' || code === undefined || xs === null || ws === null)
       return fallback();
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filter.shape as Shape4,
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = conv2dInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode);
     let biasValues: Float32Array | null = null;
     if (bias !== undefined) {
       biasValues = backend.floats(bias);
@@ -106,16 +109,7 @@ export const conv2dBackpropInputKernel: NativeKernelConfig = {
     const dys = backend.floats(dy);
     const ws = backend.floats(filter);
     if (dataFormat !== 'NHWC' || dys === null || ws === null) return fallback();
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as Shape4,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = conv2dInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode);
     return backend.output(inputShape, backend.addon.conv2dBackpropInput(dys, ws, geometry(info)));
   },
 };
@@ -131,16 +125,7 @@ export const conv2dBackpropFilterKernel: NativeKernelConfig = {
     const xs = backend.floats(x);
     const dys = backend.floats(dy);
     if (dataFormat !== 'NHWC' || xs === null || dys === null) return fallback();
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = conv2dInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
     return backend.output(filterShape, backend.addon.conv2dBackpropFilter(xs, dys, geometry(info)));
   },
 };
