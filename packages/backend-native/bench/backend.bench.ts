@@ -24,13 +24,13 @@ import {
 } from '@ssdet/core';
 import { ResNet } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 
+import { runPythonReference } from '../../../tools/bench/python-reference.js';
 import type * as NativePackageModule from '../src/index.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -113,24 +113,16 @@ const convFlops = (c: ConvCase): number => {
 };
 
 function runTorch(threads: number): void {
-  if (process.env['SSDET_BENCH_TORCH'] === '0') {
-    torchNote = 'PyTorch skipped (SSDET_BENCH_TORCH=0)';
-    return;
-  }
-  const python = process.env['SSDET_BENCH_PYTHON'] ?? '/usr/bin/python3';
-  if (!existsSync(python)) {
-    torchNote = `PyTorch not measured: ${python} not found`;
-    return;
-  }
   const casesFile = join(mkdtempSync(join(tmpdir(), 'ssdet-bench-')), 'cases.json');
   writeFileSync(casesFile, JSON.stringify({ conv: CONV_CASES, step: STEP_CASES }));
-  const script = join(REPO, 'tools/reference/backend-native/bench_torch.py');
-  const run = spawnSync(python, [script, '--cases', casesFile, '--threads', String(threads)], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (run.status !== 0) {
-    torchNote = `PyTorch not measured: ${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)}`;
+  const run = runPythonReference('tools/reference/backend-native/bench_torch.py', [
+    '--cases',
+    casesFile,
+    '--threads',
+    String(threads),
+  ]);
+  if ('skipped' in run) {
+    torchNote = `PyTorch ${run.skipped}`;
     return;
   }
   torch = JSON.parse(run.stdout) as TorchResults;

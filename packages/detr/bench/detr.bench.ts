@@ -9,10 +9,8 @@ import {
   type NamedVariables,
 } from '@ssdet/core';
 import { ResNet } from '@ssdet/nn';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, bench, describe } from 'vitest';
+import { runPythonReference } from '../../../tools/bench/python-reference.js';
 import { HungarianMatcher } from '../src/matcher/hungarian-matcher.js';
 import { linearSumAssignment } from '../src/matcher/linear-assignment.js';
 import type { SetTarget } from '../src/matcher/set-types.js';
@@ -54,16 +52,8 @@ const torch = runTorchBench();
 
 /** PyTorch's step times by model name, or why there are none. */
 function runTorchBench(): { seconds: Record<string, number>; note: string } {
-  if (process.env['SSDET_BENCH_TORCH'] === '0') return { seconds: {}, note: 'skipped' };
-  const python = process.env['SSDET_BENCH_PYTHON'] ?? '/usr/bin/python3';
-  if (!existsSync(python)) return { seconds: {}, note: `${python} not found` };
-  const script = fileURLToPath(
-    new URL('../../../tools/reference/detr/bench_detr_torch.py', import.meta.url),
-  );
-  const run = spawnSync(python, [script, '--json'], { encoding: 'utf8' });
-  if (run.status !== 0) {
-    return { seconds: {}, note: `failed: ${(run.stderr || '').trim().split('\n').at(-1) ?? ''}` };
-  }
+  const run = runPythonReference('tools/reference/detr/bench_detr_torch.py', ['--json']);
+  if ('skipped' in run) return { seconds: {}, note: run.skipped };
   const parsed = JSON.parse(run.stdout) as Record<string, number | string>;
   const seconds = Object.fromEntries(
     Object.entries(parsed).filter(
