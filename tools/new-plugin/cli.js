@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
 // `npm run new-plugin -- <method> [--out <dir>]`: scaffold a method plugin (see docs/writing-a-plugin.md).
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,24 +22,28 @@ async function main() {
     );
     return values.help === true ? 0 : 2;
   }
-  /** @type {{ version: string }} */
-  const core = JSON.parse(
-    await readFile(path.join(repoRoot, 'packages', 'core', 'package.json'), 'utf8'),
-  );
   const result = await generatePlugin({
     method,
-    coreVersion: core.version,
     ...(values.out === undefined
       ? { repoRoot }
       : { outDir: path.resolve(process.cwd(), values.out) }),
   });
   console.log(`Created ${path.relative(process.cwd(), result.dir) || '.'}:`);
   for (const file of result.files) console.log(`  ${path.relative(process.cwd(), file)}`);
-  console.log(
+  const next =
     values.out === undefined
-      ? `Next: npm install && npx vitest run --project plugin-${method}`
-      : `Next: cd ${values.out} && npm install && npm test`,
-  );
+      ? [
+          'npm install        # links the new package',
+          'npm run build      # tsconfig.build.json now references it',
+          `npx vitest run --project plugin-${method}`,
+          `npm run ssdet -- pretrain --method ${method} --demo --max-steps 3`,
+        ]
+      : [
+          `cd ${values.out}`,
+          'npm install && npm run typecheck && npm test',
+          `npm run build && ssdet pretrain --method ${method} --demo --max-steps 3 --plugin .`,
+        ];
+  console.log(`Next:\n${next.map((line) => `  ${line}`).join('\n')}`);
   return 0;
 }
 

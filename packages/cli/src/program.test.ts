@@ -85,10 +85,10 @@ describe('ssdet CLI', () => {
     const io = captureIo(project);
     expect(await runCli(['plugins'], io)).toBe(0);
     expect(io.out).toMatch(
-      /METHOD\s+VERSION\s+PACKAGE\s+CORE RANGE\s+FOUND\n\s*blobs\s+1\.2\.3\s+ssdet-plugin-blobs/,
+      /PLUGIN\s+VERSION\s+PACKAGE\s+CORE RANGE\s+FOUND\s+PROVIDES\n(.*\n)*\s*blobs\s+1\.2\.3\s+ssdet-plugin-blobs.*method blobs/,
     );
     expect(io.out).toMatch(
-      /Refused:\n\s+ssdet-plugin-old@1\.2\.3 .*requires @ssdet\/core \^0\.0\.1-alpha <0\.0\.2, but the running @ssdet\/core is/,
+      /Refused:\n(.*\n)*\s+ssdet-plugin-old@1\.2\.3 .*requires @ssdet\/core \^0\.0\.1-alpha <0\.0\.2, but the running @ssdet\/core is/,
     );
     // native when @ssdet/backend-native is built on this machine, else cpu (wasm cannot train).
     expect(io.out).toMatch(/Tensor backend for training: (native|cpu) — best available/);

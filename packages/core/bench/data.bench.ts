@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bench, describe } from 'vitest';
+import { entry as toyPluginEntry } from '../src/train/test-support/toy-plugin.mjs';
 import {
   DataLoader,
   Rng,
@@ -45,11 +46,21 @@ async function prepare(): Promise<Dataset> {
  * run; several epochs per op amortise their start-up (about a second: each loads tfjs).
  */
 async function passes(concurrency: number, threads: number, epochs: number): Promise<void> {
-  const specs = mocoV2Views(224);
+  // The toy method's views: two MoCo v2 views at 224, rebuilt in the workers from its plugin.
+  const specs = mocoV2Views(224, ['a', 'b']);
   const data = await prepare();
   const processor =
     threads > 0
-      ? new WorkerSampleProcessor({ datasetLocation: location, decode: {}, views: specs }, threads)
+      ? new WorkerSampleProcessor(
+          {
+            datasetLocation: location,
+            decode: {},
+            pluginEntries: [toyPluginEntry],
+            method: { name: 'toy', config: { imageSize: 224 } },
+            seed: 0,
+          },
+          threads,
+        )
       : undefined;
   const loader = new DataLoader(data, new SpecViewGenerator(specs), Rng.fromSeed(0), {
     batchSize: 32,

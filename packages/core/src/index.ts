@@ -8,6 +8,7 @@ export type { Batch, BatchedView } from './contracts/batch.js';
 export type { Dataset, ImageRecord, Sample } from './contracts/dataset.js';
 export type { Annotations, BoxArray, DecodedImage, LabelMask } from './contracts/image.js';
 export type { Loss, LossOutput } from './contracts/loss.js';
+export { combineLosses, evaluateLoss, type EvaluatedLoss } from './losses/combine-losses.js';
 export type { Neck } from './contracts/neck.js';
 export type { ForwardOptions, HasVariables, NamedVariables } from './contracts/parameters.js';
 export type { PretrainMethod, StepContext } from './contracts/pretrain-method.js';
@@ -15,22 +16,42 @@ export type { RegionSource, Regions } from './contracts/region-source.js';
 export type { View, ViewGeometry } from './contracts/view.js';
 export type { ViewGenerator } from './contracts/view-generator.js';
 
+export type { DependencyContainer } from 'tsyringe';
 export { createRootContainer, createRunContainer } from './di/containers.js';
 export { createToken, provideFactory, provideValue, resolveToken, type Token } from './di/token.js';
 export {
-  BACKBONE,
   CORE_VERSION,
-  DATASET,
   EVENT_BUS,
   LOGGER,
-  NECK,
   PRETRAIN_METHOD,
   REGION_SOURCE,
   RUN_RNG,
-  TENSOR_BACKEND,
+  STAGES,
   VIEW_GENERATOR,
   pluginConfigToken,
 } from './di/tokens.js';
+
+export type { BackboneFactory, BackboneRequest } from './stages/backbone-factory.js';
+export type { NeckFactory, NeckRequest } from './stages/neck-factory.js';
+export type { RegionParameters, RegionSourceFactory } from './stages/region-source-factory.js';
+export type { ViewRecipeFactory, ViewRecipeRequest } from './stages/view-recipe-factory.js';
+export {
+  STAGE_KINDS,
+  type StageContributions,
+  type StageKind,
+} from './stages/stage-contributions.js';
+export { StageRegistry, type StageEntry } from './stages/stage-registry.js';
+export { StageRegistries } from './stages/stage-registries.js';
+export {
+  backboneConfigSchema,
+  regionsConfigSchema,
+  type BackboneConfig,
+  type RegionsConfig,
+} from './stages/stage-config.js';
+export { buildBackbone, type BackboneNeeds } from './stages/build-backbone.js';
+export { buildNeck } from './stages/build-neck.js';
+export { buildRegionSource } from './stages/build-region-source.js';
+export { buildViews } from './stages/build-views.js';
 
 export { ConfigError, type ConfigIssue } from './errors/config-error.js';
 export { SsdetError, isSsdetError } from './errors/ssdet-error.js';
@@ -41,13 +62,19 @@ export { EventBus, type EventListener } from './events/event-bus.js';
 export type { LogLevel, SsdetEvent, SsdetEventMap, SsdetEventType } from './events/event-map.js';
 export { Logger } from './events/logger.js';
 
-export { definePlugin, type SsdetPlugin } from './plugin/plugin.js';
+export {
+  definePlugin,
+  isMethodPlugin,
+  type MethodPlugin,
+  type SsdetPlugin,
+} from './plugin/plugin.js';
 export { PluginError, type PluginRefusalCode } from './plugin/plugin-errors.js';
 export { describeOrigin, type PluginOrigin } from './plugin/plugin-origin.js';
 export {
   PluginRegistry,
   isRefusal,
   type RefusedPlugin,
+  type RegisteredMethod,
   type RegisteredPlugin,
 } from './plugin/plugin-registry.js';
 export {
@@ -56,6 +83,7 @@ export {
   type DiscoveryReport,
 } from './plugin/discover-plugins.js';
 export { resolvePluginConfig } from './plugin/resolve-plugin-config.js';
+export { packageVersion } from './plugin/package-version.js';
 
 export { Rng, type RngState } from './random/rng.js';
 
@@ -66,13 +94,7 @@ export {
   type BackendName,
   type BackendRequest,
 } from './tensor/backend-name.js';
-export {
-  defaultBackendCandidates,
-  type BackendCandidate,
-  nodeModuleLoader,
-  type ModuleLoader,
-  type PreparedBackend,
-} from './tensor/backend-candidates.js';
+export { type BackendCandidate, type PreparedBackend } from './tensor/backend-candidates.js';
 export {
   selectBackend,
   type BackendSelection,
@@ -85,7 +107,7 @@ export {
   batchNormTraining,
   type BatchNormTrainingResult,
 } from './tensor/batch-norm-training.js';
-export { RELU_GRAD, reluGradientFromOutput } from './tensor/relu-gradient.js';
+export { RELU_GRAD } from './tensor/relu-gradient.js';
 export {
   formatKernelProfile,
   profileKernels,
@@ -99,7 +121,6 @@ export { CocoDataset, type CocoOptions } from './data/datasets/coco-dataset.js';
 export { ImageFolderDataset } from './data/datasets/image-folder-dataset.js';
 export { ListFileDataset } from './data/datasets/list-file-dataset.js';
 export { openDataset } from './data/datasets/open-dataset.js';
-export { epochOrder, type EpochOrderOptions } from './data/epoch-order.js';
 export {
   DataLoader,
   type BadImageEntry,
@@ -120,7 +141,7 @@ export {
   type RandomResizedCropOptions,
 } from './data/geometry/random-resized-crop.js';
 export { renderView } from './data/geometry/render-view.js';
-export { DETR_TRAIN_SCALES, shorterSideSize } from './data/geometry/resize-shorter-side.js';
+export { shorterSideSize } from './data/geometry/resize-shorter-side.js';
 export {
   cropGeometry,
   flipGeometry,
@@ -143,11 +164,7 @@ export {
   type ColorJitterStrength,
 } from './data/photometric/color-jitter.js';
 export { cutout } from './data/photometric/cutout.js';
-export {
-  blurKernelSizeFor,
-  gaussianBlur,
-  gaussianKernel1d,
-} from './data/photometric/gaussian-blur.js';
+export { blurKernelSizeFor, gaussianBlur } from './data/photometric/gaussian-blur.js';
 export { grayscale } from './data/photometric/grayscale.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalize } from './data/photometric/normalize.js';
 export { toRgbImage, type RgbImage } from './data/photometric/rgb-image.js';
@@ -162,35 +179,28 @@ export {
   type ViewStep,
 } from './data/views/view-spec.js';
 export {
-  SYNTHETIC_DEFAULTS,
   writeSyntheticDataset,
   type SyntheticDatasetOptions,
   type SyntheticDatasetSummary,
 } from './data/synthetic/write-synthetic-dataset.js';
 export { SHAPE_CLASSES } from './data/synthetic/shapes.js';
-export { InThreadSampleProcessor, type SampleProcessor } from './data/workers/sample-processor.js';
+export { type SampleProcessor } from './data/workers/sample-processor.js';
 export { WorkerSampleProcessor } from './data/workers/worker-sample-processor.js';
+export { builtCodeExecArgv } from './data/workers/built-code-exec-argv.js';
 export type { WorkerSetup } from './data/workers/worker-protocol.js';
-export { ensureDemoDataset, defaultCacheDir, DEMO_DATASET } from './data/synthetic/demo-dataset.js';
-export { parseSetOverrides } from './config/parse-set-overrides.js';
+export { ensureDemoDataset, defaultCacheDir } from './data/synthetic/demo-dataset.js';
 export { readConfigFile } from './config/read-config-file.js';
 export type { MetricsRecord, MetricsSink } from './metrics/metrics-record.js';
 export { JsonlMetricsSink, type JsonlMetricsSinkOptions } from './metrics/jsonl-metrics-sink.js';
 export { readMetricsJsonl } from './metrics/read-metrics-jsonl.js';
-export { dropOrphanedRecords } from './metrics/drop-orphaned-records.js';
-export { fanOutMetricsSink } from './metrics/fan-out-metrics-sink.js';
 export {
   TensorBoardSink,
   type TensorBoardSinkOptions,
 } from './metrics/tensorboard/tensorboard-sink.js';
 export { saveViewPreviews, type SaveViewPreviewsOptions } from './report/save-view-previews.js';
-export {
-  renderViewPreview,
-  type RgbPicture,
-  type ViewPreviewOptions,
-} from './report/render-view-preview.js';
 export { writeRunReport, type WriteRunReportOptions } from './report/write-run-report.js';
-export type { Optimizer, ParameterGroup } from './train/optim/optimizer.js';
+export type { Optimizer } from './train/optim/optimizer.js';
+export type { ParameterGroup } from './contracts/parameter-group.js';
 export { SgdOptimizer } from './train/optim/sgd-optimizer.js';
 export { LarsOptimizer } from './train/optim/lars-optimizer.js';
 export { AdamWOptimizer } from './train/optim/adamw-optimizer.js';
@@ -216,18 +226,12 @@ export {
   type ScheduleConfigInput,
 } from './train/schedules/schedule-config.js';
 export { learningRateAt } from './train/schedules/learning-rate-at.js';
-export { peakLearningRate } from './train/schedules/peak-learning-rate.js';
-export { emaMomentumAt } from './train/schedules/ema-momentum-at.js';
 export {
   CheckpointManager,
   restoreVariables,
   type CheckpointMeta,
 } from './train/checkpoint/checkpoint-manager.js';
-export {
-  readTensorArchive,
-  writeTensorArchive,
-  type StoredTensor,
-} from './train/checkpoint/tensor-archive.js';
+export { type StoredTensor } from './train/checkpoint/tensor-archive.js';
 export { NonFiniteLossError } from './train/non-finite-loss-error.js';
 export {
   Trainer,
@@ -235,6 +239,8 @@ export {
   type TrainerPosition,
   type TrainerResult,
 } from './train/trainer.js';
+export { bindMethod } from './run/bind-method.js';
+export { createMethod } from './run/create-method.js';
 export {
   runPretraining,
   type PretrainOutcome,

@@ -4,13 +4,20 @@ export { boxArea } from './box/box-area.js';
 export { pairwiseBoxIou, type PairwiseIou } from './box/box-iou.js';
 export { generalizedBoxIou, pairedGeneralizedBoxIou } from './box/generalized-iou.js';
 
-// Parameter helpers (PyTorch names, Linear weights [in, out]).
-export { Linear, linear, type LinearInit, type LinearOptions } from './layers/linear.js';
-export { LayerNorm } from './layers/layer-norm.js';
-export { GroupNorm } from './layers/group-norm.js';
-export { Mlp, type MlpOptions } from './layers/mlp.js';
-export { dropout, type DropoutContext } from './layers/dropout.js';
-export { collectVariables, disposeVariables } from './layers/named-variables.js';
+// Layers: @ssdet/nn's, re-exported for code that imports them from here.
+export {
+  GroupNorm,
+  LayerNorm,
+  Linear,
+  Mlp,
+  collectVariables,
+  disposeVariables,
+  dropout,
+  linear,
+  type DropoutContext,
+  type LinearOptions,
+  type MlpOptions,
+} from '@ssdet/nn';
 
 // Attention.
 export {

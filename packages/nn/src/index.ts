@@ -1,14 +1,28 @@
+export { plugin } from './plugin.js';
+export { RESNET_BACKBONES } from './stages/resnet-backbones.js';
+export { FPN_NECKS } from './stages/fpn-necks.js';
+
 export { BatchNorm, type BatchNormOptions } from './layers/batch-norm.js';
 export { BatchNorm1d } from './layers/batch-norm-1d.js';
 export { BatchNorm2d } from './layers/batch-norm-2d.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
 export { ConvNorm, type ConvNormOptions } from './layers/conv-norm.js';
+export { dropout, dropoutContext, type DropoutContext } from './layers/dropout.js';
 export { FrozenBatchNorm2d } from './layers/frozen-batch-norm-2d.js';
 export { globalAvgPool } from './layers/global-avg-pool.js';
-export { initWeight, type WeightInit } from './layers/initializers.js';
-export { Linear, type LinearOptions } from './layers/linear.js';
+export { GroupNorm } from './layers/group-norm.js';
+export { initDefaultBias, initWeight, type WeightInit } from './layers/initializers.js';
+export { LayerNorm } from './layers/layer-norm.js';
+export { Linear, linear, type LinearOptions } from './layers/linear.js';
 export { maxPool2d } from './layers/max-pool-2d.js';
-export { collectVariables, setTrainable, trainableVariables } from './layers/named-variables.js';
+export { Mlp, type MlpOptions } from './layers/mlp.js';
+export {
+  collectVariables,
+  disposeVariables,
+  setTrainable,
+  trainableVariables,
+  variableFrom,
+} from './layers/named-variables.js';
 export { createNorm2d, type Norm2d, type NormLayerKind } from './layers/norm-2d.js';
 export { relu } from './layers/relu.js';
 
@@ -27,7 +41,12 @@ export { DenseHead, type DenseHeadOptions } from './heads/dense-head.js';
 export { MlpHead, type MlpHeadOptions } from './heads/mlp-head.js';
 
 export { MemoryQueue, type MemoryQueueOptions } from './ssl/memory-queue.js';
-export { MomentumEncoder, type MomentumEncoderOptions } from './ssl/momentum-encoder.js';
+export {
+  MomentumPairs,
+  type MomentumPair,
+  type MomentumPairsOptions,
+  type MomentumStep,
+} from './ssl/momentum-pairs.js';
 export {
   constantMomentum,
   cosineMomentum,

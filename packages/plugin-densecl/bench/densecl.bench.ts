@@ -13,6 +13,7 @@
 import {
   CNN_TRAINING_KERNELS,
   Rng,
+  createMethod,
   formatKernelProfile,
   profileKernels,
   SgdOptimizer,
@@ -22,7 +23,7 @@ import {
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
-import { DenseCLMethod, denseclConfigSchema } from '../src/index.js';
+import { denseclConfigSchema, plugin, type DenseCLMethod } from '../src/index.js';
 
 const BATCH = 8;
 const SIZE = 224;
@@ -57,10 +58,11 @@ afterAll(() => {
 
 function setup(): { method: DenseCLMethod; optimizer: SgdOptimizer; batch: Batch } {
   if (method === undefined || optimizer === undefined || batch === undefined) {
-    method = new DenseCLMethod(
+    method = createMethod(
+      plugin,
       denseclConfigSchema.parse({ shuffleBnGroups: 2, train: { batchSize: BATCH } }),
       Rng.fromSeed(0),
-    );
+    ) as DenseCLMethod;
     optimizer = new SgdOptimizer([{ name: 'all', variables: method.trainableVariables() }], {
       momentum: 0.9,
       weightDecay: 1e-4,

@@ -1,4 +1,4 @@
-import { ConfigError, resolvePluginConfig } from '@ssdet/core';
+import { ConfigError, Rng, createMethod, resolvePluginConfig } from '@ssdet/core';
 import { describe, expect, it } from 'vitest';
 import pluginAsDefault, { denseclConfigSchema, plugin } from './index.js';
 
@@ -55,7 +55,7 @@ describe('DenseCL configuration', () => {
     expect(attempt({ temperature: 0 })).toThrow(ConfigError);
     expect(attempt({ temperature: 0 })).toThrow(/temperature: got 0/);
     expect(attempt({ lossLambda: 1.5 })).toThrow(/lossLambda: got 1\.5/);
-    expect(attempt({ backbone: { arch: 'resnet101' } })).toThrow(/backbone\.arch: got "resnet101"/);
+    expect(attempt({ backbone: { arch: '' } })).toThrow(/backbone\.arch/);
     expect(attempt({ lambda: 0.5 })).toThrow(/no key\(s\) lambda \(unknown\)/);
     expect(attempt({ train: { batchSize: 12 } })).toThrow(
       /shuffleBnGroups must divide train\.batchSize \(12\) into groups of at least 2 images; got 8/,
@@ -65,6 +65,16 @@ describe('DenseCL configuration', () => {
       resolvePluginConfig(plugin, { overrides: { shuffleBnGroups: 3, train: { batchSize: 12 } } })
         .shuffleBnGroups,
     ).toBe(3);
+  });
+
+  it('names the registered backbones when backbone.arch is not one of them', () => {
+    const config = resolvePluginConfig(plugin, {
+      preset: 'demo',
+      overrides: { backbone: { arch: 'resnet101' } },
+    });
+    expect(() => createMethod(plugin, config, Rng.fromSeed(0))).toThrow(
+      /densecl: backbone\.arch: no backbone named "resnet101" is registered; available: resnet18, resnet34, resnet50/,
+    );
   });
 
   it('is exported as `plugin` and as the default export, named densecl', () => {

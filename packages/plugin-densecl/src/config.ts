@@ -1,4 +1,4 @@
-import { trainingConfigWithDefaults } from '@ssdet/core';
+import { backboneConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
 import { z } from 'zod';
 
 /**
@@ -11,15 +11,11 @@ export const denseclConfigSchema = z
   .object({
     /** Side of both square views: RandomResizedCrop(224) in `train_pipeline`. */
     imageSize: z.number().int().min(32).default(224),
-    backbone: z
-      .object({
-        /** `backbone=dict(type='ResNet', depth=50, out_indices=[4])`: ResNet-50, C5 only. */
-        arch: z.enum(['resnet18', 'resnet34', 'resnet50']).default('resnet50'),
-        /** Channel scale for tiny demo models; 1 is torchvision's ResNet. */
-        widthMultiplier: z.number().positive().max(4).default(1),
-      })
-      .strict()
-      .prefault({}),
+    /**
+     * `backbone=dict(type='ResNet', depth=50, out_indices=[4])`: ResNet-50, C5 only. Any
+     * registered backbone with a C5 level works (`--backbone`).
+     */
+    backbone: backboneConfigSchema({ arch: 'resnet50' }),
     neck: z
       .object({
         /** `DenseCLNeck(hid_channels=2048)`: hidden width of both the FC and the 1×1-conv MLP. */

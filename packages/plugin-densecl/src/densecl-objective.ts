@@ -1,3 +1,4 @@
+import { combineLosses, type LossOutput } from '@ssdet/core';
 import { l2Normalize } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { denseCorrespondence } from './correspondence.js';
@@ -19,8 +20,8 @@ export interface DenseCLObjectiveInputs {
   readonly lambda: number;
 }
 
-export interface DenseCLObjective {
-  /** `(1 − λ)·L_q + λ·L_r`. */
+export interface DenseCLObjective extends LossOutput {
+  /** `(1 − λ)·L_q + λ·L_r`, with the terms `global` = (1 − λ)·L_q and `dense` = λ·L_r. */
   readonly total: tf.Scalar;
   /** L_q, unweighted. */
   readonly globalLoss: tf.Scalar;
@@ -57,9 +58,13 @@ export function denseclObjective(inputs: DenseCLObjectiveInputs): DenseCLObjecti
       denseQueue,
       temperature,
     );
-    const total = tf.add(tf.mul(globalLoss, 1 - lambda), tf.mul(denseLoss, lambda)) as tf.Scalar;
+    const { total, terms } = combineLosses([
+      { name: 'global', weight: 1 - lambda, value: globalLoss },
+      { name: 'dense', weight: lambda, value: denseLoss },
+    ]);
     return {
       total,
+      terms,
       globalLoss,
       denseLoss,
       keys: k,

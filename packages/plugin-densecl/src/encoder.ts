@@ -1,11 +1,11 @@
-import type { ForwardOptions, HasVariables, NamedVariables, Rng } from '@ssdet/core';
-import { ResNet, collectVariables, type ResNetDepth } from '@ssdet/nn';
+import type { Backbone, ForwardOptions, HasVariables, NamedVariables, Rng } from '@ssdet/core';
+import { collectVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseCLNeck, type DenseCLNeckOutput } from './heads.js';
 
 export interface DenseCLEncoderOptions {
-  readonly depth: ResNetDepth;
-  readonly widthMultiplier: number;
+  /** Builds this encoder's backbone (any registered backbone with a `C5` level) from a stream. */
+  readonly createBackbone: (rng: Rng) => Backbone;
   readonly hiddenDim: number;
   readonly outDim: number;
   readonly rng: Rng;
@@ -24,16 +24,12 @@ export interface DenseCLEncoding extends DenseCLNeckOutput {
  * Variables: `backbone.<torchvision name>` and `neck.<DenseCLNeck name>`.
  */
 export class DenseCLEncoder implements HasVariables {
-  readonly backbone: ResNet;
+  readonly backbone: Backbone;
   readonly neck: DenseCLNeck;
 
   constructor(options: DenseCLEncoderOptions) {
-    this.backbone = new ResNet({
-      depth: options.depth,
-      widthMultiplier: options.widthMultiplier,
-      rng: options.rng.fork('backbone'),
-    });
-    const c5 = this.backbone.levels[this.backbone.levels.length - 1]!;
+    this.backbone = options.createBackbone(options.rng.fork('backbone'));
+    const c5 = this.backbone.levels.find((level) => level.name === 'C5')!;
     this.neck = new DenseCLNeck({
       inChannels: c5.channels,
       hiddenDim: options.hiddenDim,

@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { denseclObjective } from './densecl-objective.js';
 import { DenseCLNeck } from './heads.js';
+import { relativeError } from '@ssdet/test-support';
 import {
   neckParameterKind,
   readDenseclGolden,
-  relativeError,
   tensorOf,
   toOurLayout,
   toPytorchLayout,

@@ -1,10 +1,10 @@
-import { Rng, selectBackend } from '@ssdet/core';
+import { disposeBatch, selectBackend } from '@ssdet/core';
 import { isBatchNormBuffer, l2Normalize } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DenseCLMethod } from './method.js';
+import type { DenseCLMethod } from './method.js';
 import { encodeInGroups } from './shuffle-bn.js';
-import { disposeBatch, randomBatch, stepContext, tinyConfig } from './test-support/tiny.js';
+import { denseclMethod, randomBatch, stepContext, tinyConfig } from './test-support/tiny.js';
 
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });
@@ -53,7 +53,7 @@ function lossAndSgd(
 const norm = (x: tf.Tensor): number => tf.tidy(() => tf.norm(x).dataSync()[0]!);
 
 describe('DenseCLMethod', () => {
-  const method = new DenseCLMethod(tinyConfig({ momentum: 0.9 }), Rng.fromSeed(5));
+  const method = denseclMethod(tinyConfig({ momentum: 0.9 }), 5);
   afterAll(() => method.dispose());
 
   it('has the official variable names; the key encoder starts as a copy of the query encoder', () => {
@@ -196,7 +196,7 @@ describe('DenseCLMethod', () => {
 
 describe('DenseCLMethod λ warm-up', () => {
   it('trains only the global branch while λ = 0, then both', () => {
-    const method = new DenseCLMethod(tinyConfig({ warmupSteps: 1 }), Rng.fromSeed(8));
+    const method = denseclMethod(tinyConfig({ warmupSteps: 1 }), 8);
     const dense = (grads: Map<string, tf.Tensor>) =>
       [...grads].filter(([name]) => name.includes('neck.mlp2.')).map(([, g]) => norm(g));
     const global = (grads: Map<string, tf.Tensor>) =>

@@ -1,19 +1,19 @@
 import type {
+  Backbone,
   Batch,
   LossOutput,
   NamedVariables,
   PretrainMethod,
   Rng,
-  SpecViewGenerator,
   StepContext,
+  ViewGenerator,
 } from '@ssdet/core';
 import {
   MemoryQueue,
-  MomentumEncoder,
+  MomentumPairs,
   collectVariables,
   constantMomentum,
   trainableVariables,
-  type ResNetDepth,
 } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DenseclConfig } from './config.js';
@@ -21,13 +21,14 @@ import { denseclObjective } from './densecl-objective.js';
 import { DenseCLEncoder, type DenseCLEncoding } from './encoder.js';
 import { lossLambdaAt } from './loss-lambda.js';
 import { encodeInGroups } from './shuffle-bn.js';
-import { denseclViews } from './views.js';
 
-const DEPTHS: Record<DenseclConfig['backbone']['arch'], ResNetDepth> = {
-  resnet18: 18,
-  resnet34: 34,
-  resnet50: 50,
-};
+/** The stages DenseCL is built from, resolved by name in the run container (see plugin.ts). */
+export interface DenseCLStages {
+  /** `backbone.arch` from the stage registry: any backbone with a `C5` level. */
+  readonly createBackbone: (rng: Rng) => Backbone;
+  /** Two MoCo v2 views named `query` and `key` (the `mocov2` view recipe). */
+  readonly views: ViewGenerator;
+}
 
 /**
  * DenseCL as a {@link PretrainMethod} (Wang et al., CVPR 2021; official `DenseCL.forward_train`).
@@ -45,32 +46,32 @@ const DEPTHS: Record<DenseclConfig['backbone']['arch'], ResNetDepth> = {
  */
 export class DenseCLMethod implements PretrainMethod {
   readonly name = 'densecl';
-  readonly views: SpecViewGenerator;
+  readonly views: ViewGenerator;
   readonly query: DenseCLEncoder;
   readonly key: DenseCLEncoder;
   readonly queue: MemoryQueue;
   readonly denseQueue: MemoryQueue;
-  private readonly momentumEncoder: MomentumEncoder;
+  private readonly momentumPairs: MomentumPairs;
   /** Keys of the steps since the last `afterStep` (one entry per micro-batch), kept until enqueued. */
   private pending: { keys: tf.Tensor2D; denseKeys: tf.Tensor2D }[] = [];
 
   constructor(
     readonly config: DenseclConfig,
     rng: Rng,
+    stages: DenseCLStages,
   ) {
-    this.views = denseclViews(config.imageSize);
+    this.views = stages.views;
     const encoderOptions = {
-      depth: DEPTHS[config.backbone.arch],
-      widthMultiplier: config.backbone.widthMultiplier,
+      createBackbone: stages.createBackbone,
       hiddenDim: config.neck.hiddenDim,
       outDim: config.neck.outDim,
     };
     this.query = new DenseCLEncoder({ ...encoderOptions, rng: rng.fork('encoder_q') });
     // Built with its own stream, then overwritten by θ_q (the official `param_k.data.copy_(param_q.data)`).
     this.key = new DenseCLEncoder({ ...encoderOptions, rng: rng.fork('encoder_k') });
-    this.momentumEncoder = new MomentumEncoder({
-      online: this.query,
-      target: this.key,
+    // MoCo's EMA of parameters only; θ_k keeps its own BatchNorm statistics.
+    this.momentumPairs = new MomentumPairs({
+      pairs: [[this.query, this.key]],
       schedule: constantMomentum(config.momentum),
       buffers: 'keep',
     });
@@ -127,19 +128,13 @@ export class DenseCLMethod implements PretrainMethod {
         lambda,
       });
       this.pending.push({ keys: tf.keep(objective.keys), denseKeys: tf.keep(objective.denseKeys) });
-      return {
-        total: objective.total,
-        terms: {
-          global: tf.mul(objective.globalLoss, 1 - lambda) as tf.Scalar,
-          dense: tf.mul(objective.denseLoss, lambda) as tf.Scalar,
-        },
-      };
+      return { total: objective.total, terms: objective.terms };
     });
   }
 
   /** After the optimizer step: the momentum update of θ_k, then the step's keys into the queues. */
   afterStep(context: StepContext): void {
-    this.momentumEncoder.update(context.step);
+    this.momentumPairs.update(context);
     for (const { keys, denseKeys } of this.pending) {
       this.queue.enqueue(keys);
       this.denseQueue.enqueue(denseKeys);
@@ -148,8 +143,8 @@ export class DenseCLMethod implements PretrainMethod {
     this.pending = [];
   }
 
-  emaMomentum(): number {
-    return this.config.momentum;
+  emaMomentum(context: StepContext): number {
+    return this.momentumPairs.momentumAt(context);
   }
 
   exports(): Readonly<Record<string, NamedVariables>> {

@@ -9,6 +9,7 @@
  * R50 step takes more than 12 minutes on a loaded 2-core machine). Compare with `tools/reference/soco/bench_soco_torch.py`.
  */
 import {
+  createMethod,
   CNN_TRAINING_KERNELS,
   LarsOptimizer,
   Rng,
@@ -20,7 +21,8 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { socoConfigSchema } from '../src/config.js';
-import { SocoMethod } from '../src/method.js';
+import type { SocoMethod } from '../src/method.js';
+import { plugin } from '../src/plugin.js';
 
 let selection: BackendSelection | undefined;
 let method: SocoMethod;
@@ -52,7 +54,11 @@ beforeAll(async () => {
   const fromEnv = Number(process.env['SOCO_BENCH_BATCH']);
   batchSize =
     Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : selection.backend === 'cpu' ? 1 : 8;
-  method = new SocoMethod(socoConfigSchema.parse({ proposals: { cache: false } }), Rng.fromSeed(0));
+  method = createMethod(
+    plugin,
+    socoConfigSchema.parse({ regions: { cache: false } }),
+    Rng.fromSeed(0),
+  ) as SocoMethod;
   const records = [];
   const views = [];
   for (let i = 0; i < batchSize; i++) {

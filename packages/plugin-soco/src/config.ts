@@ -1,4 +1,4 @@
-import { trainingConfigWithDefaults } from '@ssdet/core';
+import { backboneConfigSchema, regionsConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
 import { z } from 'zod';
 
 const viewSide = z.number().int().min(16);
@@ -14,15 +14,8 @@ export const socoConfigSchema = z
   .object({
     /** Side of V1 (whole image, resized) and V2 (random crop): `--image_size 224`. */
     imageSize: viewSide.default(224),
-    backbone: z
-      .object({
-        /** `--arch resnet50`. */
-        arch: z.enum(['resnet18', 'resnet34', 'resnet50']).default('resnet50'),
-        /** Channel scale for tiny demo models; 1 is torchvision's ResNet. */
-        widthMultiplier: z.number().positive().max(4).default(1),
-      })
-      .strict()
-      .prefault({}),
+    /** `--arch resnet50`; any registered backbone with levels C2–C5 works (`--backbone`). */
+    backbone: backboneConfigSchema({ arch: 'resnet50' }),
     views: z
       .object({
         /** V3, the scale-aware view: `--image3_size 112` (SoCo*: 192, `SoCo_FPN_Star_400ep.sh`). */
@@ -52,23 +45,19 @@ export const socoConfigSchema = z
       })
       .strict()
       .prefault({}),
-    proposals: z
-      .object({
-        /**
-         * `@ssdet/proposals` Selective Search preset: `soco` = one skimage-style FH segmentation
-         * (scale 300, σ 0.9, min_size 100) grouped by colour, fill, texture and size, then SoCo's
-         * filter (`--filter_strategy ratio3size0308post`) with its fallbacks.
-         */
-        preset: z.enum(['soco', 'opencv-fast', 'opencv-quality']).default('soco'),
-        /** Squash the image to resize × resize before searching (boxes scaled back); 0 = full size. */
-        resize: z.number().int().min(0).default(0),
-        /** Keep proposals in the on-disk region cache (SoCo computes them once, offline). */
-        cache: z.boolean().default(true),
-        /** Cache directory; default `<ssdet cache>/regions` (`~/.cache/ssdet/regions`). */
-        cacheDir: z.string().min(1).optional(),
-      })
-      .strict()
-      .prefault({}),
+    /**
+     * Where the proposals come from: a registered region source (`--set regions.algorithm=…`).
+     * SoCo's is `@ssdet/proposals`' Selective Search with preset `soco`: one skimage-style FH
+     * segmentation (scale 300, σ 0.9, min_size 100) grouped by colour, fill, texture and size,
+     * then SoCo's filter (`--filter_strategy ratio3size0308post`) with its fallbacks. `resize`
+     * squashes the image to resize × resize before searching (boxes scaled back). Proposals are
+     * kept in the on-disk region cache: SoCo computes them once, offline.
+     */
+    regions: regionsConfigSchema({
+      algorithm: 'selective-search',
+      parameters: { 'selective-search': { preset: 'soco' } },
+      cache: true,
+    }),
     boxes: z
       .object({
         /** Proposals per view pair, drawn among those overlapping both views: `--select_k 4`. */
@@ -178,7 +167,8 @@ export const socoConfigSchema = z
       checkpointEvery: 625,
       /** `--print_freq 100`. */
       logEvery: 100,
-      data: { workers: 0, concurrency: 16 },
+      /** Views and Selective Search (cache misses) in worker threads, off the training thread. */
+      data: { workers: 4, concurrency: 16 },
     }),
   })
   .strict()
@@ -229,7 +219,7 @@ export const socoDemoPreset = {
   imageSize: 64,
   backbone: { arch: 'resnet18', widthMultiplier: 0.125 },
   views: { smallSize: 32 },
-  proposals: { resize: 128 },
+  regions: { parameters: { 'selective-search': { resize: 128 } } },
   fpn: { channels: 32 },
   roi: { levelThresholds: [14, 28, 55, 64], pooling: 'assigned-level' },
   head: { convDim: 32, fcDim: 64 },
@@ -250,7 +240,7 @@ export const socoDemoPreset = {
     },
     checkpointEvery: 10,
     logEvery: 1,
-    data: { workers: 0, concurrency: 4 },
+    data: { workers: 2, concurrency: 4 },
   },
 } as const;
 

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cropGeometry, flipGeometry, identityGeometry, mapBox, selectBackend } from '@ssdet/core';
+import { readReferenceJson } from '@ssdet/test-support';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clipToView } from './box-selection.js';
@@ -33,15 +31,10 @@ interface BoxesCase {
   rois: number[];
 }
 
-const fixture = JSON.parse(
-  readFileSync(
-    path.join(
-      path.dirname(fileURLToPath(import.meta.url)),
-      '../../../tools/reference/fixtures/soco/soco_golden.json',
-    ),
-    'utf8',
-  ),
-) as { loss: LossCase[]; boxes: BoxesCase[] };
+const fixture = readReferenceJson<{ loss: LossCase[]; boxes: BoxesCase[] }>(
+  'soco',
+  'soco_golden.json',
+);
 
 function relative(actual: number, expected: number): number {
   return Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-6);

@@ -1,24 +1,17 @@
 import {
   SsdetError,
+  type Backbone,
   type ForwardOptions,
   type HasVariables,
   type NamedVariables,
   type Rng,
 } from '@ssdet/core';
-import {
-  collectVariables,
-  ConvFcBoxHead,
-  Fpn,
-  MlpHead,
-  ResNet,
-  roiAlign,
-  type ResNetDepth,
-} from '@ssdet/nn';
+import { collectVariables, ConvFcBoxHead, Fpn, MlpHead, roiAlign } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface SocoEncoderOptions {
-  readonly depth: ResNetDepth;
-  readonly widthMultiplier?: number;
+  /** Builds the encoder's backbone (any registered backbone with levels C2–C5) from a stream. */
+  readonly createBackbone: (rng: Rng) => Backbone;
   /** FPN channels (256). */
   readonly fpnChannels: number;
   readonly roiSize: number;
@@ -39,7 +32,7 @@ export const SOCO_LEVELS = ['P2', 'P3', 'P4', 'P5'] as const;
  * `projector.*` (`nn.Sequential` names).
  */
 export class SocoEncoder implements HasVariables {
-  readonly backbone: ResNet;
+  readonly backbone: Backbone;
   readonly fpn: Fpn;
   readonly head: ConvFcBoxHead;
   readonly projector: MlpHead;
@@ -48,15 +41,9 @@ export class SocoEncoder implements HasVariables {
 
   constructor(options: SocoEncoderOptions) {
     const { rng } = options;
-    this.backbone = new ResNet({
-      depth: options.depth,
-      ...(options.widthMultiplier === undefined
-        ? {}
-        : { widthMultiplier: options.widthMultiplier }),
-      rng: rng.fork('backbone'),
-    });
+    this.backbone = options.createBackbone(rng.fork('backbone'));
     this.fpn = new Fpn({
-      inLevels: this.backbone.levels,
+      inLevels: this.backbone.levels.filter((level) => /^C[2-5]$/.test(level.name)),
       outChannels: options.fpnChannels,
       norm: 'batch',
       topLevel: 'none',

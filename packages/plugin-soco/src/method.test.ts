@@ -1,8 +1,7 @@
-import { Rng, selectBackend, emaMomentumAt } from '@ssdet/core';
+import { Rng, selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SocoMethod } from './method.js';
-import { tinyBatch, tinyConfig } from './test-support/tiny.js';
+import { socoMethod, tinyBatch, tinyConfig } from './test-support/tiny.js';
 
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });
@@ -14,7 +13,7 @@ function context(step: number, totalSteps = 10) {
 
 describe('SocoMethod', () => {
   it('sends gradients to the online backbone, FPN, head, projector and predictor, none to the target', async () => {
-    const method = new SocoMethod(tinyConfig(), Rng.fromSeed(1));
+    const method = socoMethod(tinyConfig(), 1);
     const batch = await tinyBatch(method, 2);
     const trainable = method.trainableVariables();
     expect([...trainable.keys()].some((name) => name.startsWith('target.'))).toBe(false);
@@ -51,7 +50,7 @@ describe('SocoMethod', () => {
   });
 
   it('loss terms sum to the total, one per view pair, in [−8, 8]', async () => {
-    const method = new SocoMethod(tinyConfig({ roi: { pooling: 'every-level' } }), Rng.fromSeed(2));
+    const method = socoMethod(tinyConfig({ roi: { pooling: 'every-level' } }), 2);
     const batch = await tinyBatch(method, 2, 5);
     tf.tidy(() => {
       const { total, terms } = method.loss(batch);
@@ -63,7 +62,7 @@ describe('SocoMethod', () => {
   });
 
   it('updates the target by EMA after the step with τ(step + 1), keeping its BN buffers', async () => {
-    const method = new SocoMethod(tinyConfig(), Rng.fromSeed(3));
+    const method = socoMethod(tinyConfig(), 3);
     const online = method.online.variables().get('head.fc1.weight')!;
     const target = method.target.variables().get('head.fc1.weight')!;
     expect(tf.max(tf.abs(tf.sub(online, target))).dataSync()[0]).toBe(0);
@@ -73,14 +72,15 @@ describe('SocoMethod', () => {
     const before = target.dataSync()[0]!;
     const onlineValue = online.dataSync()[0]!;
     method.afterStep(context(3));
-    const tau = emaMomentumAt(4, 10, 0.99);
+    // SoCo's update after step 3 uses τ(4) = 1 − (1 − 0.99)(cos(π·4/10) + 1)/2.
+    const tau = 1 - (0.01 * (Math.cos((Math.PI * 4) / 10) + 1)) / 2;
     expect(method.emaMomentum(context(3))).toBeCloseTo(tau, 12);
     expect(target.dataSync()[0]!).toBeCloseTo(tau * before + (1 - tau) * onlineValue, 5);
     expect(method.target.variables().get('backbone.bn1.running_mean')!.dataSync()[0]).toBe(0);
   });
 
   it('momentum rises from 0.99 on a cosine to 1 at the last step', () => {
-    const method = new SocoMethod(tinyConfig(), Rng.fromSeed(4));
+    const method = socoMethod(tinyConfig(), 4);
     expect(method.emaMomentum(context(0, 1000))).toBeCloseTo(
       1 - (0.01 * (Math.cos(Math.PI / 1000) + 1)) / 2,
       10,
@@ -90,7 +90,7 @@ describe('SocoMethod', () => {
   });
 
   it('exports the online backbone, FPN and box head with torchvision/detectron2 names', () => {
-    const method = new SocoMethod(tinyConfig(), Rng.fromSeed(5));
+    const method = socoMethod(tinyConfig(), 5);
     const exports = method.exports();
     expect(Object.keys(exports)).toEqual(['backbone', 'fpn', 'head']);
     expect(exports['backbone']!.get('layer1.0.conv1.weight')).toBe(
@@ -101,7 +101,7 @@ describe('SocoMethod', () => {
   });
 
   it('leaks no tensor over a training step (loss, gradients, EMA)', async () => {
-    const method = new SocoMethod(tinyConfig(), Rng.fromSeed(6));
+    const method = socoMethod(tinyConfig(), 6);
     const batch = await tinyBatch(method, 2, 9);
     const step = () => {
       const { value, grads } = tf.variableGrads(

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import {
   SsdetError,
-  defaultCacheDir,
-  emaMomentumAt,
+  combineLosses,
+  type Backbone,
+  type EvaluatedLoss,
   type Batch,
   type BatchedView,
   type LossOutput,
@@ -13,22 +13,19 @@ import {
   type StepContext,
 } from '@ssdet/core';
 import {
+  MomentumPairs,
   collectVariables,
-  copyVariables,
-  momentumUpdate,
-  setTrainable,
+  cosineMomentum,
   trainableVariables,
   type MlpHead,
-  type ResNetDepth,
 } from '@ssdet/nn';
-import { CachedRegionSource, RegionCache, SelectiveSearchSource } from '@ssdet/proposals';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SocoConfig } from './config.js';
 import { sameProposalMatrix, type PairSide } from './correspondence.js';
 import { createPredictor, SOCO_LEVELS, SocoEncoder } from './heads.js';
 import { boxAwareRegressionLoss } from './losses/box-aware-regression-loss.js';
 import { socoRois } from './roi-boxes.js';
-import { SocoViewGenerator } from './views.js';
+import type { SocoViewGenerator } from './views.js';
 
 /** One set of K boxes per image on one view, ready for RoIAlign. */
 interface BoxSet extends PairSide {
@@ -36,11 +33,15 @@ interface BoxSet extends PairSide {
   readonly table: Float32Array;
 }
 
-const DEPTHS: Record<SocoConfig['backbone']['arch'], ResNetDepth> = {
-  resnet18: 18,
-  resnet34: 34,
-  resnet50: 50,
-};
+/** The stages SoCo is built from, resolved by name in the run container (see plugin.ts). */
+export interface SocoStages {
+  /** `backbone.arch` from the stage registry: any backbone with levels C2–C5. */
+  readonly createBackbone: (rng: Rng) => Backbone;
+  /** SoCo's views (V1, V2, V3 and SoCo*'s V4), carrying the proposals. */
+  readonly views: SocoViewGenerator;
+  /** `regions.algorithm` from the stage registry (Selective Search, preset `soco`), cached. */
+  readonly regions: RegionSource;
+}
 
 /**
  * SoCo (Wei et al., "Aligning Pretraining for Detection via Object-Level Contrastive Learning",
@@ -56,35 +57,18 @@ export class SocoMethod implements PretrainMethod {
   readonly online: SocoEncoder;
   readonly target: SocoEncoder;
   readonly predictor: MlpHead;
+  private readonly momentumPairs: MomentumPairs;
 
   constructor(
     private readonly config: SocoConfig,
     rng: Rng,
+    stages: SocoStages,
   ) {
-    this.views = new SocoViewGenerator({
-      imageSize: config.imageSize,
-      smallSize: config.views.smallSize,
-      resizedSize: config.views.resizedSize,
-      cropScale: config.views.cropScale,
-      flipP: config.views.flipP,
-      cutout: config.views.cutout,
-      boxes: config.boxes,
-    });
-    const search = new SelectiveSearchSource({
-      preset: config.proposals.preset,
-      resize: config.proposals.resize,
-      filter: 'soco',
-    });
-    this.regions = config.proposals.cache
-      ? new CachedRegionSource(
-          search,
-          new RegionCache(config.proposals.cacheDir ?? path.join(defaultCacheDir(), 'regions')),
-        )
-      : search;
+    this.views = stages.views;
+    this.regions = stages.regions;
     const encoder = (stream: Rng): SocoEncoder =>
       new SocoEncoder({
-        depth: DEPTHS[config.backbone.arch],
-        widthMultiplier: config.backbone.widthMultiplier,
+        createBackbone: stages.createBackbone,
         fpnChannels: config.fpn.channels,
         roiSize: config.roi.outputSize,
         aligned: config.roi.aligned,
@@ -94,8 +78,15 @@ export class SocoMethod implements PretrainMethod {
       });
     this.online = encoder(rng.fork('online'));
     this.target = encoder(rng.fork('target'));
-    copyVariables(this.online.variables(), this.target.variables());
-    setTrainable(this.target.variables(), false);
+    // BYOL's target: parameters averaged, BatchNorm statistics its own. SoCo updates the target
+    // at the start of iteration t + 1 with τ(t + 1) (`_momentum_update_key_encoder` runs before
+    // the target forward), i.e. with the same online weights as right after step t: the same
+    // sequence of targets as updating after step t with the momentum of t + 1.
+    this.momentumPairs = new MomentumPairs({
+      pairs: [[this.online, this.target]],
+      schedule: cosineMomentum(config.momentum, { stepOffset: 1 }),
+      buffers: 'keep',
+    });
     this.predictor = createPredictor({
       inDim: config.projector.outDim,
       hiddenDim: config.predictor.hiddenDim,
@@ -129,23 +120,12 @@ export class SocoMethod implements PretrainMethod {
     };
   }
 
-  /**
-   * The target update after optimizer step t. SoCo updates the target at the start of iteration
-   * t + 1 with τ(t + 1) (`_momentum_update_key_encoder` runs before the target forward), i.e.
-   * with the same online weights: the same sequence of targets.
-   */
   emaMomentum(context: StepContext): number {
-    return emaMomentumAt(
-      Math.min(context.step + 1, context.totalSteps),
-      context.totalSteps,
-      this.config.momentum,
-    );
+    return this.momentumPairs.momentumAt(context);
   }
 
   afterStep(context: StepContext): void {
-    momentumUpdate(this.online.variables(), this.target.variables(), this.emaMomentum(context), {
-      buffers: 'keep',
-    });
+    this.momentumPairs.update(context);
   }
 
   loss(batch: Batch): LossOutput {
@@ -156,7 +136,7 @@ export class SocoMethod implements PretrainMethod {
       const training = { training: true };
       const onlineFirst = this.online.pyramid(first.images, training);
       const targetFirst = this.target.pyramid(first.images, training);
-      const terms: Record<string, tf.Scalar> = {};
+      const losses: EvaluatedLoss[] = [];
       this.views.pairs.forEach((name, p) => {
         const other = this.view(batch, name);
         const otherSet = this.boxSet(other, 0, k);
@@ -173,13 +153,17 @@ export class SocoMethod implements PretrainMethod {
           this.config.roi.pooling === 'every-level' ? SOCO_LEVELS.length : undefined;
         const forward = sameProposalMatrix(firstSet, otherSet, batch.size, levelCount);
         const backward = tf.transpose(forward, [0, 2, 1]);
-        terms[`v1_${name}`] = tf.add(
-          boxAwareRegressionLoss(q1, zx, forward),
-          boxAwareRegressionLoss(qx, z1, backward),
-        );
+        // ℓ(1→x) + ℓ(x→1), weight 1 for every pair (SoCo's `loss = loss_fpn + …`).
+        losses.push({
+          name: `v1_${name}`,
+          weight: 1,
+          value: tf.add(
+            boxAwareRegressionLoss(q1, zx, forward),
+            boxAwareRegressionLoss(qx, z1, backward),
+          ) as tf.Scalar,
+        });
       });
-      const total = tf.addN(Object.values(terms)) as tf.Scalar;
-      return { total, terms };
+      return combineLosses(losses);
     });
   }
 

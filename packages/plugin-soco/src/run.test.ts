@@ -48,7 +48,7 @@ describe('SoCo through runPretraining', () => {
       backend: 'cpu',
       // Cheaper heads than the demo's keep this under a minute on a loaded 2-core machine.
       sets: [
-        `proposals.cacheDir=${cacheDir}`,
+        `regions.cacheDir=${cacheDir}`,
         `train.maxSteps=${STEPS}`,
         'roi.outputSize=4',
         'head.numConvs=2',

@@ -1,2 +1,4 @@
-/** The package version, kept in step with package.json (checked by a test). */
-export const PLUGIN_VERSION = '0.0.0';
+import { packageVersion } from '@ssdet/core';
+
+/** This package's version (from its package.json), reported by `ssdet plugins` and in checkpoints. */
+export const PLUGIN_VERSION: string = packageVersion(import.meta.url);

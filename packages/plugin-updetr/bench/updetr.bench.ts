@@ -12,10 +12,9 @@
 import {
   AdamWOptimizer,
   CNN_TRAINING_KERNELS,
-  EventBus,
-  Logger,
   Rng,
   clipByGlobalNorm,
+  createMethod,
   selectBackend,
   type Batch,
   type BackendSelection,
@@ -23,7 +22,7 @@ import {
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
-import { UpdetrMethod, updetrConfigSchema } from '../src/index.js';
+import { plugin, updetrConfigSchema, type UpdetrMethod } from '../src/index.js';
 
 const BATCH = Number(process.env['UPDETR_BENCH_BATCH'] ?? 1);
 const WIDTH = 554;
@@ -84,11 +83,7 @@ function syntheticBatch(): Batch {
 
 beforeAll(async () => {
   selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
-  method = new UpdetrMethod(
-    updetrConfigSchema.parse({}),
-    Rng.fromSeed(0),
-    new Logger(new EventBus(), 'bench'),
-  );
+  method = createMethod(plugin, updetrConfigSchema.parse({}), Rng.fromSeed(0)) as UpdetrMethod;
   optimizer = new AdamWOptimizer([{ name: 'all', variables: method.trainableVariables() }], {
     weightDecay: 1e-4,
   });

@@ -1,4 +1,4 @@
-import { trainingConfigWithDefaults } from '@ssdet/core';
+import { backboneConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
 import { z } from 'zod';
 
 const probability = z.number().min(0).max(1);
@@ -35,21 +35,18 @@ export const updetrConfigSchema = z
       })
       .strict()
       .prefault({}),
-    backbone: z
-      .object({
-        /** `--backbone resnet50`. */
-        arch: z.enum(['resnet18', 'resnet34', 'resnet50']).default('resnet50'),
-        /** Channel scale for tiny demo models; 1 is torchvision's ResNet. */
-        widthMultiplier: z.number().positive().max(4).default(1),
+    /** `--backbone resnet50`; any registered backbone with a C5 level (`--backbone`). */
+    backbone: backboneConfigSchema(
+      { arch: 'resnet50' },
+      {
         /**
          * `--fre_cnn` (lr_backbone 0): the CNN is frozen during pre-training (paper §3.1). When
          * false, layer2–layer4 train at the base lr as DETR's `BackboneBase` does; BatchNorm stays
          * frozen either way.
          */
         frozen: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
+      },
+    ),
     /**
      * A torchvision-named ResNet state dict (`.pth` or safetensors) for the CNN, e.g. SwAV's
      * 800-epoch ResNet-50 (`swav_800ep_pretrain.pth.tar`, what `models/backbone.py` loads; its
@@ -220,6 +217,6 @@ export const updetrDemoPreset = {
     clipGradNorm: 0.1,
     checkpointEvery: 10,
     logEvery: 1,
-    data: { onBadImage: 'skip', workers: 0, concurrency: 4 },
+    data: { onBadImage: 'skip', workers: 2, concurrency: 4 },
   },
 } as const;

@@ -1,30 +1,35 @@
 import {
   SsdetError,
+  type Backbone,
   type Batch,
   type BatchedView,
   type Logger,
   type LossOutput,
   type NamedVariables,
   type PretrainMethod,
+  type RegionSource,
   type Rng,
   type StepContext,
 } from '@ssdet/core';
 import type { SetCriterion } from '@ssdet/detr';
-import { RandomBoxesSource } from '@ssdet/proposals';
-import { trainableVariables, type ResNetDepth } from '@ssdet/nn';
+import { trainableVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBackboneWeights } from './backbone-weights.js';
 import type { UpdetrConfig } from './config.js';
 import type { PatchTarget } from './losses/feature-reconstruction-loss.js';
 import { createUpdetrCriterion } from './losses/updetr-criterion.js';
 import { UpdetrModel } from './updetr-model.js';
-import { IMAGE_VIEW, UpdetrViewGenerator, patchViewName } from './views.js';
+import { IMAGE_VIEW, patchViewName, type UpdetrViewGenerator } from './views.js';
 
-const DEPTHS: Record<UpdetrConfig['backbone']['arch'], ResNetDepth> = {
-  resnet18: 18,
-  resnet34: 34,
-  resnet50: 50,
-};
+/** The stages UP-DETR is built from, resolved by name in the run container (see plugin.ts). */
+export interface UpdetrStages {
+  /** `backbone.arch` with FrozenBatchNorm, frozen as `backbone.frozen` says; reads its C5. */
+  readonly createBackbone: (rng: Rng) => Backbone;
+  /** The image view and the query-patch views. */
+  readonly views: UpdetrViewGenerator;
+  /** Where the query patches come from: `random` boxes (`get_random_patch_from_img`). */
+  readonly regions: RegionSource;
+}
 
 /** The label of every query patch (UP-DETR's `labels.append(1)`). */
 export const PATCH_LABEL = 1;
@@ -43,7 +48,7 @@ export const PATCH_LABEL = 1;
 export class UpdetrMethod implements PretrainMethod {
   readonly name = 'updetr';
   readonly views: UpdetrViewGenerator;
-  readonly regions: RandomBoxesSource;
+  readonly regions: RegionSource;
   readonly model: UpdetrModel;
   readonly criterion: SetCriterion<PatchTarget>;
 
@@ -51,22 +56,12 @@ export class UpdetrMethod implements PretrainMethod {
     readonly config: UpdetrConfig,
     rng: Rng,
     logger: Logger,
+    stages: UpdetrStages,
   ) {
-    const patch = config.patch;
-    this.views = new UpdetrViewGenerator({
-      scales: config.imageSize === undefined ? config.image.scales : [config.imageSize],
-      maxSize: config.image.maxSize,
-      numPatches: config.numPatches,
-      patchSize: patch.size,
-      colorJitter: patch.colorJitter,
-      grayscale: patch.grayscale,
-      blur: patch.blur,
-    });
-    this.regions = new RandomBoxesSource({ count: config.numPatches, minPixel: patch.minPixel });
+    this.views = stages.views;
+    this.regions = stages.regions;
     this.model = new UpdetrModel({
-      depth: DEPTHS[config.backbone.arch],
-      widthMultiplier: config.backbone.widthMultiplier,
-      frozenBackbone: config.backbone.frozen,
+      createBackbone: stages.createBackbone,
       dModel: config.transformer.dModel,
       numHeads: config.transformer.numHeads,
       dimFeedforward: config.transformer.dimFeedforward,

@@ -3,7 +3,7 @@ import { Rng, selectBackend } from '@ssdet/core';
 import { MultiheadAttention } from '@ssdet/detr';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { officialQueryGroupMask, queryGroupMask, queryPatchIndex } from './query-groups.js';
-import { readFixture } from './test-support/fixtures.js';
+import { readGolden } from './test-support/golden.js';
 
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });
@@ -15,7 +15,7 @@ interface MaskCase {
   blocked: string;
   fullyBlockedRows: number;
 }
-const officialCases = readFixture<{ officialMasks: MaskCase[] }>('golden.json').officialMasks;
+const officialCases = readGolden<{ officialMasks: MaskCase[] }>().officialMasks;
 
 const RATIOS: [number, number][] = [
   [100, 10], // the paper: Q/M = M

@@ -1,25 +1,25 @@
-import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
+import type { Backbone, HasVariables, NamedVariables, Rng } from '@ssdet/core';
 import {
   DetectionHead,
   InputProjection,
   Transformer,
-  collectVariables,
   resizePixelMask,
   sinePositionEmbedding,
   type SetOutputs,
   type SetPredictions,
 } from '@ssdet/detr';
-import { ResNet, globalAvgPool, type ResNetDepth } from '@ssdet/nn';
+import { collectVariables, globalAvgPool } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { FeatureAlignHead, PatchQueryHead, type PatchQueryDraw } from './heads.js';
 import { queryGroupMask } from './query-groups.js';
 import { tidyObject } from './tidy-object.js';
 
 export interface UpdetrModelOptions {
-  readonly depth: ResNetDepth;
-  readonly widthMultiplier: number;
-  /** Freeze the whole CNN (`--fre_cnn`); otherwise layer2–layer4 train. FrozenBN either way. */
-  readonly frozenBackbone: boolean;
+  /**
+   * Builds the CNN: a registered backbone with FrozenBatchNorm, all frozen (`--fre_cnn`) or
+   * layer2–layer4 trained (see plugin.ts).
+   */
+  readonly createBackbone: (rng: Rng) => Backbone;
   readonly dModel: number;
   readonly numHeads: number;
   readonly dimFeedforward: number;
@@ -71,7 +71,7 @@ export interface UpdetrForward {
  * `class_embed.*`, `bbox_embed.*`, `query_embed.weight`, `patch2query.*`, `feature_align.*`.
  */
 export class UpdetrModel implements HasVariables {
-  readonly backbone: ResNet;
+  readonly backbone: Backbone;
   readonly inputProj: InputProjection;
   readonly transformer: Transformer;
   readonly head: DetectionHead;
@@ -84,13 +84,7 @@ export class UpdetrModel implements HasVariables {
   constructor(readonly options: UpdetrModelOptions) {
     const { rng } = options;
     this.dModel = options.dModel;
-    this.backbone = new ResNet({
-      depth: options.depth,
-      widthMultiplier: options.widthMultiplier,
-      normLayer: 'frozen',
-      frozenStages: options.frozenBackbone ? 4 : 1,
-      rng: rng.fork('backbone'),
-    });
+    this.backbone = options.createBackbone(rng.fork('backbone'));
     const featureDim = this.featureDim;
     this.inputProj = new InputProjection(featureDim, options.dModel, rng.fork('input_proj'));
     this.transformer = new Transformer({

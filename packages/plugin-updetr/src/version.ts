@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const manifest = require('../package.json') as { version: string };
+import { packageVersion } from '@ssdet/core';
 
 /** This package's version (from its package.json), reported by `ssdet plugins` and in checkpoints. */
-export const PLUGIN_VERSION: string = manifest.version;
+export const PLUGIN_VERSION: string = packageVersion(import.meta.url);

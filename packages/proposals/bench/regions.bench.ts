@@ -1,7 +1,5 @@
 import { Rng, type DecodedImage } from '@ssdet/core';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readReferenceFixture } from '@ssdet/test-support';
 import { bench, describe } from 'vitest';
 import { edgeBoxes, EDGE_BOXES_DEFAULTS } from '../src/edge-boxes/edge-boxes.js';
 import { edgeMaps } from '../src/edge-boxes/edge-map.js';
@@ -14,14 +12,10 @@ import {
 
 // A 500 × 375 photo: the chelsea fixture (128 × 85) scaled up — the python twin of this bench,
 // tools/reference/proposals/time_reference.py, times skimage/OpenCV on the same pixels.
-const fixtures = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../tools/reference/fixtures/proposals',
-);
 const small: DecodedImage = {
   width: 128,
   height: 85,
-  pixels: new Uint8Array(readFileSync(join(fixtures, 'images/chelsea.rgb'))),
+  pixels: new Uint8Array(readReferenceFixture('proposals', 'images', 'chelsea.rgb')),
 };
 const image = resizeBilinear(small, 500, 375);
 const heavy = { iterations: 3, time: 0, warmupIterations: 1 };

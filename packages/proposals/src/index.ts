@@ -1,3 +1,5 @@
+export { plugin } from './plugin.js';
+export { REGION_SOURCE_FACTORIES } from './stages/region-source-factories.js';
 export {
   felzenszwalb,
   type FelzenszwalbOptions,
@@ -46,5 +48,6 @@ export {
   type CacheLookup,
 } from './cache/region-cache.js';
 export { CachedRegionSource, type CacheOutcome } from './cache/cached-region-source.js';
+export { withRegionCache } from './cache/with-region-cache.js';
 export { drawRegions, type PreviewOptions } from './preview/draw-regions.js';
 export * from './job/index.js';

@@ -1,8 +1,12 @@
 import {
   CNN_TRAINING_KERNELS,
   CORE_VERSION_STRING,
+  STAGE_KINDS,
   describeOrigin,
+  isMethodPlugin,
   selectBackend,
+  type PluginRegistry,
+  type StageKind,
   type BackendCandidate,
   type BackendRequest,
   type BackendSelection,
@@ -24,14 +28,15 @@ export interface PluginsCommandOptions {
 
 /**
  * `ssdet plugins`: every plugin discovered (explicit and installed), whether it fits the running
- * core, and which tensor backend a training run would get, with why the better ones were skipped.
+ * core, the method and the stages each contributes, and which tensor backend a training run
+ * would get, with why the better ones were skipped.
  */
 export async function pluginsCommand(
   options: PluginsCommandOptions,
   io: CliIo,
   bus: EventBus,
 ): Promise<number> {
-  const { report } = await discoverForCli(io.cwd, bus, options.plugin, options.auto);
+  const { report, registry } = await discoverForCli(io.cwd, bus, options.plugin, options.auto);
   const backend = await selectBackend({
     request: options.backend,
     requiredKernels: CNN_TRAINING_KERNELS,
@@ -40,13 +45,51 @@ export async function pluginsCommand(
   });
   io.stdout(
     options.json
-      ? `${JSON.stringify(toJson(report, backend), null, 2)}\n`
-      : toText(report, backend),
+      ? `${JSON.stringify(toJson(report, registry, backend), null, 2)}\n`
+      : toText(report, registry, backend),
   );
   return 0;
 }
 
-function toJson(report: DiscoveryReport, backend: BackendSelection): unknown {
+/** Every registered stage: kind, name, contributing package, description. */
+function stageRows(registry: PluginRegistry) {
+  return STAGE_KINDS.flatMap((kind) =>
+    registry.stages[kind].list().map(({ factory, contributor }) => ({
+      kind,
+      name: factory.name,
+      package: contributor,
+      description: (factory as { description?: string }).description ?? '',
+    })),
+  );
+}
+
+const KIND_TITLES: Readonly<Record<StageKind, string>> = {
+  backbones: 'backbone',
+  necks: 'neck',
+  regionSources: 'region source',
+  viewRecipes: 'view recipe',
+};
+
+/** `method densecl; backbones resnet18, resnet34` for the plugins table. */
+function provides(
+  registry: PluginRegistry,
+  plugin: { name: string },
+  packageName: string,
+  method: boolean,
+): string {
+  const contributed = registry.stages.contributedBy(packageName);
+  const parts = method ? [`method ${plugin.name}`] : [];
+  for (const kind of STAGE_KINDS)
+    if (contributed[kind].length > 0)
+      parts.push(`${KIND_TITLES[kind]}s ${contributed[kind].join(', ')}`);
+  return parts.join('; ');
+}
+
+function toJson(
+  report: DiscoveryReport,
+  registry: PluginRegistry,
+  backend: BackendSelection,
+): unknown {
   return {
     core: CORE_VERSION_STRING,
     plugins: report.registered.map(({ plugin, origin }) => ({
@@ -57,7 +100,10 @@ function toJson(report: DiscoveryReport, backend: BackendSelection): unknown {
       location: origin.location,
       discovery: origin.discovery,
       compatible: true,
+      method: isMethodPlugin(plugin),
+      contributes: registry.stages.contributedBy(origin.packageName),
     })),
+    stages: stageRows(registry),
     refused: report.refused.map((refusal) => ({
       package: refusal.origin.packageName,
       location: refusal.origin.location,
@@ -69,26 +115,41 @@ function toJson(report: DiscoveryReport, backend: BackendSelection): unknown {
   };
 }
 
-function toText(report: DiscoveryReport, backend: BackendSelection): string {
+function toText(
+  report: DiscoveryReport,
+  registry: PluginRegistry,
+  backend: BackendSelection,
+): string {
   const lines: string[] = [`@ssdet/core ${CORE_VERSION_STRING}`, ''];
-  if (report.registered.length === 0) {
+  if (!report.registered.some(({ plugin }) => isMethodPlugin(plugin))) {
     lines.push(
       'No method plugins found. Install one (npm install @ssdet/plugin-densecl) or pass --plugin <package>.',
     );
-  } else {
+  }
+  if (report.registered.length > 0) {
     lines.push(
       formatTable(
-        ['METHOD', 'VERSION', 'PACKAGE', 'CORE RANGE', 'FOUND'],
+        ['PLUGIN', 'VERSION', 'PACKAGE', 'CORE RANGE', 'FOUND', 'PROVIDES'],
         report.registered.map(({ plugin, origin }) => [
           plugin.name,
           plugin.version,
           origin.packageName,
           plugin.coreRange,
           origin.discovery,
+          provides(registry, plugin, origin.packageName, isMethodPlugin(plugin)),
         ]),
       ),
     );
   }
+  const stages = stageRows(registry);
+  lines.push(
+    '',
+    'Stages (--backbone <name>; --set regions.algorithm=<name>):',
+    formatTable(
+      ['KIND', 'NAME', 'PACKAGE', 'DESCRIPTION'],
+      stages.map((row) => [KIND_TITLES[row.kind], row.name, row.package, row.description]),
+    ),
+  );
   if (report.refused.length > 0) {
     lines.push('', 'Refused:');
     for (const refusal of report.refused)

@@ -1,36 +1,15 @@
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { writeSyntheticDataset } from '@ssdet/core';
 import { readPth, readSafetensors } from '@ssdet/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SSDET_BIN as bin, ssdet } from '../test-support/run-cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const toyPlugin = path.resolve(here, '../../../core/src/train/test-support/toy-plugin.mjs');
-const bin = path.resolve(here, '../../bin/ssdet.js');
-
-/**
- * Runs the built `ssdet` in a child process, as a user would: plugins installed in a project are
- * plain JavaScript packages that import the built @ssdet/core.
- */
-async function ssdet(
-  cwd: string,
-  ...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  if (!existsSync(path.resolve(here, '../../dist/bin.js')))
-    throw new Error('These tests run the built CLI: run `npm run build` first (npm test does).');
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, out: failed.stdout, err: failed.stderr };
-  }
-}
 
 let project: string;
 let data: string;

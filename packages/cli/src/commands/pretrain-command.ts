@@ -2,7 +2,6 @@ import path from 'node:path';
 import { exportStateDict, writeSafetensors } from '@ssdet/nn';
 import { mkdir, writeFile } from 'node:fs/promises';
 import {
-  createRootContainer,
   runPretraining,
   type BackendRequest,
   type EventBus,
@@ -40,7 +39,7 @@ export async function pretrainCommand(
   io: CliIo,
   bus: EventBus,
 ): Promise<number> {
-  const { registry } = await discoverForCli(io.cwd, bus, options.plugin, true);
+  const { root, registry } = await discoverForCli(io.cwd, bus, options.plugin, true);
   const runDir = path.resolve(
     io.cwd,
     options.out ?? path.join('runs', `${options.method}-${timestamp()}`),
@@ -58,7 +57,7 @@ export async function pretrainCommand(
   const stopRendering = renderProgress(bus, io);
   let outcome: PretrainOutcome;
   try {
-    outcome = await runPretraining(createRootContainer({ bus }), registry, {
+    outcome = await runPretraining(root, registry, {
       method: options.method,
       ...(options.data === undefined ? {} : { data: path.resolve(io.cwd, options.data) }),
       demo: options.demo,

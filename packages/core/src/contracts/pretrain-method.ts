@@ -4,7 +4,7 @@ import type { HasVariables, NamedVariables } from './parameters.js';
 import type { RegionSource } from './region-source.js';
 import type { ViewGenerator } from './view-generator.js';
 import type { Rng } from '../random/rng.js';
-import type { ParameterGroup } from '../train/optim/optimizer.js';
+import type { ParameterGroup } from './parameter-group.js';
 
 /** Where the trainer is, passed to every step. */
 export interface StepContext {

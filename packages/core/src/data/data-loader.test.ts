@@ -14,6 +14,18 @@ import { PHOTOS } from './test-support/fixtures.js';
 import { byolViews, mocoV2Views } from './views/recipes.js';
 import { SpecViewGenerator } from './views/spec-view-generator.js';
 import { WorkerSampleProcessor } from './workers/worker-sample-processor.js';
+import { entry as toyPluginEntry } from '../train/test-support/toy-plugin.mjs';
+
+/** The toy method's views (two MoCo v2 views `a`, `b`) rebuilt in worker threads from its plugin. */
+function toyWorkers(datasetLocation: string, imageSize: number) {
+  return {
+    datasetLocation,
+    decode: {},
+    pluginEntries: [toyPluginEntry],
+    method: { name: 'toy', config: { imageSize } },
+    seed: 0,
+  };
+}
 
 let dir: string;
 
@@ -86,14 +98,11 @@ describe('DataLoader', () => {
   it('worker threads produce exactly the views of the in-thread pipeline', async () => {
     const location = path.join(dir, 'scenes', 'annotations.json');
     const dataset = await openDataset(location);
-    const specs = mocoV2Views(24);
+    const specs = mocoV2Views(24, ['a', 'b']);
     const inThread = new DataLoader(dataset, new SpecViewGenerator(specs), Rng.fromSeed(5), {
       batchSize: 4,
     });
-    const processor = new WorkerSampleProcessor(
-      { datasetLocation: location, decode: {}, views: specs },
-      2,
-    );
+    const processor = new WorkerSampleProcessor(toyWorkers(location, 24), 2);
     const threaded = new DataLoader(dataset, new SpecViewGenerator(specs), Rng.fromSeed(5), {
       batchSize: 4,
       processor,
@@ -110,12 +119,31 @@ describe('DataLoader', () => {
     }
   });
 
-  it('a dataset the worker threads cannot open fails the epoch with the reason, never hangs', async () => {
-    const dataset = await openDataset(path.join(dir, 'scenes', 'annotations.json'));
+  it('a method the worker threads cannot build fails the epoch with the reason, never hangs', async () => {
+    const location = path.join(dir, 'scenes', 'annotations.json');
+    const dataset = await openDataset(location);
     const processor = new WorkerSampleProcessor(
-      { datasetLocation: path.join(dir, 'gone.json'), decode: {}, views: mocoV2Views(8) },
+      {
+        ...toyWorkers(location, 8),
+        method: { name: 'toy', config: { imageSize: 8 } },
+        pluginEntries: [],
+      },
       1,
     );
+    const loader = new DataLoader(dataset, new SpecViewGenerator(mocoV2Views(8)), Rng.fromSeed(5), {
+      batchSize: 2,
+      processor,
+    });
+    try {
+      await expect(collect(loader, 0)).rejects.toThrow(/No plugin provides the method "toy"/);
+    } finally {
+      await loader.close();
+    }
+  });
+
+  it('a dataset the worker threads cannot open fails the epoch with the reason, never hangs', async () => {
+    const dataset = await openDataset(path.join(dir, 'scenes', 'annotations.json'));
+    const processor = new WorkerSampleProcessor(toyWorkers(path.join(dir, 'gone.json'), 8), 1);
     const loader = new DataLoader(dataset, new SpecViewGenerator(mocoV2Views(8)), Rng.fromSeed(5), {
       batchSize: 2,
       processor,

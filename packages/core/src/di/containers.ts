@@ -5,10 +5,12 @@ import { Logger } from '../events/logger.js';
 import type { Rng } from '../random/rng.js';
 import { CORE_VERSION_STRING } from '../version.js';
 import { provideValue } from './token.js';
-import { CORE_VERSION, EVENT_BUS, LOGGER, RUN_RNG } from './tokens.js';
+import { StageRegistries } from '../stages/stage-registries.js';
+import { CORE_VERSION, EVENT_BUS, LOGGER, RUN_RNG, STAGES } from './tokens.js';
 
 /**
- * The application's root container: process-wide services (event bus, logger, core version).
+ * The application's root container: process-wide services (event bus, logger, core version, the
+ * stage registries; `root.resolve(PluginRegistry)` gives the registry that fills them).
  * It is a child of tsyringe's global container so that two roots never share registrations.
  */
 export function createRootContainer(options: { bus?: EventBus } = {}): DependencyContainer {
@@ -17,6 +19,7 @@ export function createRootContainer(options: { bus?: EventBus } = {}): Dependenc
   provideValue(root, EVENT_BUS, bus);
   provideValue(root, LOGGER, new Logger(bus, 'ssdet'));
   provideValue(root, CORE_VERSION, CORE_VERSION_STRING);
+  provideValue(root, STAGES, new StageRegistries());
   return root;
 }
 

@@ -60,11 +60,20 @@ export async function discoverPlugins(
     record(await loadFrom(registry, found, 'explicit', options.conditions ?? []));
   }
   if (options.automatic ?? true) {
+    const loaded: LoadedPackage[] = [];
     for (const found of await scanPluginPackages(roots)) {
       if (loadedDirs.has(found.dir)) continue;
       loadedDirs.add(found.dir);
-      record(await loadFrom(registry, found, 'automatic', options.conditions ?? []));
+      const outcome = await importPackage(registry, found, 'automatic', options.conditions ?? []);
+      if (wasRefused(outcome)) record(outcome);
+      else loaded.push(outcome);
     }
+    // Stage packages before methods: a method that includes one (DenseCL includes @ssdet/nn)
+    // then finds it registered under its own package name.
+    const stagesFirst = [...loaded].sort(
+      (a, b) => Number(isMethodCandidate(a.candidate)) - Number(isMethodCandidate(b.candidate)),
+    );
+    for (const { candidate, origin } of stagesFirst) record(registry.tryAdd(candidate, origin));
   }
   return { registered, refused };
 }
@@ -158,12 +167,40 @@ async function readManifest(dir: string): Promise<PackageManifest | undefined> {
   }
 }
 
+interface LoadedPackage {
+  readonly candidate: unknown;
+  readonly origin: PluginOrigin;
+}
+
+function wasRefused(outcome: LoadedPackage | RefusedPlugin): outcome is RefusedPlugin {
+  return 'reason' in outcome;
+}
+
+function isMethodCandidate(candidate: unknown): boolean {
+  return (
+    candidate !== null &&
+    typeof candidate === 'object' &&
+    typeof (candidate as { register?: unknown }).register === 'function'
+  );
+}
+
 async function loadFrom(
   registry: PluginRegistry,
   found: FoundPackage,
   discovery: PluginOrigin['discovery'],
   conditions: readonly string[],
 ): Promise<RegisteredPlugin | RefusedPlugin> {
+  const outcome = await importPackage(registry, found, discovery, conditions);
+  return wasRefused(outcome) ? outcome : registry.tryAdd(outcome.candidate, outcome.origin);
+}
+
+/** Imports a package's entry: its exported plugin object, or a refusal saying why not. */
+async function importPackage(
+  registry: PluginRegistry,
+  found: FoundPackage,
+  discovery: PluginOrigin['discovery'],
+  conditions: readonly string[],
+): Promise<LoadedPackage | RefusedPlugin> {
   const origin: PluginOrigin = {
     packageName: found.manifest.name ?? path.basename(found.dir),
     location: found.dir,
@@ -189,5 +226,8 @@ async function loadFrom(
       `Package ${origin.packageName} failed to load from ${entry}: ${message}`,
     );
   }
-  return registry.tryAdd(moduleExports['plugin'] ?? moduleExports['default'], origin);
+  return {
+    candidate: moduleExports['plugin'] ?? moduleExports['default'],
+    origin: { ...origin, entry },
+  };
 }

@@ -5,6 +5,11 @@ export interface PluginOrigin {
   /** Directory of the package on disk, when it was loaded from one. */
   readonly location?: string;
   readonly discovery: 'explicit' | 'automatic' | 'api';
+  /**
+   * The module file the plugin was imported from. Data worker threads import it again to build
+   * the method's views there; a plugin added through the API without it runs its views in-thread.
+   */
+  readonly entry?: string;
 }
 
 export function describeOrigin(origin: PluginOrigin): string {

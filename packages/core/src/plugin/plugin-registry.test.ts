@@ -1,5 +1,10 @@
+import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
+import { createRootContainer } from '../di/containers.js';
+import { resolveToken } from '../di/token.js';
+import { STAGES } from '../di/tokens.js';
 import { EventBus } from '../events/event-bus.js';
+import type { SsdetPlugin } from './plugin.js';
 import { PluginError } from './plugin-errors.js';
 import { PluginRegistry, isRefusal } from './plugin-registry.js';
 import { fakePlugin } from './test-support/fake-plugin.js';
@@ -77,5 +82,63 @@ describe('PluginRegistry', () => {
       /No plugin provides the method "detco"\. Available: densecl, soco\./,
     );
     expect(registry.list().map((entry) => entry.plugin.name)).toEqual(['densecl', 'soco']);
+  });
+
+  it('registers stage contributions, and the stage packages a method includes, once each', () => {
+    const root = createRootContainer();
+    const registry = root.resolve(PluginRegistry);
+    const grid = {
+      name: 'grid',
+      description: 'boxes',
+      create: () => ({
+        algorithm: 'grid',
+        parameters: {},
+        propose: () => Promise.resolve({ boxes: new Float32Array(0) }),
+      }),
+    };
+    const stagesOnly: SsdetPlugin = {
+      name: 'grids',
+      version: '1.0.0',
+      coreRange: '*',
+      contributes: { regionSources: [grid] },
+    };
+    registry.add(fakePlugin({ name: 'gridded', includes: [stagesOnly] }), origin('method-pkg'));
+    registry.add(stagesOnly, origin('grids-pkg')); // discovered again later: the same object, no-op
+    expect(resolveToken(root, STAGES)).toBe(registry.stages);
+    expect(registry.stages.regionSources.get('grid', 'test')).toBe(grid);
+    expect(registry.methods().map(({ plugin }) => plugin.name)).toEqual(['gridded']);
+    expect(registry.list().map(({ plugin }) => plugin.name)).toEqual(['gridded', 'grids']);
+    expect(() => registry.get('grids')).toThrow(
+      /No plugin provides the method "grids"\. Plugin "grids" \(grids \(included by method-pkg\)\) contributes stages but no method\./,
+    );
+
+    // Another package claiming the same stage name is refused, naming both.
+    const rival = registry.tryAdd(
+      { ...stagesOnly, name: 'rival', contributes: { regionSources: [{ ...grid }] } },
+      origin('rival-pkg'),
+    );
+    expect(isRefusal(rival) && rival.reason).toMatch(
+      /rival-pkg@1\.0\.0: The region source name "grid" is claimed by rival-pkg and by grids \(included by method-pkg\)/,
+    );
+    expect(registry.has('rival')).toBe(false);
+  });
+
+  it('refuses malformed stage contributions and a plugin that provides nothing', () => {
+    const registry = new PluginRegistry('0.4.2', new EventBus());
+    const base = { name: 'stages', version: '1.0.0', coreRange: '*' };
+    expect(() => registry.add(base, origin('empty'))).toThrow(
+      /provides neither a method \(`configSchema` \+ `register`\) nor stages/,
+    );
+    expect(() =>
+      registry.add(
+        { ...base, contributes: { heads: [], backbones: [{ name: 'X' }] } },
+        origin('bad'),
+      ),
+    ).toThrow(
+      /`contributes\.heads` is not a stage kind.*`contributes\.backbones\[0\]` must have a lowercase `name` and a `create` function/,
+    );
+    expect(() => registry.add({ ...base, register: () => undefined }, origin('half'))).toThrow(
+      /a method needs both `configSchema` and `register\(container\)`/,
+    );
   });
 });

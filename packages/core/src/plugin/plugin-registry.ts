@@ -1,16 +1,23 @@
 import 'reflect-metadata';
 import semver from 'semver';
 import { inject, injectable } from 'tsyringe';
-import { CORE_VERSION, EVENT_BUS } from '../di/tokens.js';
+import { CORE_VERSION, EVENT_BUS, STAGES } from '../di/tokens.js';
+import { isSsdetError } from '../errors/ssdet-error.js';
 import type { EventBus } from '../events/event-bus.js';
+import { StageRegistries } from '../stages/stage-registries.js';
 import { PluginError, type PluginRefusalCode } from './plugin-errors.js';
 import { describeOrigin, type PluginOrigin } from './plugin-origin.js';
-import type { SsdetPlugin } from './plugin.js';
+import { isMethodPlugin, type MethodPlugin, type SsdetPlugin } from './plugin.js';
 import { validatePlugin } from './validate-plugin.js';
 
 export interface RegisteredPlugin {
   readonly plugin: SsdetPlugin;
   readonly origin: PluginOrigin;
+}
+
+/** A registered plugin that provides a method. */
+export interface RegisteredMethod extends RegisteredPlugin {
+  readonly plugin: MethodPlugin;
 }
 
 export interface RefusedPlugin {
@@ -20,8 +27,10 @@ export interface RefusedPlugin {
 }
 
 /**
- * The plugins of this process, by method name. It refuses — with a message naming both sides —
- * a plugin built for another core, and a second plugin claiming a name already taken.
+ * The plugins of this process, by name, and the stages they contribute (`stages`). It refuses —
+ * with a message naming both sides — a plugin built for another core, a second plugin claiming a
+ * name already taken, and a stage name already taken. The root container provides one
+ * (`root.resolve(PluginRegistry)`), filling the root's `STAGES`.
  */
 @injectable()
 export class PluginRegistry {
@@ -31,6 +40,7 @@ export class PluginRegistry {
   constructor(
     @inject(CORE_VERSION) readonly coreVersion: string,
     @inject(EVENT_BUS) private readonly bus: EventBus,
+    @inject(STAGES) readonly stages: StageRegistries = new StageRegistries(),
   ) {}
 
   /** Adds a plugin or throws a {@link PluginError} saying why not. */
@@ -46,12 +56,37 @@ export class PluginRegistry {
       );
     }
     const existing = this.plugins.get(plugin.name);
+    // One package reached twice (discovered, and included by a method that builds on it).
+    if (existing?.plugin === plugin) return existing;
     if (existing !== undefined) {
       throw new PluginError(
         'PLUGIN_DUPLICATE',
         `Plugin name "${plugin.name}" is claimed twice: ${plugin.version} from ${describeOrigin(origin)} and ${existing.plugin.version} from ${describeOrigin(existing.origin)} (registered first).`,
         { hint: 'Uninstall one of the two packages, or load only the one you want with --plugin.' },
       );
+    }
+    for (const included of plugin.includes ?? []) {
+      const name = (included as { name?: unknown }).name;
+      const known = typeof name === 'string' ? this.plugins.get(name) : undefined;
+      // A plugin of that name registered from elsewhere (a nearer copy, --plugin) takes precedence.
+      if (known === undefined)
+        this.add(included, {
+          ...origin,
+          packageName: `${String(name)} (included by ${origin.packageName})`,
+        });
+    }
+    try {
+      this.stages.addAll(plugin.contributes ?? {}, origin.packageName);
+    } catch (error) {
+      if (isSsdetError(error) && error.code === 'STAGE_DUPLICATE')
+        throw new PluginError(
+          'PLUGIN_DUPLICATE',
+          `Plugin ${describeOrigin(origin)}: ${error.message}`,
+          {
+            ...(error.hint === undefined ? {} : { hint: error.hint }),
+          },
+        );
+      throw error;
     }
     const registered = { plugin, origin };
     this.plugins.set(plugin.name, registered);
@@ -85,17 +120,29 @@ export class PluginRegistry {
     return this.plugins.has(name);
   }
 
-  get(name: string): RegisteredPlugin {
+  /** The plugin that provides method `name`, or a {@link PluginError} listing the methods there are. */
+  get(name: string): RegisteredMethod {
     const found = this.plugins.get(name);
-    if (found !== undefined) return found;
-    const known = [...this.plugins.keys()].sort();
+    if (found !== undefined && isMethodPlugin(found.plugin)) return found as RegisteredMethod;
+    const known = this.methods().map((registered) => registered.plugin.name);
     const refused = this.refusals.filter((refusal) => refusal.reason.includes(`"${name}"`));
+    const notAMethod =
+      found === undefined
+        ? ''
+        : ` Plugin "${name}" (${found.origin.packageName}) contributes stages but no method.`;
     throw new PluginError(
       'PLUGIN_UNKNOWN',
-      `No plugin provides the method "${name}". ${known.length === 0 ? 'No plugins are registered.' : `Available: ${known.join(', ')}.`}${refused.map((r) => ` Refused: ${r.reason}`).join('')}`,
+      `No plugin provides the method "${name}".${notAMethod} ${known.length === 0 ? 'No method plugins are registered.' : `Available: ${known.join(', ')}.`}${refused.map((r) => ` Refused: ${r.reason}`).join('')}`,
       {
         hint: `Install it (e.g. npm install @ssdet/plugin-${name}) or load it with --plugin <package>.`,
       },
+    );
+  }
+
+  /** The plugins that provide a method, by name. */
+  methods(): readonly RegisteredMethod[] {
+    return this.list().filter((registered): registered is RegisteredMethod =>
+      isMethodPlugin(registered.plugin),
     );
   }
 

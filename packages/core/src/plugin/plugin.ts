@@ -1,24 +1,28 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { z } from 'zod';
+import type { StageContributions } from '../stages/stage-contributions.js';
 
 /**
- * What a method package exports (as `plugin` or as its default export).
+ * What a plugin package exports (as `plugin` or as its default export). A plugin contributes a
+ * method (`configSchema` + `register`), named stages (`contributes`: backbones, necks, region
+ * sources, view recipes), or both.
  *
  * ```ts
  * export const plugin = definePlugin({
  *   name: 'densecl',
- *   version: '0.1.0',
+ *   version: PLUGIN_VERSION,                  // read from package.json
  *   coreRange: '^0.1.0',
+ *   includes: [nnPlugin],                     // the stage packages the method builds on
  *   configSchema: denseclConfigSchema,        // defaults = the paper's recipe
- *   presets: { demo: { backbone: { depth: 18, widthMultiplier: 0.125 } } },
+ *   presets: { demo: denseclDemoPreset },
  *   register(container) {
- *     provideFactory(container, PRETRAIN_METHOD, (c) => new DenseCL(resolveToken(c, DENSECL_CONFIG)));
+ *     provideFactory(container, PRETRAIN_METHOD, (run) => new DenseCLMethod(run));
  *   },
  * });
  * ```
  */
 export interface SsdetPlugin<Schema extends z.ZodType = z.ZodType> {
-  /** Method name users type: `ssdet pretrain --method <name>`. Lowercase, digits, dashes. */
+  /** The method name users type (`ssdet pretrain --method <name>`), or the package's short name. */
   readonly name: string;
   /** The plugin package's version. */
   readonly version: string;
@@ -26,17 +30,37 @@ export interface SsdetPlugin<Schema extends z.ZodType = z.ZodType> {
   readonly coreRange: string;
   /** One line for `ssdet plugins`. */
   readonly description?: string;
-  /** Hyper-parameters; the defaults are the paper's full-scale recipe. */
-  readonly configSchema: Schema;
+  /** Hyper-parameters of the method; the defaults are the paper's full-scale recipe. */
+  readonly configSchema?: Schema;
   /** Partial configs merged over the defaults by name; `demo` trains on the bundled data in minutes. */
   readonly presets?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  /** Binds the method (PRETRAIN_METHOD) and any stage overrides in the run's container. */
-  register(container: DependencyContainer): void;
+  /**
+   * Binds the method in the run's container: `PRETRAIN_METHOD`, and `VIEW_GENERATOR` (and
+   * `REGION_SOURCE` when it uses regions) so that data workers can rebuild them on their threads.
+   */
+  register?(container: DependencyContainer): void;
+  /** Named stages this package adds to the registries. */
+  readonly contributes?: StageContributions;
+  /**
+   * Plugins this one builds on (the stage packages it depends on, e.g. `@ssdet/nn`'s), registered
+   * with it so that a method loaded alone still finds its backbone.
+   */
+  readonly includes?: readonly SsdetPlugin[];
+}
+
+/** A plugin that provides a method: `ssdet pretrain --method <name>` runs it. */
+export type MethodPlugin<Schema extends z.ZodType = z.ZodType> = SsdetPlugin<Schema> &
+  Required<Pick<SsdetPlugin<Schema>, 'configSchema' | 'register'>>;
+
+export function isMethodPlugin(plugin: SsdetPlugin): plugin is MethodPlugin {
+  return plugin.configSchema !== undefined && plugin.register !== undefined;
 }
 
 /** Identity function that checks a plugin object against the contract at compile time. */
 export function definePlugin<Schema extends z.ZodType>(
-  plugin: SsdetPlugin<Schema>,
-): SsdetPlugin<Schema> {
+  plugin: MethodPlugin<Schema>,
+): MethodPlugin<Schema>;
+export function definePlugin(plugin: SsdetPlugin): SsdetPlugin;
+export function definePlugin(plugin: SsdetPlugin): SsdetPlugin {
   return plugin;
 }

@@ -2,14 +2,14 @@ import type { z } from 'zod';
 import { deepMerge } from '../config/deep-merge.js';
 import { parseConfig } from '../config/parse-config.js';
 import { SsdetError } from '../errors/ssdet-error.js';
-import type { SsdetPlugin } from './plugin.js';
+import type { MethodPlugin } from './plugin.js';
 
 /**
  * A plugin's effective configuration: schema defaults (the paper) ← preset (e.g. `demo`) ←
  * user overrides, validated by the plugin's schema. Errors name the plugin and the key path.
  */
 export function resolvePluginConfig<Schema extends z.ZodType>(
-  plugin: SsdetPlugin<Schema>,
+  plugin: MethodPlugin<Schema>,
   options: { preset?: string; overrides?: unknown } = {},
 ): z.output<Schema> {
   let presetLayer: unknown = {};

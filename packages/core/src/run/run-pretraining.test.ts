@@ -15,7 +15,7 @@ import { writeSyntheticDataset } from '../data/synthetic/write-synthetic-dataset
 import { selectBackend } from '../tensor/select-backend.js';
 import { CheckpointManager } from '../train/checkpoint/checkpoint-manager.js';
 import { NonFiniteLossError } from '../train/non-finite-loss-error.js';
-import { plugin as toyPlugin } from '../train/test-support/toy-plugin.mjs';
+import { entry as toyEntry, plugin as toyPlugin } from '../train/test-support/toy-plugin.mjs';
 import { CORE_VERSION_STRING } from '../version.js';
 import { runPretraining } from './run-pretraining.js';
 
@@ -60,9 +60,9 @@ async function finalWeights(runDir: string): Promise<Map<string, number[]>> {
   return new Map([...latest!.tensors].map(([name, tensor]) => [name, Array.from(tensor.data)]));
 }
 
-function inProcess(bus = new EventBus()) {
+function inProcess(bus = new EventBus(), options: { entry?: string } = {}) {
   const registry = new PluginRegistry(CORE_VERSION_STRING, bus);
-  registry.add(toyPlugin, { packageName: 'toy', discovery: 'api' });
+  registry.add(toyPlugin, { packageName: 'toy', discovery: 'api', ...options });
   return { root: createRootContainer({ bus }), registry };
 }
 
@@ -203,5 +203,58 @@ describe('runPretraining', () => {
     expect(outcome.result).toBeUndefined();
     expect([outcome.stepsPerEpoch, outcome.totalSteps]).toEqual([6, 18]);
     expect((outcome.config['train'] as { batchSize: number }).batchSize).toBe(2);
+  });
+
+  it('logs and guards the total the optimizer differentiates, not the sum of the terms', async () => {
+    const { root, registry } = inProcess();
+    const runDir = path.join(dir, 'diagnostic');
+    await runPretraining(root, registry, {
+      method: 'toy',
+      data,
+      outDir: runDir,
+      backend: 'cpu',
+      flags: { maxSteps: 2 },
+      sets: ['diagnostic=true'],
+    });
+    const records = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { loss: number; terms: Record<string, number> });
+    expect(records).toHaveLength(2);
+    for (const { loss, terms } of records) {
+      expect(loss).toBeCloseTo(terms['regression']!, 6);
+      expect(terms['diagnostic']).toBeCloseTo(3 * terms['regression']!, 5);
+    }
+  });
+
+  it('decodes and augments in worker threads built from the plugin, with the same batches', async () => {
+    const lossesWith = async (name: string, workers: number, entry?: string) => {
+      const bus = new EventBus();
+      const warnings: string[] = [];
+      bus.subscribe((event: SsdetEvent) => {
+        if (event.type === 'log' && event.level === 'warn') warnings.push(event.message);
+      });
+      const { root, registry } = inProcess(bus, entry === undefined ? {} : { entry });
+      const runDir = path.join(dir, name);
+      await runPretraining(root, registry, {
+        method: 'toy',
+        data,
+        outDir: runDir,
+        backend: 'cpu',
+        flags: { maxSteps: 3 },
+        sets: [`train.data.workers=${workers}`],
+      });
+      return { losses: await losses(runDir), warnings };
+    };
+    const inThread = await lossesWith('workers-0', 0);
+    const threaded = await lossesWith('workers-2', 2, toyEntry);
+    expect(threaded.warnings.filter((w) => /workers/.test(w))).toEqual([]);
+    expect(threaded.losses).toEqual(inThread.losses);
+    // Registered without its module file, the plugin cannot be rebuilt in a worker: said, not silent.
+    const unknown = await lossesWith('workers-unknown', 2);
+    expect(unknown.warnings.join('\n')).toMatch(
+      /train\.data\.workers = 2 is ignored: views run on the training thread \(plugin "toy" was registered without its module file/,
+    );
+    expect(unknown.losses).toEqual(inThread.losses);
   });
 });

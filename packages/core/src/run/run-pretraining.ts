@@ -11,21 +11,11 @@ import { readConfigFile } from '../config/read-config-file.js';
 import { DataLoader } from '../data/data-loader.js';
 import { openDataset } from '../data/datasets/open-dataset.js';
 import { ensureDemoDataset } from '../data/synthetic/demo-dataset.js';
-import { SpecViewGenerator } from '../data/views/spec-view-generator.js';
 import { WorkerSampleProcessor } from '../data/workers/worker-sample-processor.js';
-import { createRunContainer } from '../di/containers.js';
-import { provideValue, resolveToken } from '../di/token.js';
-import {
-  DATASET,
-  EVENT_BUS,
-  LOGGER,
-  PRETRAIN_METHOD,
-  RUN_RNG,
-  TENSOR_BACKEND,
-  pluginConfigToken,
-} from '../di/tokens.js';
+import { resolveToken } from '../di/token.js';
+import { EVENT_BUS, LOGGER, PRETRAIN_METHOD, RUN_RNG, VIEW_GENERATOR } from '../di/tokens.js';
 import { SsdetError } from '../errors/ssdet-error.js';
-import type { PluginRegistry } from '../plugin/plugin-registry.js';
+import type { PluginRegistry, RegisteredMethod } from '../plugin/plugin-registry.js';
 import { resolvePluginConfig } from '../plugin/resolve-plugin-config.js';
 import { Rng } from '../random/rng.js';
 import { CNN_TRAINING_KERNELS, type BackendRequest } from '../tensor/backend-name.js';
@@ -41,6 +31,7 @@ import { learningRateAt } from '../train/schedules/learning-rate-at.js';
 import { Trainer, type TrainerPosition, type TrainerResult } from '../train/trainer.js';
 import { CORE_VERSION_STRING } from '../version.js';
 import { saveViewPreviews } from '../report/save-view-previews.js';
+import { bindMethod } from './bind-method.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainingConfigSchema, type TrainingConfig } from './training-config.js';
 
@@ -101,7 +92,8 @@ export async function runPretraining(
 ): Promise<PretrainOutcome> {
   const logger = resolveToken(root, LOGGER).child('pretrain');
   const bus = resolveToken(root, EVENT_BUS);
-  const { plugin } = registry.get(request.method);
+  const registered = registry.get(request.method);
+  const { plugin } = registered;
   if (request.data === undefined && request.demo !== true) {
     throw new SsdetError(
       'DATA_MISSING',
@@ -149,11 +141,7 @@ export async function runPretraining(
   const dataset = await openDataset(datasetLocation, { maxPixels: train.data.maxPixels });
 
   const rng = Rng.fromSeed(train.seed);
-  const run = createRunContainer(root, rng);
-  provideValue(run, pluginConfigToken(plugin.name), config);
-  provideValue(run, TENSOR_BACKEND, backend);
-  provideValue(run, DATASET, dataset);
-  plugin.register(run);
+  const { run } = bindMethod(registry, plugin.name, config, rng, root);
   const method = resolveToken(run, PRETRAIN_METHOD);
   if (resolveToken(run, RUN_RNG) !== rng)
     throw new SsdetError(
@@ -166,17 +154,15 @@ export async function runPretraining(
   ];
   const optimizer = createOptimizer(train.optimizer, groups);
   const processor =
-    train.data.workers > 0 &&
-    method.views instanceof SpecViewGenerator &&
-    !method.views.needsRegions
-      ? new WorkerSampleProcessor(
-          {
-            datasetLocation,
-            decode: { maxPixels: train.data.maxPixels },
-            views: method.views.specs,
-          },
-          train.data.workers,
-        )
+    train.data.workers > 0
+      ? workerProcessor(registry, registered, run, {
+          datasetLocation,
+          decode: { maxPixels: train.data.maxPixels },
+          config,
+          seed: train.seed,
+          threads: train.data.workers,
+          warn: (message) => logger.warn(message),
+        })
       : undefined;
   const loader = new DataLoader(dataset, method.views, rng.fork('data'), {
     batchSize: train.batchSize,
@@ -251,11 +237,7 @@ export async function runPretraining(
       : {
           clipGradients: (gradients) => clipByGlobalNorm(gradients, train.clipGradNorm!).gradients,
         }),
-    checkpoints: new CheckpointManager(
-      path.join(runDir, 'checkpoints'),
-      train.keepCheckpoints,
-      logger,
-    ),
+    checkpoints: checkpoints.keepLast(train.keepCheckpoints),
     checkpointEvery: train.checkpointEvery,
     checkpointMeta: {
       rng: rng.saveState(),
@@ -299,6 +281,57 @@ export async function runPretraining(
     badImages,
     ...(resumePoint === undefined ? {} : { resumedFrom: resumePoint.file }),
   };
+}
+
+/**
+ * Worker threads for the views (and regions) of any method: each thread imports the registered
+ * plugin modules and builds the `VIEW_GENERATOR` (and `REGION_SOURCE`) the method's plugin binds.
+ * A method whose plugin cannot be rebuilt there runs its views on this thread, and says so.
+ */
+function workerProcessor(
+  registry: PluginRegistry,
+  method: RegisteredMethod,
+  run: DependencyContainer,
+  options: {
+    datasetLocation: string;
+    decode: { maxPixels: number };
+    config: ConfigObject;
+    seed: number;
+    threads: number;
+    warn: (message: string) => void;
+  },
+): WorkerSampleProcessor | undefined {
+  const inThread = `train.data.workers = ${options.threads} is ignored: views run on the training thread`;
+  if (method.origin.entry === undefined) {
+    options.warn(
+      `${inThread} (plugin "${method.plugin.name}" was registered without its module file, origin.entry).`,
+    );
+    return undefined;
+  }
+  if (/\.[cm]?ts$/.test(method.origin.entry)) {
+    options.warn(
+      `${inThread} (plugin "${method.plugin.name}" was loaded from TypeScript sources).`,
+    );
+    return undefined;
+  }
+  if (!run.isRegistered(VIEW_GENERATOR, true)) {
+    options.warn(`${inThread} (plugin "${method.plugin.name}" binds no VIEW_GENERATOR).`);
+    return undefined;
+  }
+  const pluginEntries = registry
+    .list()
+    .map((registered) => registered.origin.entry)
+    .filter((entry): entry is string => entry !== undefined);
+  return new WorkerSampleProcessor(
+    {
+      datasetLocation: options.datasetLocation,
+      decode: options.decode,
+      pluginEntries,
+      method: { name: method.plugin.name, config: options.config },
+      seed: options.seed,
+    },
+    options.threads,
+  );
 }
 
 function flagLayer(flags: PretrainRequest['flags']): ConfigObject {

@@ -90,6 +90,7 @@ export class Trainer {
       while (step < totalSteps) {
         const accumulated = new Map<string, tf.Tensor>();
         const termSums: Record<string, number> = {};
+        let totalSum = 0;
         let images = 0;
         let micro = 0;
         while (micro < accumulate) {
@@ -111,7 +112,8 @@ export class Trainer {
             totalSteps,
             rng: this.options.rng.fork(`step-${step}`).fork(`micro-${micro}`),
           };
-          const terms = this.accumulateGradients(host, context, accumulated);
+          const { total, terms } = this.accumulateGradients(host, context, accumulated);
+          totalSum += total / accumulate;
           for (const [name, value] of Object.entries(terms))
             termSums[name] = (termSums[name] ?? 0) + value / accumulate;
           images += host.records.length;
@@ -122,7 +124,9 @@ export class Trainer {
           tf.dispose([...accumulated.values()]);
           break; // the epoch ended inside an accumulation window: its remainder is dropped
         }
-        const loss = Object.values(termSums).reduce((a, b) => a + b, 0);
+        // The scalar the optimizer differentiated, not the sum of the logged terms: a method's
+        // terms need not add up to its total (an unweighted diagnostic, a term left out).
+        const loss = totalSum;
         if (!Number.isFinite(loss)) {
           tf.dispose([...accumulated.values()]);
           throw new NonFiniteLossError(step + 1, termSums, this.lastCheckpoint);
@@ -212,7 +216,7 @@ export class Trainer {
     host: HostBatch,
     context: StepContext,
     sums: Map<string, tf.Tensor>,
-  ): Record<string, number> {
+  ): { total: number; terms: Record<string, number> } {
     const { method } = this.options;
     const batch = collate(host, method.views.viewNames);
     try {
@@ -225,10 +229,11 @@ export class Trainer {
         terms = Object.fromEntries(
           Object.entries(output.terms).map(([name, term]) => [name, term.dataSync()[0]!]),
         );
-        if (Object.keys(terms).length === 0) terms = { loss: output.total.dataSync()[0]! };
         return output.total;
       }, [...trainable.values()]);
+      const total = value.dataSync()[0]!;
       value.dispose();
+      if (Object.keys(terms).length === 0) terms = { loss: total };
       for (const [tfName, gradient] of Object.entries(grads)) {
         const name = ownName.get(tfName)!;
         const previous = sums.get(name);
@@ -239,7 +244,7 @@ export class Trainer {
           tf.dispose([previous, gradient]);
         }
       }
-      return terms;
+      return { total, terms };
     } finally {
       disposeBatch(batch);
     }

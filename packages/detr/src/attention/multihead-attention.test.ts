@@ -1,14 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, selectBackend } from '@ssdet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  expectClose,
-  loadWeights,
-  readFixture,
-  toBool,
-  toTensor,
-  type StoredArray,
-} from '../test-support/fixtures.js';
+import { assignStoredWeights, expectClose, toTensor, type StoredArray } from '@ssdet/test-support';
+import { readFixture, toBool } from '../test-support/fixtures.js';
 import { blockDiagonalAttentionMask, groupAttentionMask } from './attention-mask.js';
 import { MultiheadAttention } from './multihead-attention.js';
 
@@ -39,7 +33,7 @@ describe('MultiheadAttention equals torch.nn.MultiheadAttention', () => {
     numHeads: fixture.numHeads,
     rng: Rng.fromSeed(1),
   });
-  loadWeights(attention, fixture.weights);
+  assignStoredWeights(attention.variables(), fixture.weights);
 
   const run = (masks: { keyPaddingMask?: tf.Tensor2D; attnMask?: tf.Tensor }) =>
     attention.apply(toTensor(fixture.query), toTensor(fixture.key), toTensor(fixture.value), {

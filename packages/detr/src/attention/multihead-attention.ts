@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
 import { SsdetError } from '@ssdet/core';
-import { dropout, type DropoutContext } from '../layers/dropout.js';
-import { xavierUniformValues } from '../layers/init.js';
-import { Linear, linear } from '../layers/linear.js';
-import { collectVariables, newVariable } from '../layers/named-variables.js';
+import {
+  Linear,
+  collectVariables,
+  dropout,
+  initWeight,
+  linear,
+  variableFrom,
+  type DropoutContext,
+} from '@ssdet/nn';
 import { additiveMask } from './attention-mask.js';
 
 export interface MultiheadAttentionOptions {
@@ -67,11 +72,15 @@ export class MultiheadAttention implements HasVariables {
     this.headDim = embedDim / numHeads;
     this.dropoutRate = options.dropout ?? 0;
     // torch draws xavier over the [3E, E] matrix: fan_in E, fan_out 3E.
-    this.inProjWeight = newVariable(xavierUniformValues(options.rng, embedDim, 3 * embedDim), [
-      embedDim,
-      3 * embedDim,
-    ]);
-    this.inProjBias = newVariable(new Float32Array(3 * embedDim), [3 * embedDim]);
+    this.inProjWeight = variableFrom(() =>
+      initWeight(
+        [embedDim, 3 * embedDim],
+        { fanIn: embedDim, fanOut: 3 * embedDim },
+        'xavierUniform',
+        options.rng,
+      ),
+    );
+    this.inProjBias = variableFrom(() => tf.zeros([3 * embedDim]));
     this.outProj = new Linear({ inFeatures: embedDim, outFeatures: embedDim, rng: options.rng });
     tf.tidy(() => this.outProj.bias?.assign(tf.zeros([embedDim])));
   }
@@ -114,7 +123,7 @@ export class MultiheadAttention implements HasVariables {
       const dropped = dropout(attention, this.dropoutRate, inputs);
       const heads = tf.matMul(dropped, v); // [B, H, L, Dh]
       const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [batch, targetLength, e]);
-      return this.outProj.apply(merged) as tf.Tensor3D;
+      return this.outProj.forward(merged) as tf.Tensor3D;
     });
     return weightsKept.value === undefined ? { output } : { output, weights: weightsKept.value };
   }

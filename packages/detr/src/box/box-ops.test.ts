@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@ssdet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectClose, readFixture, toTensor, type StoredArray } from '../test-support/fixtures.js';
+import { expectClose, toTensor, type StoredArray } from '@ssdet/test-support';
+import { readFixture } from '../test-support/fixtures.js';
 import { boxArea } from './box-area.js';
 import { cxcywhToXyxy, xyxyToCxcywh } from './box-convert.js';
 import { pairwiseBoxIou } from './box-iou.js';

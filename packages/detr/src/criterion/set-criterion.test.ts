@@ -3,7 +3,8 @@ import { selectBackend } from '@ssdet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HungarianMatcher } from '../matcher/hungarian-matcher.js';
 import type { SetOutputs, SetTarget } from '../matcher/set-types.js';
-import { expectClose, readFixture, toTensor, type StoredArray } from '../test-support/fixtures.js';
+import { expectClose, toTensor, type StoredArray } from '@ssdet/test-support';
+import { readFixture } from '../test-support/fixtures.js';
 import type { MatchedLoss } from './matched-loss.js';
 import { SetCriterion } from './set-criterion.js';
 

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
 import { MultiheadAttention } from '../attention/multihead-attention.js';
-import { dropout, type DropoutContext } from '../layers/dropout.js';
-import { LayerNorm } from '../layers/layer-norm.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { LayerNorm, collectVariables, dropoutContext, type DropoutContext } from '@ssdet/nn';
 import { FeedForward } from '../transformer/feed-forward.js';
+import { residual } from '../transformer/residual.js';
 import { withPosEmbed } from '../transformer/with-pos-embed.js';
 import type { DeformableLayerOptions } from './deformable-layer-options.js';
 import { MsDeformAttn } from './ms-deform-attn.js';
@@ -60,41 +59,37 @@ export class DeformableDecoderLayer implements HasVariables {
   /** `tgt` `[B, Q, d]`, `memory` `[B, S, d]` → `[B, Q, d]`. */
   apply(tgt: tf.Tensor3D, memory: tf.Tensor3D, inputs: DeformableDecoderLayerInputs): tf.Tensor3D {
     return tf.tidy(() => {
-      const rate = this.dropoutRate;
-      const context: DropoutContext =
-        inputs.rng === undefined
-          ? { training: inputs.training }
-          : { training: inputs.training, rng: inputs.rng };
-      const qk = withPosEmbed(tgt, inputs.queryPos) as tf.Tensor3D;
-      const selfAttended = this.selfAttn.apply(qk, qk, tgt, {
-        ...context,
-        ...(inputs.tgtMask === undefined ? {} : { attnMask: inputs.tgtMask }),
-      }).output;
-      let t = this.norm2.apply(tf.add(tgt, dropout(selfAttended, rate, context)));
-      const crossAttended = this.crossAttn.apply({
-        query: withPosEmbed(t, inputs.queryPos) as tf.Tensor3D,
-        referencePoints: inputs.referencePoints,
-        input: memory,
-        spatialShapes: inputs.spatialShapes,
-        ...(inputs.paddingMask === undefined ? {} : { paddingMask: inputs.paddingMask }),
-      });
-      t = this.norm1.apply(tf.add(t, dropout(crossAttended, rate, context)));
-      return this.norm3.apply(
-        tf.add(t, dropout(this.ffn.apply(t, context), rate, context)),
-      ) as tf.Tensor3D;
+      const context = dropoutContext(inputs);
+      const step = { rate: this.dropoutRate, context };
+      const selfAttend = (x: tf.Tensor3D): tf.Tensor => {
+        const qk = withPosEmbed(x, inputs.queryPos) as tf.Tensor3D;
+        return this.selfAttn.apply(qk, qk, x, {
+          ...context,
+          ...(inputs.tgtMask === undefined ? {} : { attnMask: inputs.tgtMask }),
+        }).output;
+      };
+      const crossAttend = (x: tf.Tensor3D): tf.Tensor =>
+        this.crossAttn.apply({
+          query: withPosEmbed(x, inputs.queryPos) as tf.Tensor3D,
+          referencePoints: inputs.referencePoints,
+          input: memory,
+          spatialShapes: inputs.spatialShapes,
+          ...(inputs.paddingMask === undefined ? {} : { paddingMask: inputs.paddingMask }),
+        });
+      let t = residual(tgt, selfAttend, this.norm2, step);
+      t = residual(t, crossAttend, this.norm1, step);
+      return residual(t, (x) => this.ffn.apply(x, context), this.norm3, step);
     });
   }
 
   variables(): NamedVariables {
-    return new Map([
-      ...collectVariables([
-        ['cross_attn', this.crossAttn],
-        ['norm1', this.norm1],
-        ['self_attn', this.selfAttn],
-        ['norm2', this.norm2],
-      ]),
-      ...this.ffn.variables(),
-      ...collectVariables([['norm3', this.norm3]]),
+    return collectVariables([
+      ['cross_attn', this.crossAttn],
+      ['norm1', this.norm1],
+      ['self_attn', this.selfAttn],
+      ['norm2', this.norm2],
+      ['', this.ffn],
+      ['norm3', this.norm3],
     ]);
   }
 }

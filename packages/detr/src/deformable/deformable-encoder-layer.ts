@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
-import { dropout, type DropoutContext } from '../layers/dropout.js';
-import { LayerNorm } from '../layers/layer-norm.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { LayerNorm, collectVariables, type DropoutContext } from '@ssdet/nn';
 import { FeedForward } from '../transformer/feed-forward.js';
+import { residual } from '../transformer/residual.js';
 import { withPosEmbed } from '../transformer/with-pos-embed.js';
 import type { DeformableLayerOptions } from './deformable-layer-options.js';
 import { MsDeformAttn } from './ms-deform-attn.js';
@@ -46,28 +45,26 @@ export class DeformableEncoderLayer implements HasVariables {
 
   apply(src: tf.Tensor3D, inputs: DeformableEncoderLayerInputs): tf.Tensor3D {
     return tf.tidy(() => {
-      const attended = this.selfAttn.apply({
-        query: withPosEmbed(src, inputs.pos) as tf.Tensor3D,
-        referencePoints: inputs.referencePoints,
-        input: src,
-        spatialShapes: inputs.spatialShapes,
-        ...(inputs.paddingMask === undefined ? {} : { paddingMask: inputs.paddingMask }),
-      });
-      const x = this.norm1.apply(tf.add(src, dropout(attended, this.dropoutRate, inputs)));
-      return this.norm2.apply(
-        tf.add(x, dropout(this.ffn.apply(x, inputs), this.dropoutRate, inputs)),
-      ) as tf.Tensor3D;
+      const attend = (x: tf.Tensor3D): tf.Tensor =>
+        this.selfAttn.apply({
+          query: withPosEmbed(x, inputs.pos) as tf.Tensor3D,
+          referencePoints: inputs.referencePoints,
+          input: x,
+          spatialShapes: inputs.spatialShapes,
+          ...(inputs.paddingMask === undefined ? {} : { paddingMask: inputs.paddingMask }),
+        });
+      const step = { rate: this.dropoutRate, context: inputs };
+      const x = residual(src, attend, this.norm1, step);
+      return residual(x, (y) => this.ffn.apply(y, inputs), this.norm2, step);
     });
   }
 
   variables(): NamedVariables {
-    return new Map([
-      ...collectVariables([
-        ['self_attn', this.selfAttn],
-        ['norm1', this.norm1],
-      ]),
-      ...this.ffn.variables(),
-      ...collectVariables([['norm2', this.norm2]]),
+    return collectVariables([
+      ['self_attn', this.selfAttn],
+      ['norm1', this.norm1],
+      ['', this.ffn],
+      ['norm2', this.norm2],
     ]);
   }
 }

@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
 import { SsdetError } from '@ssdet/core';
-import type { DropoutContext } from '../layers/dropout.js';
-import { normalValues } from '../layers/init.js';
-import { Linear } from '../layers/linear.js';
-import { collectVariables, newVariable } from '../layers/named-variables.js';
+import { Linear, collectVariables, initWeight, variableFrom, type DropoutContext } from '@ssdet/nn';
 import { DeformableDecoderLayer } from './deformable-decoder-layer.js';
 import { DeformableEncoderLayer } from './deformable-encoder-layer.js';
 import type { DeformableLayerOptions } from './deformable-layer-options.js';
@@ -76,15 +73,20 @@ export class DeformableTransformer implements HasVariables {
       { length: options.numDecoderLayers ?? 6 },
       () => new DeformableDecoderLayer(options),
     );
-    this.levelEmbed = newVariable(normalValues(options.rng, this.numLevels * this.dModel), [
-      this.numLevels,
-      this.dModel,
-    ]);
+    // nn.init.normal_(level_embed): N(0, 1), the fans do not enter.
+    this.levelEmbed = variableFrom(() =>
+      initWeight(
+        [this.numLevels, this.dModel],
+        { fanIn: this.dModel, fanOut: this.numLevels },
+        'standardNormal',
+        options.rng,
+      ),
+    );
     this.referencePoints = new Linear({
       inFeatures: this.dModel,
       outFeatures: 2,
       rng: options.rng,
-      init: 'xavier-uniform',
+      init: 'xavierUniform',
     });
     tf.tidy(() => this.referencePoints.bias?.assign(tf.zeros([2])));
   }
@@ -147,7 +149,7 @@ export class DeformableTransformer implements HasVariables {
           : inputs.queryEmbed;
       const queryPos = tf.slice(embed, [0, 0, 0], [-1, -1, d]) as tf.Tensor3D;
       let tgt = tf.slice(embed, [0, 0, d], [-1, -1, d]) as tf.Tensor3D;
-      const referencePoints = tf.sigmoid(this.referencePoints.apply(queryPos)) as tf.Tensor3D;
+      const referencePoints = tf.sigmoid(this.referencePoints.forward(queryPos)) as tf.Tensor3D;
       const decoderPoints = referencePointsPerLevel(referencePoints, ratios);
       const hs: tf.Tensor3D[] = [];
       for (const layer of this.decoderLayers) {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
 import { SsdetError } from '@ssdet/core';
-import { Linear } from '../layers/linear.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { Linear, collectVariables } from '@ssdet/nn';
 import { msDeformAttnCore } from './ms-deform-attn-core.js';
 import { assertFlattenedLength, type SpatialShapes } from './spatial-shapes.js';
 
@@ -69,24 +68,26 @@ export class MsDeformAttn implements HasVariables {
       outFeatures: numHeads * numLevels * numPoints * 2,
       rng,
       init: 'zeros',
+      biasInit: 'zeros',
     });
     this.attentionWeights = new Linear({
       inFeatures: dModel,
       outFeatures: numHeads * numLevels * numPoints,
       rng,
       init: 'zeros',
+      biasInit: 'zeros',
     });
     this.valueProj = new Linear({
       inFeatures: dModel,
       outFeatures: dModel,
       rng,
-      init: 'xavier-uniform',
+      init: 'xavierUniform',
     });
     this.outputProj = new Linear({
       inFeatures: dModel,
       outFeatures: dModel,
       rng,
-      init: 'xavier-uniform',
+      init: 'xavierUniform',
     });
     tf.tidy(() => {
       this.valueProj.bias?.assign(tf.zeros([dModel]));
@@ -111,13 +112,13 @@ export class MsDeformAttn implements HasVariables {
       );
     }
     return tf.tidy(() => {
-      let value = this.valueProj.apply(input);
+      let value = this.valueProj.forward(input);
       if (inputs.paddingMask !== undefined) {
         const keep = tf.logicalNot(tf.cast(inputs.paddingMask, 'bool'));
         value = tf.mul(value, tf.expandDims(tf.cast(keep, 'float32'), 2));
       }
       const values = tf.reshape(value, [batch, length, m, dModel / m]) as tf.Tensor4D;
-      const offsets = tf.reshape(this.samplingOffsets.apply(query), [
+      const offsets = tf.reshape(this.samplingOffsets.forward(query), [
         batch,
         numQueries,
         m,
@@ -125,7 +126,12 @@ export class MsDeformAttn implements HasVariables {
         p,
         2,
       ]);
-      const logits = tf.reshape(this.attentionWeights.apply(query), [batch, numQueries, m, l * p]);
+      const logits = tf.reshape(this.attentionWeights.forward(query), [
+        batch,
+        numQueries,
+        m,
+        l * p,
+      ]);
       const attention = tf.reshape(tf.softmax(logits, -1), [batch, numQueries, m, l, p]);
       const coordinates = referencePoints.shape[3];
       let locations: tf.Tensor;
@@ -163,7 +169,7 @@ export class MsDeformAttn implements HasVariables {
         );
       }
       const sampled = msDeformAttnCore(values, spatialShapes, locations, attention);
-      return this.outputProj.apply(sampled) as tf.Tensor3D;
+      return this.outputProj.forward(sampled) as tf.Tensor3D;
     });
   }
 

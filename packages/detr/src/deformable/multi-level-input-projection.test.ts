@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, selectBackend } from '@ssdet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GroupNorm } from '../layers/group-norm.js';
-import { disposeVariables } from '../layers/named-variables.js';
-import {
-  expectClose,
-  loadWeights,
-  readFixture,
-  toTensor,
-  type StoredArray,
-} from '../test-support/fixtures.js';
+import { disposeVariables } from '@ssdet/nn';
+import { assignStoredWeights, expectClose, toTensor, type StoredArray } from '@ssdet/test-support';
+import { readFixture } from '../test-support/fixtures.js';
 import { MultiLevelInputProjection } from './multi-level-input-projection.js';
 
 interface InputProjectionFixture {
@@ -36,7 +30,7 @@ describe('MultiLevelInputProjection equals Deformable DETR input_proj (Conv + Gr
     numLevels: fixture.numLevels,
     rng: Rng.fromSeed(0),
   });
-  loadWeights(projection, fixture.weights);
+  assignStoredWeights(projection.variables(), fixture.weights);
 
   it('every level, the extra ones from C5 and then from the previous level, within 1e-4', () => {
     tf.tidy(() => {
@@ -88,26 +82,5 @@ describe('MultiLevelInputProjection equals Deformable DETR input_proj (Conv + Gr
         ]),
       ).toThrow(/expects 3 maps with channels \[8, 12, 16\]; got \[8, 8\]/);
     });
-  });
-});
-
-describe('GroupNorm', () => {
-  it('normalises each sample and group over positions and the group channels', () => {
-    tf.tidy(() => {
-      const norm = new GroupNorm(2, 4);
-      const x = tf.tensor4d(
-        Array.from({ length: 2 * 3 * 4 }, (_, i) => (i * 7) % 11),
-        [2, 1, 3, 4],
-      );
-      const y = norm.apply(x);
-      const grouped = tf.reshape(y, [2, 3, 2, 2]);
-      const { mean, variance } = tf.moments(grouped, [1, 3]);
-      expectClose(mean, tf.zeros([2, 2]), 1e-5);
-      expectClose(variance, tf.ones([2, 2]), 1e-3);
-    });
-  });
-
-  it('refuses channels not divisible by the groups', () => {
-    expect(() => new GroupNorm(32, 48)).toThrow(/must be divisible by groups/);
   });
 });

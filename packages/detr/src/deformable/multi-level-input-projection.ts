@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
 import { SsdetError } from '@ssdet/core';
-import { GroupNorm } from '../layers/group-norm.js';
-import { uniformValues } from '../layers/init.js';
-import { collectVariables, newVariable } from '../layers/named-variables.js';
+import { GroupNorm, collectVariables, initWeight, variableFrom } from '@ssdet/nn';
 
 export interface MultiLevelInputProjectionOptions {
   /** Channels of each backbone map, finest first (ResNet-50 C3–C5: 512, 1024, 2048). */
@@ -31,14 +29,15 @@ class ProjectionLevel implements HasVariables {
   ) {
     const taps = kernelSize * kernelSize;
     // xavier_uniform_ on a conv weight: fan_in = in·k², fan_out = out·k².
-    const bound = Math.sqrt(6 / ((inChannels + dModel) * taps));
-    this.weight = newVariable(uniformValues(rng, taps * inChannels * dModel, bound), [
-      kernelSize,
-      kernelSize,
-      inChannels,
-      dModel,
-    ]);
-    this.bias = newVariable(new Float32Array(dModel), [dModel]);
+    this.weight = variableFrom(() =>
+      initWeight(
+        [kernelSize, kernelSize, inChannels, dModel],
+        { fanIn: inChannels * taps, fanOut: dModel * taps },
+        'xavierUniform',
+        rng,
+      ),
+    );
+    this.bias = variableFrom(() => tf.zeros([dModel]));
     this.norm = new GroupNorm(groups, dModel);
   }
 
@@ -53,7 +52,7 @@ class ProjectionLevel implements HasVariables {
               [1, 1],
               [0, 0],
             ]);
-      return this.norm.apply(tf.add(conv, this.bias) as tf.Tensor4D);
+      return this.norm.forward(tf.add(conv, this.bias) as tf.Tensor4D);
     });
   }
 

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
 import { MultiheadAttention } from '../attention/multihead-attention.js';
-import { dropout, type DropoutContext } from '../layers/dropout.js';
-import { LayerNorm } from '../layers/layer-norm.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { LayerNorm, collectVariables, dropoutContext, type DropoutContext } from '@ssdet/nn';
 import { FeedForward } from './feed-forward.js';
 import type { TransformerLayerOptions } from './layer-options.js';
+import { residual } from './residual.js';
 import { withPosEmbed } from './with-pos-embed.js';
 
 export interface DecoderLayerInputs extends DropoutContext {
@@ -63,14 +62,11 @@ export class TransformerDecoderLayer implements HasVariables {
   /** `tgt` `[B, Q, d]`, `memory` `[B, S, d]` → `[B, Q, d]`. */
   apply(tgt: tf.Tensor3D, memory: tf.Tensor3D, inputs: DecoderLayerInputs): tf.Tensor3D {
     return tf.tidy(() => {
-      const rate = this.dropoutRate;
-      const context: DropoutContext =
-        inputs.rng === undefined
-          ? { training: inputs.training }
-          : { training: inputs.training, rng: inputs.rng };
-      const selfAttend = (x: tf.Tensor): tf.Tensor => {
+      const context = dropoutContext(inputs);
+      const step = { rate: this.dropoutRate, context, preNorm: this.normalizeBefore };
+      const selfAttend = (x: tf.Tensor3D): tf.Tensor => {
         const qk = withPosEmbed(x, inputs.queryPos) as tf.Tensor3D;
-        return this.selfAttn.apply(qk, qk, x as tf.Tensor3D, {
+        return this.selfAttn.apply(qk, qk, x, {
           ...context,
           ...(inputs.tgtMask === undefined ? {} : { attnMask: inputs.tgtMask }),
           ...(inputs.tgtKeyPaddingMask === undefined
@@ -78,7 +74,7 @@ export class TransformerDecoderLayer implements HasVariables {
             : { keyPaddingMask: inputs.tgtKeyPaddingMask }),
         }).output;
       };
-      const crossAttend = (x: tf.Tensor): tf.Tensor =>
+      const crossAttend = (x: tf.Tensor3D): tf.Tensor =>
         this.multiheadAttn.apply(
           withPosEmbed(x, inputs.queryPos) as tf.Tensor3D,
           withPosEmbed(memory, inputs.pos) as tf.Tensor3D,
@@ -91,31 +87,20 @@ export class TransformerDecoderLayer implements HasVariables {
               : { keyPaddingMask: inputs.memoryKeyPaddingMask }),
           },
         ).output;
-      if (this.normalizeBefore) {
-        let t: tf.Tensor = tf.add(tgt, dropout(selfAttend(this.norm1.apply(tgt)), rate, context));
-        t = tf.add(t, dropout(crossAttend(this.norm2.apply(t)), rate, context));
-        t = tf.add(t, dropout(this.ffn.apply(this.norm3.apply(t), context), rate, context));
-        return t as tf.Tensor3D;
-      }
-      let t = this.norm1.apply(tf.add(tgt, dropout(selfAttend(tgt), rate, context)));
-      t = this.norm2.apply(tf.add(t, dropout(crossAttend(t), rate, context)));
-      t = this.norm3.apply(tf.add(t, dropout(this.ffn.apply(t, context), rate, context)));
-      return t as tf.Tensor3D;
+      let t = residual(tgt, selfAttend, this.norm1, step);
+      t = residual(t, crossAttend, this.norm2, step);
+      return residual(t, (x) => this.ffn.apply(x, context), this.norm3, step);
     });
   }
 
   variables(): NamedVariables {
-    return new Map([
-      ...collectVariables([
-        ['self_attn', this.selfAttn],
-        ['multihead_attn', this.multiheadAttn],
-      ]),
-      ...this.ffn.variables(),
-      ...collectVariables([
-        ['norm1', this.norm1],
-        ['norm2', this.norm2],
-        ['norm3', this.norm3],
-      ]),
+    return collectVariables([
+      ['self_attn', this.selfAttn],
+      ['multihead_attn', this.multiheadAttn],
+      ['', this.ffn],
+      ['norm1', this.norm1],
+      ['norm2', this.norm2],
+      ['norm3', this.norm3],
     ]);
   }
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
-import { LayerNorm } from '../layers/layer-norm.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { LayerNorm, collectVariables } from '@ssdet/nn';
 import { TransformerDecoderLayer, type DecoderLayerInputs } from './decoder-layer.js';
 import type { TransformerLayerOptions } from './layer-options.js';
 
@@ -36,10 +35,10 @@ export class TransformerDecoder implements HasVariables {
       const intermediate: tf.Tensor[] = [];
       for (const layer of this.layers) {
         x = layer.apply(x, memory, inputs);
-        if (this.returnIntermediate) intermediate.push(this.norm.apply(x));
+        if (this.returnIntermediate) intermediate.push(this.norm.forward(x));
       }
       if (this.returnIntermediate) return tf.stack(intermediate) as tf.Tensor4D;
-      return tf.expandDims(this.norm.apply(x), 0) as tf.Tensor4D;
+      return tf.expandDims(this.norm.forward(x), 0) as tf.Tensor4D;
     });
   }
 

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
-import { Linear } from '../layers/linear.js';
-import { Mlp } from '../layers/mlp.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { Linear, Mlp, collectVariables } from '@ssdet/nn';
 import type { SetOutputs } from '../matcher/set-types.js';
 
 export interface DetectionHeadOptions {
@@ -51,8 +49,8 @@ export class DetectionHead implements HasVariables {
     const numLayers = hs.shape[0];
     const perLayer = tf.tidy(() =>
       tf.unstack(hs, 0).map((h) => {
-        const logits = this.classEmbed.apply(h) as tf.Tensor3D;
-        let raw = this.bboxEmbed.apply(h);
+        const logits = this.classEmbed.forward(h) as tf.Tensor3D;
+        let raw = this.bboxEmbed.forward(h);
         if (referencePoints !== undefined) {
           const clamped = tf.clipByValue(referencePoints, 1e-5, 1 - 1e-5);
           const inverse = tf.log(tf.div(clamped, tf.sub(1, clamped)));

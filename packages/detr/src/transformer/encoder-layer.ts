@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
 import { MultiheadAttention } from '../attention/multihead-attention.js';
-import { dropout, type DropoutContext } from '../layers/dropout.js';
-import { LayerNorm } from '../layers/layer-norm.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { LayerNorm, collectVariables, type DropoutContext } from '@ssdet/nn';
 import { FeedForward } from './feed-forward.js';
 import type { TransformerLayerOptions } from './layer-options.js';
+import { residual } from './residual.js';
 import { withPosEmbed } from './with-pos-embed.js';
 
 export interface EncoderLayerInputs extends DropoutContext {
@@ -55,35 +54,20 @@ export class TransformerEncoderLayer implements HasVariables {
     return tf.tidy(() => {
       const attend = (x: tf.Tensor3D): tf.Tensor => {
         const qk = withPosEmbed(x, inputs.pos) as tf.Tensor3D;
-        return this.selfAttn.apply(qk, qk, x, {
-          ...inputs,
-          ...(inputs.keyPaddingMask === undefined ? {} : { keyPaddingMask: inputs.keyPaddingMask }),
-          ...(inputs.attnMask === undefined ? {} : { attnMask: inputs.attnMask }),
-        }).output;
+        return this.selfAttn.apply(qk, qk, x, inputs).output;
       };
-      const rate = this.dropoutRate;
-      if (this.normalizeBefore) {
-        let x: tf.Tensor = tf.add(
-          src,
-          dropout(attend(this.norm1.apply(src) as tf.Tensor3D), rate, inputs),
-        );
-        x = tf.add(x, dropout(this.ffn.apply(this.norm2.apply(x), inputs), rate, inputs));
-        return x as tf.Tensor3D;
-      }
-      let x = this.norm1.apply(tf.add(src, dropout(attend(src), rate, inputs)));
-      x = this.norm2.apply(tf.add(x, dropout(this.ffn.apply(x, inputs), rate, inputs)));
-      return x as tf.Tensor3D;
+      const step = { rate: this.dropoutRate, context: inputs, preNorm: this.normalizeBefore };
+      const x = residual(src, attend, this.norm1, step);
+      return residual(x, (y) => this.ffn.apply(y, inputs), this.norm2, step);
     });
   }
 
   variables(): NamedVariables {
-    return new Map([
-      ...collectVariables([['self_attn', this.selfAttn]]),
-      ...this.ffn.variables(),
-      ...collectVariables([
-        ['norm1', this.norm1],
-        ['norm2', this.norm2],
-      ]),
+    return collectVariables([
+      ['self_attn', this.selfAttn],
+      ['', this.ffn],
+      ['norm1', this.norm1],
+      ['norm2', this.norm2],
     ]);
   }
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
-import { LayerNorm } from '../layers/layer-norm.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { LayerNorm, collectVariables } from '@ssdet/nn';
 import { TransformerEncoderLayer, type EncoderLayerInputs } from './encoder-layer.js';
 import type { TransformerLayerOptions } from './layer-options.js';
 
@@ -29,7 +28,7 @@ export class TransformerEncoder implements HasVariables {
     return tf.tidy(() => {
       let x = src;
       for (const layer of this.layers) x = layer.apply(x, inputs);
-      return this.norm === undefined ? x : (this.norm.apply(x) as tf.Tensor3D);
+      return this.norm === undefined ? x : (this.norm.forward(x) as tf.Tensor3D);
     });
   }
 

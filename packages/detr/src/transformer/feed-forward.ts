@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
-import { dropout, type DropoutContext } from '../layers/dropout.js';
-import { Linear } from '../layers/linear.js';
-import { collectVariables } from '../layers/named-variables.js';
+import { Linear, collectVariables, dropout, type DropoutContext } from '@ssdet/nn';
 
 /**
  * The transformer's position-wise FFN without its residual: linear2(dropout(relu(linear1(x)))).
@@ -22,19 +20,19 @@ export class FeedForward implements HasVariables {
       inFeatures: dModel,
       outFeatures: dimFeedforward,
       rng,
-      init: 'xavier-uniform',
+      init: 'xavierUniform',
     });
     this.linear2 = new Linear({
       inFeatures: dimFeedforward,
       outFeatures: dModel,
       rng,
-      init: 'xavier-uniform',
+      init: 'xavierUniform',
     });
   }
 
   apply(x: tf.Tensor, context: DropoutContext): tf.Tensor {
     return tf.tidy(() =>
-      this.linear2.apply(dropout(tf.relu(this.linear1.apply(x)), this.dropoutRate, context)),
+      this.linear2.forward(dropout(tf.relu(this.linear1.forward(x)), this.dropoutRate, context)),
     );
   }
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
-import { uniformValues } from '../layers/init.js';
-import { collectVariables, newVariable } from '../layers/named-variables.js';
+import { collectVariables, initDefaultBias, initWeight, variableFrom } from '@ssdet/nn';
 
 /**
  * DETR's `input_proj`: a 1×1 convolution from the backbone's channels to d, NHWC → NHWC.
@@ -17,14 +16,11 @@ export class InputProjection implements HasVariables {
     readonly outChannels: number,
     rng: Rng,
   ) {
-    const bound = 1 / Math.sqrt(inChannels);
-    this.weight = newVariable(uniformValues(rng, inChannels * outChannels, bound), [
-      1,
-      1,
-      inChannels,
-      outChannels,
-    ]);
-    this.bias = newVariable(uniformValues(rng, outChannels, bound), [outChannels]);
+    const fans = { fanIn: inChannels, fanOut: outChannels };
+    this.weight = variableFrom(() =>
+      initWeight([1, 1, inChannels, outChannels], fans, 'pytorchDefault', rng),
+    );
+    this.bias = variableFrom(() => initDefaultBias(outChannels, inChannels, rng));
   }
 
   /** `[B, H, W, in]` → `[B, H, W, d]`. */

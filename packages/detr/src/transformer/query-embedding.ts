@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables, Rng } from '@ssdet/core';
-import { normalValues } from '../layers/init.js';
-import { collectVariables, newVariable } from '../layers/named-variables.js';
+import { collectVariables, initWeight, variableFrom } from '@ssdet/nn';
 
 /**
  * DETR's learned object queries, `nn.Embedding(numQueries, dim)` initialised N(0, 1):
@@ -15,7 +14,9 @@ export class QueryEmbedding implements HasVariables {
     readonly dim: number,
     rng: Rng,
   ) {
-    this.weight = newVariable(normalValues(rng, numQueries * dim), [numQueries, dim]);
+    this.weight = variableFrom(() =>
+      initWeight([numQueries, dim], { fanIn: dim, fanOut: numQueries }, 'standardNormal', rng),
+    );
   }
 
   /** `[numQueries, dim]` (the variable itself; reading it keeps it in the gradient tape). */

@@ -2,14 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng, selectBackend } from '@ssdet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sinePositionEmbedding } from '../position/sine-position-embedding.js';
-import {
-  expectClose,
-  loadWeights,
-  readFixture,
-  toBool,
-  toTensor,
-  type StoredArray,
-} from '../test-support/fixtures.js';
+import { assignStoredWeights, expectClose, toTensor, type StoredArray } from '@ssdet/test-support';
+import { readFixture, toBool } from '../test-support/fixtures.js';
 import { TransformerDecoderLayer } from './decoder-layer.js';
 import { TransformerEncoderLayer } from './encoder-layer.js';
 import { Transformer } from './transformer.js';
@@ -76,7 +70,7 @@ for (const norm of ['post', 'pre'] as const) {
 
     it('TransformerEncoderLayer with pos and key padding, within 1e-4', () => {
       const layer = new TransformerEncoderLayer({ ...base, normalizeBefore });
-      loadWeights(layer, data.encoderLayer.weights);
+      assignStoredWeights(layer.variables(), data.encoderLayer.weights);
       tf.tidy(() => {
         const out = layer.apply(toTensor(fixture.memoryIn), {
           training: false,
@@ -89,7 +83,7 @@ for (const norm of ['post', 'pre'] as const) {
 
     it('TransformerDecoderLayer with pos, query_pos, memory padding and a group tgt_mask, within 1e-4', () => {
       const layer = new TransformerDecoderLayer({ ...base, normalizeBefore });
-      loadWeights(layer, data.decoderLayer.weights);
+      assignStoredWeights(layer.variables(), data.decoderLayer.weights);
       tf.tidy(() => {
         const out = layer.apply(toTensor(fixture.tgtIn), toTensor(fixture.memoryIn), {
           training: false,
@@ -109,7 +103,7 @@ for (const norm of ['post', 'pre'] as const) {
         numEncoderLayers: 2,
         numDecoderLayers: 2,
       });
-      loadWeights(transformer, data.transformer.weights);
+      assignStoredWeights(transformer.variables(), data.transformer.weights);
       tf.tidy(() => {
         const { hs, memory } = transformer.apply({
           src: toTensor(fixture.src),

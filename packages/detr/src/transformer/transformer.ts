@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HasVariables, NamedVariables } from '@ssdet/core';
-import { collectVariables } from '../layers/named-variables.js';
-import type { DropoutContext } from '../layers/dropout.js';
+import { collectVariables, type DropoutContext } from '@ssdet/nn';
 import { TransformerDecoder } from './decoder.js';
 import { TransformerEncoder } from './encoder.js';
 import type { TransformerLayerOptions } from './layer-options.js';

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Rng } from '@ssdet/core';
+import { readReferenceFixture, readReferenceJson, relativeError } from '@ssdet/test-support';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { formulaValues, unitValues } from '../test-support/golden-weights.js';
@@ -14,8 +14,6 @@ import { ResNet, type ResNetDepth } from './resnet.js';
 
 useCpuBackend();
 
-const FIXTURES = new URL('../../../../tools/reference/fixtures/nn-modules/', import.meta.url);
-
 interface GoldenEntry {
   readonly name: string;
   readonly shape: number[];
@@ -29,15 +27,11 @@ interface StateDicts {
   readonly models: Record<string, [string, number[]][]>;
 }
 
-const manifest = JSON.parse(
-  readFileSync(new URL('resnet-golden.json', FIXTURES), 'utf8'),
-) as GoldenManifest;
-const stateDicts = JSON.parse(
-  readFileSync(new URL('resnet-state-dicts.json', FIXTURES), 'utf8'),
-) as StateDicts;
+const manifest = readReferenceJson<GoldenManifest>('nn-modules', 'resnet-golden.json');
+const stateDicts = readReferenceJson<StateDicts>('nn-modules', 'resnet-state-dicts.json');
 
 function golden(file: string): Map<string, tf.Tensor> {
-  const bytes = readFileSync(new URL(file, FIXTURES));
+  const bytes = readReferenceFixture('nn-modules', file);
   const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   return new Map(
     manifest.files[file]!.map((entry) => {
@@ -45,10 +39,6 @@ function golden(file: string): Map<string, tf.Tensor> {
       return [entry.name, tf.tensor(floats.slice(entry.offset, entry.offset + size), entry.shape)];
     }),
   );
-}
-
-function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
-  return tf.tidy(() => tf.div(tf.norm(tf.sub(actual, expected)), tf.norm(expected)).dataSync()[0]!);
 }
 
 /** torchvision's state_dict as (name, shape) pairs, without the classifier. */
@@ -108,7 +98,7 @@ describe('ResNet against torchvision', () => {
     expect([...expected.keys()]).toEqual(['C4', 'C5']);
     const maps = net.forward(formulaInput(), { training: false });
     for (const [level, reference] of expected) {
-      const error = relativeError(nhwcToNchw(maps[level]!), reference);
+      const error = relativeError(nhwcToNchw(maps[level]!), reference, 'l2');
       expect(error, `${level}: relative error ${error}`).toBeLessThan(1e-4);
     }
     tf.dispose([...variables.values()]);
@@ -121,19 +111,19 @@ describe('ResNet against torchvision', () => {
     expect([...expectedEval.keys()]).toEqual(['C2', 'C3', 'C4', 'C5']);
     const evalMaps = net.forward(input, { training: false });
     for (const [level, reference] of expectedEval) {
-      const error = relativeError(nhwcToNchw(evalMaps[level]!), reference);
+      const error = relativeError(nhwcToNchw(evalMaps[level]!), reference, 'l2');
       expect(error, `eval ${level}: relative error ${error}`).toBeLessThan(1e-4);
     }
 
     const expected = golden('resnet18-train.bin');
     const maps = net.forward(input, { training: true });
     const variables = net.variables();
-    const c5Error = relativeError(nhwcToNchw(maps.C5!), expected.get('C5')!);
+    const c5Error = relativeError(nhwcToNchw(maps.C5!), expected.get('C5')!, 'l2');
     expect(c5Error, `train C5: relative error ${c5Error}`).toBeLessThan(1e-4);
     let checked = 0;
     for (const [name, reference] of expected) {
       if (name === 'C5') continue;
-      const error = relativeError(variables.get(name)!, reference);
+      const error = relativeError(variables.get(name)!, reference, 'l2');
       expect(error, `${name}: relative error ${error}`).toBeLessThan(1e-4);
       checked++;
     }

@@ -73,6 +73,7 @@ export class ConvFcBoxHead implements HasVariables {
       outFeatures: fcDim,
       init: 'kaimingUniformA1', // detectron2's c2_xavier_fill
       rng: rng.fork('fc1'),
+      draw: 'forked',
     });
     tf.tidy(() => this.fc.bias?.assign(tf.zeros([fcDim])));
     this.outDim = fcDim;

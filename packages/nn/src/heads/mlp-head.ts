@@ -52,7 +52,13 @@ export class MlpHead implements HasVariables {
     }
     const bias = options.bias ?? true;
     const sequence: (Linear | BatchNorm1d | 'relu')[] = [
-      new Linear({ inFeatures: inDim, outFeatures: hiddenDim, bias, rng: rng.fork('0') }),
+      new Linear({
+        inFeatures: inDim,
+        outFeatures: hiddenDim,
+        bias,
+        rng: rng.fork('0'),
+        draw: 'forked',
+      }),
     ];
     if (options.batchNorm ?? true) sequence.push(new BatchNorm1d({ numFeatures: hiddenDim }));
     sequence.push('relu');
@@ -62,6 +68,7 @@ export class MlpHead implements HasVariables {
         outFeatures: outDim,
         bias,
         rng: rng.fork(String(sequence.length)),
+        draw: 'forked',
       }),
     );
     if (options.lastBatchNorm ?? false) sequence.push(new BatchNorm1d({ numFeatures: outDim }));

@@ -8,15 +8,25 @@ import * as tf from '@tensorflow/tfjs-core';
  *   i.e. N(0, 2/fan_out);
  * - `kaimingUniformA1`: detectron2's `c2_xavier_fill` and torchvision FPN's `kaiming_uniform_(a=1)`,
  *   i.e. U(±√3/√fan_in);
- * - `normal001`: N(0, 0.01²), common for the last layer of heads.
+ * - `normal001`: N(0, 0.01²), common for the last layer of heads;
+ * - `standardNormal`: N(0, 1), `nn.Embedding`'s default and a bare `normal_()`;
+ * - `xavierUniform`: `xavier_uniform_`, U(±√(6/(fan_in + fan_out))), what DETR's
+ *   `_reset_parameters` applies to every weight matrix of its transformer;
+ * - `zeros`: all zero (draws nothing).
  */
 export type WeightInit =
   | 'pytorchDefault'
   | 'kaimingNormalFanOut'
   | 'kaimingUniformA1'
-  | 'normal001';
+  | 'normal001'
+  | 'standardNormal'
+  | 'xavierUniform'
+  | 'zeros';
 
-/** Fills a new float32 tensor of `shape` from `rng` by `init`. */
+/**
+ * Fills a new float32 tensor of `shape` from `rng` by `init`, drawing its elements in row-major
+ * order from `rng` itself (pass a fork to leave `rng` where it is).
+ */
 export function initWeight(
   shape: readonly number[],
   fans: { readonly fanIn: number; readonly fanOut: number },
@@ -37,6 +47,14 @@ export function initWeight(
       break;
     case 'normal001':
       fillNormal(values, 0.01, rng);
+      break;
+    case 'standardNormal':
+      fillNormal(values, 1, rng);
+      break;
+    case 'xavierUniform':
+      fillUniform(values, Math.sqrt(6 / (fans.fanIn + fans.fanOut)), rng);
+      break;
+    case 'zeros':
       break;
   }
   return tf.tensor(values, [...shape], 'float32');

@@ -10,11 +10,22 @@ export interface LinearOptions {
   readonly bias?: boolean;
   /** Default `pytorchDefault`. */
   readonly init?: WeightInit;
+  /** Bias init: `pytorchDefault` (U(±1/√in), the default) or `zeros` (draws nothing). */
+  readonly biasInit?: 'pytorchDefault' | 'zeros';
   readonly rng: Rng;
+  /**
+   * How the initial values come out of `rng`. `sequential` (default): the weight, then the bias,
+   * from `rng` itself, which advances — so that modules building many layers from one stream
+   * (DETR's transformer, {@link Mlp}) give each its own values. `forked`: from
+   * `rng.fork('weight')` and `rng.fork('bias')`, leaving `rng` as it was, as {@link Conv2d}
+   * does; the caller then passes each layer a fork of its own (`rng.fork('fc1')`).
+   */
+  readonly draw?: 'sequential' | 'forked';
 }
 
 /**
- * A fully connected layer, PyTorch's `nn.Linear`: `y = x·W + b` on `[N, in]` input.
+ * A fully connected layer, PyTorch's `nn.Linear`: `y = x·W + b` over the last axis of any-rank
+ * input (`[…, in]` → `[…, out]`).
  *
  * Variables: `weight` stored `[in, out]` (PyTorch stores `[out, in]`; import/export transposes),
  * `bias` `[out]`.
@@ -26,7 +37,7 @@ export class Linear implements HasVariables {
   readonly bias: tf.Variable | undefined;
 
   constructor(options: LinearOptions) {
-    const { inFeatures, outFeatures, rng } = options;
+    const { inFeatures, outFeatures } = options;
     for (const [field, value] of [
       ['inFeatures', inFeatures],
       ['outFeatures', outFeatures],
@@ -40,31 +51,40 @@ export class Linear implements HasVariables {
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
+    const forked = options.draw === 'forked';
+    const stream = (label: string): Rng => (forked ? options.rng.fork(label) : options.rng);
     this.weight = variableFrom(() =>
       initWeight(
         [inFeatures, outFeatures],
         { fanIn: inFeatures, fanOut: outFeatures },
         options.init ?? 'pytorchDefault',
-        rng.fork('weight'),
+        stream('weight'),
       ),
     );
     this.bias =
       (options.bias ?? true)
-        ? variableFrom(() => initDefaultBias(outFeatures, inFeatures, rng.fork('bias')))
+        ? variableFrom(() =>
+            options.biasInit === 'zeros'
+              ? tf.zeros([outFeatures])
+              : initDefaultBias(outFeatures, inFeatures, stream('bias')),
+          )
         : undefined;
   }
 
-  forward(x: tf.Tensor2D): tf.Tensor2D {
-    if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
+  /** `[…, in]` → `[…, out]`. */
+  forward<T extends tf.Tensor>(x: T): T {
+    if (x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) {
       throw new SsdetError(
         'NN_BAD_INPUT',
-        `Linear expects [N, ${this.inFeatures}] input; got shape [${x.shape.join(', ')}].`,
+        `Linear expects input [..., ${this.inFeatures}]; got shape [${x.shape.join(', ')}].`,
       );
     }
-    return tf.tidy((): tf.Tensor2D => {
-      const y: tf.Tensor2D = tf.matMul(x, this.weight as tf.Tensor2D);
-      return this.bias === undefined ? y : tf.add<tf.Tensor2D>(y, this.bias);
-    });
+    return linear(x, this.weight, this.bias) as T;
+  }
+
+  /** {@link forward} under the name the modules of `@ssdet/detr` call their layers by. */
+  apply<T extends tf.Tensor>(x: T): T {
+    return this.forward(x);
   }
 
   variables(): NamedVariables {
@@ -72,4 +92,14 @@ export class Linear implements HasVariables {
     if (this.bias !== undefined) named.set('bias', this.bias);
     return named;
   }
+}
+
+/** `x·W (+ b)` over the last axis of `x`, for `W` of shape `[in, out]` (e.g. a slice of a packed projection). */
+export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const [inFeatures, outFeatures] = weight.shape as [number, number];
+    const y = tf.matMul(tf.reshape(x, [-1, inFeatures]), weight);
+    const withBias = bias === undefined ? y : tf.add(y, bias);
+    return tf.reshape(withBias, [...x.shape.slice(0, -1), outFeatures]);
+  });
 }

@@ -1,4 +1,5 @@
 import { selectBackend } from '@ssdet/core';
+import { maxAbsDifference } from '@ssdet/test-support';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nchwToNhwc, nhwcToNchw } from '../weights/layout.js';
@@ -30,13 +31,6 @@ interface RoiFixture {
 
 const fixture = fixtureJson<RoiFixture>('roi-align.json');
 const [N, C, H, W] = fixture.features_shape_nchw;
-
-function maxAbsDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let max = 0;
-  for (let i = 0; i < actual.length; i++) max = Math.max(max, Math.abs(actual[i]! - expected[i]!));
-  return max;
-}
 
 describe('roiAlign against torchvision.ops.roi_align', () => {
   const featuresNhwc = nchwToNhwc(Float32Array.from(fixture.features_nchw), [N, C, H, W]);

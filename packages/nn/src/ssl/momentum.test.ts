@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchNorm2d } from '../layers/batch-norm-2d.js';
 import { expectValues, useCpuBackend } from '../test-support/tensors.js';
 import { MlpHead } from '../heads/mlp-head.js';
-import { MomentumEncoder } from './momentum-encoder.js';
+import { MomentumPairs } from './momentum-pairs.js';
 import { constantMomentum, cosineMomentum } from './momentum-schedule.js';
 import { copyVariables, momentumUpdate } from './momentum-update.js';
 
@@ -67,37 +67,52 @@ describe('momentumUpdate', () => {
 
 describe('momentum schedules', () => {
   it('constant stays put; cosine rises from m0 to 1 as 1 − (1 − m0)(cos(πk/K) + 1)/2', () => {
-    expect(constantMomentum(0.999)(12345)).toBe(0.999);
-    const schedule = cosineMomentum(0.996, 100);
-    expect(schedule(0)).toBeCloseTo(0.996, 12);
-    expect(schedule(50)).toBeCloseTo(0.998, 12);
-    expect(schedule(25)).toBeCloseTo(1 - (0.004 * (Math.cos(Math.PI / 4) + 1)) / 2, 12);
-    expect(schedule(100)).toBe(1);
-    expect(schedule(150)).toBe(1);
-    expect(() => cosineMomentum(0.99, 0)).toThrow(SsdetError);
+    expect(constantMomentum(0.999)(12345, 100)).toBe(0.999);
+    const schedule = cosineMomentum(0.996);
+    expect(schedule(0, 100)).toBeCloseTo(0.996, 12);
+    expect(schedule(50, 100)).toBeCloseTo(0.998, 12);
+    expect(schedule(25, 100)).toBeCloseTo(1 - (0.004 * (Math.cos(Math.PI / 4) + 1)) / 2, 12);
+    expect(schedule(100, 100)).toBe(1);
+    expect(schedule(150, 100)).toBe(1);
+    expect(cosineMomentum(0.99)(999, 1000)).toBeCloseTo(0.9999999753260093, 15);
+    expect(() => cosineMomentum(0.99)(0, 0)).toThrow(SsdetError);
+    expect(() => cosineMomentum(1.5)).toThrow(/\[0, 1\]/);
+  });
+
+  it('a step offset of 1 gives the momentum of the next iteration (SoCo, BYOL official code)', () => {
+    const next = cosineMomentum(0.99, { stepOffset: 1 });
+    expect(next(4, 10)).toBe(cosineMomentum(0.99)(5, 10));
+    expect(next(9, 10)).toBe(1);
+    expect(next(10, 10)).toBe(1);
   });
 });
 
-describe('MomentumEncoder', () => {
+describe('MomentumPairs', () => {
   it('initialises the target from the online network, freezes it and follows the schedule', () => {
     const online = new MlpHead({ inDim: 3, hiddenDim: 4, outDim: 2, rng: Rng.fromSeed(1) });
     const target = new MlpHead({ inDim: 3, hiddenDim: 4, outDim: 2, rng: Rng.fromSeed(2) });
-    const encoder = new MomentumEncoder({ online, target, schedule: cosineMomentum(0.5, 2) });
+    const encoder = new MomentumPairs({
+      pairs: [[online, target]],
+      schedule: cosineMomentum(0.5),
+      buffers: 'keep',
+    });
     const o = online.variables().get('0.weight')!;
     const t = target.variables().get('0.weight')!;
     expect(Array.from(t.dataSync())).toEqual(Array.from(o.dataSync()));
-    expect([...encoder.variables().values()].every((v) => !v.trainable)).toBe(true);
+    expect([...encoder.targetVariables().values()].every((v) => !v.trainable)).toBe(true);
+    expect(encoder.targetVariables().size).toBe(target.variables().size);
     expect(o.trainable).toBe(true);
 
     const before = Array.from(t.dataSync());
     o.assign(tf.add(o, 1));
-    expect(encoder.update(0)).toBe(0.5);
+    expect(encoder.update({ step: 0, totalSteps: 2 })).toBe(0.5);
     expectValues(
       t,
       before.map((v) => v + 0.5),
       1e-6,
     );
-    expect(encoder.update(2)).toBe(1);
+    expect(encoder.momentumAt({ step: 2, totalSteps: 2 })).toBe(1);
+    expect(encoder.update({ step: 2, totalSteps: 2 })).toBe(1);
     expectValues(
       t,
       before.map((v) => v + 0.5),
@@ -108,11 +123,29 @@ describe('MomentumEncoder', () => {
   it('leaves BatchNorm running statistics to the target’s own forward passes', () => {
     const online = new BatchNorm2d({ numFeatures: 1 });
     const target = new BatchNorm2d({ numFeatures: 1 });
-    const encoder = new MomentumEncoder({ online, target, schedule: constantMomentum(0.9) });
+    const encoder = new MomentumPairs({
+      pairs: [[online, target]],
+      schedule: constantMomentum(0.9),
+      buffers: 'keep',
+    });
     online.forward(tf.tensor4d([10, 20], [2, 1, 1, 1]), { training: true });
-    encoder.update(0);
+    encoder.update({ step: 0, totalSteps: 10 });
     expectValues(target.runningMean, [0]);
     target.forward(tf.tensor4d([0, 2], [2, 1, 1, 1]), { training: true });
     expectValues(target.runningMean, [0.1]);
+  });
+
+  it('updates every declared pair with one momentum, buffers by the declared policy', () => {
+    const pairs = [0, 1].map((i) => {
+      const online = new BatchNorm2d({ numFeatures: 1 });
+      const target = new BatchNorm2d({ numFeatures: 1 });
+      online.runningMean.assign(tf.tensor1d([i + 1]));
+      return [online, target] as const;
+    });
+    const encoder = new MomentumPairs({ pairs, schedule: constantMomentum(0.5), buffers: 'ema' });
+    pairs.forEach(([online]) => online.runningMean.assign(tf.add(online.runningMean, 2)));
+    encoder.update({ step: 0, totalSteps: 1 });
+    expectValues(pairs[0]![1].runningMean, [2]);
+    expectValues(pairs[1]![1].runningMean, [3]);
   });
 });

@@ -1,12 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readReferenceJson, type StoredArray } from '@ssdet/test-support';
 import * as tf from '@tensorflow/tfjs-core';
-
-export interface StoredTensor {
-  readonly shape: number[];
-  readonly data: number[];
-}
 
 export interface DenseclGolden {
   readonly seed: number;
@@ -21,34 +14,30 @@ export interface DenseclGolden {
     lambda: number;
   };
   readonly inputs: {
-    q_b: StoredTensor;
-    k_b: StoredTensor;
-    neck_q: Record<string, StoredTensor>;
-    neck_k: Record<string, StoredTensor>;
-    queue: StoredTensor;
-    queue2: StoredTensor;
+    q_b: StoredArray;
+    k_b: StoredArray;
+    neck_q: Record<string, StoredArray>;
+    neck_k: Record<string, StoredArray>;
+    queue: StoredArray;
+    queue2: StoredArray;
   };
   readonly outputs: {
     loss_single: number;
     loss_dense: number;
     total: number;
-    matches: StoredTensor;
-    k: StoredTensor;
-    k2: StoredTensor;
-    grad: Record<string, StoredTensor>;
+    matches: StoredArray;
+    k: StoredArray;
+    k2: StoredArray;
+    grad: Record<string, StoredArray>;
   };
 }
 
-const FIXTURE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../tools/reference/fixtures/densecl/densecl_golden.json',
-);
-
+/** tools/reference/fixtures/densecl/densecl_golden.json, by tools/reference/densecl/make_densecl_golden.py. */
 export function readDenseclGolden(): DenseclGolden {
-  return JSON.parse(readFileSync(FIXTURE, 'utf8')) as DenseclGolden;
+  return readReferenceJson<DenseclGolden>('densecl', 'densecl_golden.json');
 }
 
-export function tensorOf(stored: StoredTensor, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+export function tensorOf(stored: StoredArray, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
   return tf.tensor(stored.data, stored.shape, dtype);
 }
 
@@ -89,13 +78,4 @@ export function toPytorchLayout(
 export function neckParameterKind(name: string): 'linear' | 'conv' | 'vector' {
   if (name.endsWith('.bias')) return 'vector';
   return name.startsWith('mlp2.') ? 'conv' : 'linear';
-}
-
-/** max |a − b| / max |b|: the error relative to the reference's scale. */
-export function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
-  return tf.tidy(() => {
-    const scale = tf.max(tf.abs(expected)).dataSync()[0]!;
-    const error = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]!;
-    return error / Math.max(scale, 1e-12);
-  });
 }

@@ -1,6 +1,8 @@
-import { Rng, type Batch, type StepContext } from '@ssdet/core';
+import { Rng, createMethod, type Batch, type StepContext } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { denseclConfigSchema, type DenseclConfig, type DenseclConfigInput } from '../config.js';
+import type { DenseCLMethod } from '../method.js';
+import { plugin } from '../plugin.js';
 
 /** A DenseCL small enough for unit tests: ResNet-18 at 1/8 width, 64-pixel views (2 × 2 C5). */
 export function tinyConfig(overrides: Partial<DenseclConfigInput> = {}): DenseclConfig {
@@ -13,6 +15,11 @@ export function tinyConfig(overrides: Partial<DenseclConfigInput> = {}): Densecl
     train: { batchSize: 4 },
     ...overrides,
   });
+}
+
+/** DenseCL built by its plugin, as a run builds it (backbone and views from the registries). */
+export function denseclMethod(config: DenseclConfig, seed: number): DenseCLMethod {
+  return createMethod(plugin, config, Rng.fromSeed(seed)) as DenseCLMethod;
 }
 
 /** A batch of random query and key views. */
@@ -28,10 +35,6 @@ export function randomBatch(size: number, imageSize: number, seed: number): Batc
     geometry: [],
   });
   return { size, records: [], views: { query: view(0), key: view(1) } };
-}
-
-export function disposeBatch(batch: Batch): void {
-  tf.dispose(Object.values(batch.views).map((view) => view.images));
 }
 
 export function stepContext(step: number): StepContext {

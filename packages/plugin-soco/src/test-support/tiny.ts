@@ -1,5 +1,6 @@
 import {
   collate,
+  createMethod,
   resolvePluginConfig,
   Rng,
   type Batch,
@@ -14,9 +15,14 @@ import { type SocoMethod } from '../method.js';
 export function tinyConfig(overrides: Record<string, unknown> = {}): SocoConfig {
   const config = resolvePluginConfig(plugin, {
     preset: 'demo',
-    overrides: { proposals: { cache: false }, ...overrides },
+    overrides: { regions: { cache: false }, ...overrides },
   });
   return socoConfigSchema.parse(config);
+}
+
+/** SoCo built by its plugin, as a run builds it (backbone, views and regions from the registries). */
+export function socoMethod(config: SocoConfig, seed: number): SocoMethod {
+  return createMethod(plugin, config, Rng.fromSeed(seed)) as SocoMethod;
 }
 
 /** A 96 × 72 image of colour blocks, with three proposal boxes. */

@@ -1,8 +1,8 @@
 import {
   EventBus,
-  Logger,
   Rng,
   collate,
+  createMethod,
   type Batch,
   type DecodedImage,
   type Sample,
@@ -10,7 +10,8 @@ import {
   type StepContext,
 } from '@ssdet/core';
 import { updetrConfigSchema, type UpdetrConfig, type UpdetrConfigInput } from '../config.js';
-import { UpdetrMethod } from '../method.js';
+import type { UpdetrMethod } from '../method.js';
+import { plugin } from '../plugin.js';
 
 /** A demo-sized configuration (smaller still), with `overrides` merged on top level by level. */
 export function tinyConfig(overrides: UpdetrConfigInput = {}): UpdetrConfig {
@@ -63,7 +64,8 @@ export function tinyMethod(
   bus.subscribe((event: SsdetEvent) => {
     if (event.type === 'log') logs.push(event);
   });
-  return { method: new UpdetrMethod(config, Rng.fromSeed(seed), new Logger(bus, 'test')), logs };
+  const method = createMethod(plugin, config, Rng.fromSeed(seed), { bus }) as UpdetrMethod;
+  return { method, logs };
 }
 
 /** A collated batch of images of the given sizes, through the method's regions and views. */

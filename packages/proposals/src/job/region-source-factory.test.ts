@@ -5,7 +5,6 @@ import {
   SelectiveSearchSource,
 } from '../sources/region-sources.js';
 import { createRegionSource, regionPresets } from './region-source-factory.js';
-import { builtCodeExecArgv } from './worker-pool.js';
 import { parseShard, shardIndices } from './shard.js';
 
 describe('createRegionSource', () => {
@@ -55,21 +54,5 @@ describe('shards', () => {
     ).flat();
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: size }, (_, i) => i));
     expect(shardIndices(size, { index: 1, count: 5 })).toEqual([1, 6, 11, 16, 21]);
-  });
-});
-
-describe('builtCodeExecArgv', () => {
-  it('drops only the @ssdet/source condition from the parent flags', () => {
-    expect(
-      builtCodeExecArgv([
-        '--require',
-        'x.cjs',
-        '--conditions',
-        '@ssdet/source',
-        '-C',
-        'node',
-        '--conditions=@ssdet/source',
-      ]),
-    ).toEqual(['--require', 'x.cjs', '-C', 'node']);
   });
 });

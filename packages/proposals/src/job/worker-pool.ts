@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { SsdetError } from '@ssdet/core';
+import { SsdetError, builtCodeExecArgv } from '@ssdet/core';
 import type { ImageExecutor } from './image-executor.js';
 import type { ImageOutcome } from './image-outcome.js';
 import type { RegionsReply, RegionsRequest, RegionsWorkerSetup } from './worker-protocol.js';
@@ -102,18 +102,4 @@ export function regionsWorkerScript(): URL {
     'Regions worker threads need the built @ssdet/proposals (dist/job/regions-worker.js).',
     { hint: 'Build it (npx tsc -b packages/proposals), or use workers: 0.' },
   );
-}
-
-/**
- * The parent's Node flags minus the `@ssdet/source` export condition: under vitest the parent
- * resolves workspace packages to TypeScript sources, which a plain worker thread cannot load.
- */
-export function builtCodeExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
-  const result: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const flag = execArgv[i]!;
-    if ((flag === '--conditions' || flag === '-C') && execArgv[i + 1] === '@ssdet/source') i++;
-    else if (flag !== '--conditions=@ssdet/source') result.push(flag);
-  }
-  return result;
 }

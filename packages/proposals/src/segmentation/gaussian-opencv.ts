@@ -1,3 +1,5 @@
+import { roundHalfEven } from '@ssdet/core';
+
 /**
  * `cv::GaussianBlur(src32F, dst, Size(0, 0), σ, σ)` on an interleaved float32 image: kernel
  * size ⌈8σ + 1⌉ rounded and made odd (OpenCV's rule for float images), kernel
@@ -68,15 +70,6 @@ export function openCvGaussianKernel(sigma: number): Float32Array {
   const inverse = 1 / sum;
   for (let i = 0; i < n; i++) kernel[i] = kernel[i]! * inverse;
   return kernel;
-}
-
-/** `cvRound`: round half to even, as the x86 conversion instruction does. */
-export function roundHalfEven(value: number): number {
-  const floor = Math.floor(value);
-  const diff = value - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 export function reflect101(i: number, n: number): number {

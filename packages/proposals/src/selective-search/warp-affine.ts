@@ -1,3 +1,5 @@
+import { roundHalfEven } from '@ssdet/core';
+
 /**
  * The pieces of OpenCV's geometry that its Selective Search texture features use, with OpenCV's
  * arithmetic: `getRotationMatrix2D`, `RotatedRect::boundingRect`, and `warpAffine` with bilinear
@@ -40,11 +42,6 @@ export function rotatedBoundingRect(
   const bottom = Math.ceil(Math.max(y0, y1, y2, y3));
   return [left, top, right - left + 1, bottom - top + 1];
 }
-
-const roundHalfEven = (v: number): number => {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-};
 
 /** `warpAffine(src, dst, M, (outWidth, outHeight))`, INTER_LINEAR, BORDER_CONSTANT 0. */
 export function warpAffine(

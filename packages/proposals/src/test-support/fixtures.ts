@@ -1,13 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DecodedImage } from '@ssdet/core';
+import { readReferenceFixture, readReferenceJson } from '@ssdet/test-support';
 
-/** tools/reference/fixtures/proposals, written by tools/reference/proposals/make_fixtures.py. */
-export const FIXTURE_DIR = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../../tools/reference/fixtures/proposals',
-);
+/** Fixtures in tools/reference/fixtures/proposals, written by tools/reference/proposals/make_fixtures.py. */
 
 export const PHOTOS = ['astronaut', 'coffee', 'chelsea'] as const;
 
@@ -18,11 +12,11 @@ interface Manifest {
 }
 
 export function manifest(): Manifest {
-  return JSON.parse(readFileSync(join(FIXTURE_DIR, 'manifest.json'), 'utf8')) as Manifest;
+  return readReferenceJson<Manifest>('proposals', 'manifest.json');
 }
 
 export function readBytes(name: string): Uint8Array {
-  const buffer = readFileSync(join(FIXTURE_DIR, name));
+  const buffer = readReferenceFixture('proposals', name);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
@@ -38,7 +32,7 @@ export function readLabels(name: string): Int32Array {
 }
 
 export function readJson<T>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURE_DIR, name), 'utf8')) as T;
+  return readReferenceJson<T>('proposals', name);
 }
 
 export function photo(name: string): DecodedImage {

@@ -49,7 +49,10 @@ export function sampleRandomResizedCrop(
   return [x, y, x + w, y + h];
 }
 
-/** Python 3's `round`: halves go to the even neighbour. */
+/**
+ * Round half to even: Python 3's `round` and OpenCV's `cvRound` (the x86 conversion
+ * instruction) — halves go to the even neighbour.
+ */
 export function roundHalfEven(value: number): number {
   const floor = Math.floor(value);
   const fraction = value - floor;

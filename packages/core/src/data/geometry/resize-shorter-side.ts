@@ -22,9 +22,3 @@ export function shorterSideSize(
   if (width < height) return [Math.trunc((target * height) / width), target];
   return [target, Math.trunc((target * width) / height)];
 }
-
-/** DETR's training scales: 480, 512, …, 800 (shorter side), longer side at most 1333. */
-export const DETR_TRAIN_SCALES: readonly number[] = Array.from(
-  { length: 11 },
-  (_, i) => 480 + 32 * i,
-);

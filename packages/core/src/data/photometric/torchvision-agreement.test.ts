@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { identityGeometry, cropGeometry } from '../geometry/view-geometry.js';
 import { renderView } from '../geometry/render-view.js';
-import { loadTransformGolden, maxAbsDifference } from '../test-support/fixtures.js';
+import { maxAbsDifference } from '@ssdet/test-support';
+import { loadTransformGolden } from '../test-support/fixtures.js';
 import { adjustBrightness } from './adjust-brightness.js';
 import { adjustContrast } from './adjust-contrast.js';
 import { adjustHue } from './adjust-hue.js';

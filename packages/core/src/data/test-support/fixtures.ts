@@ -1,12 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** The repository's tools/reference/fixtures directory. */
-export const FIXTURES = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../../tools/reference/fixtures',
-);
+import { readReferenceFixture, readReferenceJson } from '@ssdet/test-support';
 
 /** The bundled photos (packages/core/assets/photos). */
 export const PHOTOS = path.resolve(
@@ -28,13 +22,11 @@ export interface TransformGolden {
 
 /** torchvision's outputs for tools/reference/data/make_transform_golden.py. */
 export function loadTransformGolden(): TransformGolden {
-  const index = JSON.parse(
-    readFileSync(path.join(FIXTURES, 'data', 'transforms.json'), 'utf8'),
-  ) as {
+  const index = readReferenceJson<{
     input: { height: number; width: number; offset: number; bytes: number };
     cases: { name: string; params: Record<string, unknown>; shape: number[]; offset: number }[];
-  };
-  const blob = readFileSync(path.join(FIXTURES, 'data', 'transforms.bin'));
+  }>('data', 'transforms.json');
+  const blob = readReferenceFixture('data', 'transforms.bin');
   const bytes = new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
   const cases = new Map<
     string,
@@ -54,17 +46,4 @@ export function loadTransformGolden(): TransformGolden {
     },
     cases,
   };
-}
-
-export function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-}
-
-export function meanAbsDifference(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
-  return sum / a.length;
 }

@@ -1,19 +1,54 @@
+import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { RegionSource } from '../../contracts/region-source.js';
+import type { ViewGenerator } from '../../contracts/view-generator.js';
+import { createRootContainer } from '../../di/containers.js';
+import { resolveToken } from '../../di/token.js';
+import { REGION_SOURCE, VIEW_GENERATOR } from '../../di/tokens.js';
+import { bindMethod } from '../../run/bind-method.js';
 import { isSsdetError } from '../../errors/ssdet-error.js';
+import { PluginRegistry } from '../../plugin/plugin-registry.js';
 import { Rng } from '../../random/rng.js';
 import { BadImageError } from '../bad-image-error.js';
 import { openDataset } from '../datasets/open-dataset.js';
-import { SpecViewGenerator } from '../views/spec-view-generator.js';
+import { InThreadSampleProcessor } from './sample-processor.js';
 import type { SampleReply, SampleRequest, WorkerSetup } from './worker-protocol.js';
 
-/** Worker thread entry: decodes and augments samples on request (see WorkerSampleProcessor). */
+/**
+ * Worker thread entry: decodes samples, proposes their regions and augments them on request (see
+ * WorkerSampleProcessor), with the views and region source its method's plugin binds.
+ */
 const setup = workerData as WorkerSetup;
 const port = parentPort;
 if (port === null) throw new Error('augment-worker must run in a worker thread');
-const ready = openDataset(setup.datasetLocation, setup.decode);
-// A dataset that cannot be opened is reported with each request, not as a crash of the thread.
+const ready = prepare();
+// A setup that fails is reported with each request, not as a crash of the thread.
 ready.catch(() => undefined);
-const views = new SpecViewGenerator(setup.views);
+
+async function prepare(): Promise<InThreadSampleProcessor> {
+  const root = createRootContainer();
+  const registry = root.resolve(PluginRegistry);
+  for (const entry of setup.pluginEntries) {
+    const moduleExports = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+    registry.add(moduleExports['plugin'] ?? moduleExports['default'], {
+      packageName: entry,
+      discovery: 'api',
+    });
+  }
+  const { run } = bindMethod(
+    registry,
+    setup.method.name,
+    setup.method.config,
+    Rng.fromSeed(setup.seed),
+    root,
+  );
+  const views: ViewGenerator = resolveToken(run, VIEW_GENERATOR);
+  const regions: RegionSource | undefined = run.isRegistered(REGION_SOURCE, true)
+    ? resolveToken(run, REGION_SOURCE)
+    : undefined;
+  const dataset = await openDataset(setup.datasetLocation, setup.decode);
+  return new InThreadSampleProcessor(dataset, views, regions);
+}
 
 port.on('message', (request: SampleRequest) => {
   void handle(request).then((reply) => {
@@ -24,14 +59,9 @@ port.on('message', (request: SampleRequest) => {
 
 async function handle(request: SampleRequest): Promise<SampleReply> {
   try {
-    const dataset = await ready;
-    const sample = await dataset.load(request.index);
-    return {
-      id: request.id,
-      ok: true,
-      record: sample.record,
-      views: await views.generate(sample, undefined, Rng.restore(request.rng)),
-    };
+    const processor = await ready;
+    const { record, views } = await processor.process(request.index, Rng.restore(request.rng));
+    return { id: request.id, ok: true, record, views };
   } catch (error) {
     if (error instanceof BadImageError) {
       return {

@@ -3,13 +3,21 @@ import type { View } from '../../contracts/view.js';
 import type { RngState } from '../../random/rng.js';
 import type { BadImageReason } from '../bad-image-error.js';
 import type { DecodeOptions } from '../decode-image.js';
-import type { ViewSpec } from '../views/view-spec.js';
 
-/** What a worker needs to rebuild the dataset and the views on its own thread. */
+/**
+ * What a worker needs to rebuild the dataset, the views and the region source on its own thread:
+ * it imports the plugin modules, registers them, and lets the method's plugin bind its
+ * `VIEW_GENERATOR` (and `REGION_SOURCE`) in a run container of its own with the run's config.
+ */
 export interface WorkerSetup {
   readonly datasetLocation: string;
   readonly decode: DecodeOptions;
-  readonly views: readonly ViewSpec[];
+  /** Module files (absolute paths) of every registered plugin, method and stage packages alike. */
+  readonly pluginEntries: readonly string[];
+  /** The method's plugin name and its resolved configuration. */
+  readonly method: { readonly name: string; readonly config: unknown };
+  /** The run's seed, for the worker's run container (views draw from per-sample streams). */
+  readonly seed: number;
 }
 
 export interface SampleRequest {

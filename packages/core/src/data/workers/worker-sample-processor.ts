@@ -6,6 +6,7 @@ import type { View } from '../../contracts/view.js';
 import { SsdetError } from '../../errors/ssdet-error.js';
 import type { Rng } from '../../random/rng.js';
 import { BadImageError } from '../bad-image-error.js';
+import { builtCodeExecArgv } from './built-code-exec-argv.js';
 import type { SampleProcessor } from './sample-processor.js';
 import type { SampleReply, WorkerSetup } from './worker-protocol.js';
 
@@ -28,7 +29,7 @@ export class WorkerSampleProcessor implements SampleProcessor {
   constructor(setup: WorkerSetup, threads: number) {
     const script = workerScript();
     this.workers = Array.from({ length: Math.max(1, threads) }, () => {
-      const worker = new Worker(script, { workerData: setup });
+      const worker = new Worker(script, { workerData: setup, execArgv: builtCodeExecArgv() });
       worker.on('message', (reply: SampleReply) => this.settle(worker, reply));
       worker.on('error', (error) => this.failAll(`crashed: ${error.message}`));
       worker.on('exit', (code) => {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { SsdetPlugin } from '../plugin.js';
+import type { MethodPlugin, SsdetPlugin } from '../plugin.js';
 
 /** A minimal valid plugin for registry tests. */
-export function fakePlugin(overrides: Partial<SsdetPlugin> = {}): SsdetPlugin {
+export function fakePlugin(overrides: Partial<SsdetPlugin> = {}): MethodPlugin {
   return {
     name: 'toy',
     version: '1.0.0',

@@ -36,9 +36,15 @@ const FILE_PATTERN = /^step-(\d{9})\.ckpt$/;
 export class CheckpointManager {
   constructor(
     readonly directory: string,
-    private readonly keep: number,
+    private keep: number,
     private readonly logger: Logger,
   ) {}
+
+  /** How many checkpoints `save` keeps from now on (a run learns it from its config after resuming). */
+  keepLast(count: number): this {
+    this.keep = Math.max(1, Math.floor(count));
+    return this;
+  }
 
   /** Writes the variables (by their checkpoint names) and meta; prunes old checkpoints. */
   async save(variables: NamedVariables, meta: CheckpointMeta): Promise<string> {

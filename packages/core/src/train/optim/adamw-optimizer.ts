@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseConfig } from '../../config/parse-config.js';
 import type { NamedVariables } from '../../contracts/parameters.js';
-import type { Optimizer, ParameterGroup } from './optimizer.js';
+import type { Optimizer } from './optimizer.js';
+import type { ParameterGroup } from '../../contracts/parameter-group.js';
 import {
   adamwOptionsSchema,
   type AdamWOptions,

@@ -1,6 +1,7 @@
 import { AdamWOptimizer } from './adamw-optimizer.js';
 import { LarsOptimizer } from './lars-optimizer.js';
-import type { Optimizer, ParameterGroup } from './optimizer.js';
+import type { Optimizer } from './optimizer.js';
+import type { ParameterGroup } from '../../contracts/parameter-group.js';
 import type { OptimizerConfig } from './optimizer-config.js';
 import { SgdOptimizer } from './sgd-optimizer.js';
 

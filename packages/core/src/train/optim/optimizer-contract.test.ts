@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../tensor/select-backend.js';
 import { createOptimizer } from './create-optimizer.js';
-import type { Optimizer, ParameterGroup } from './optimizer.js';
+import type { Optimizer } from './optimizer.js';
+import type { ParameterGroup } from '../../contracts/parameter-group.js';
 import type { OptimizerConfig } from './optimizer-config.js';
 import { disposeAll, valuesOf } from './test-support/variables.js';
 

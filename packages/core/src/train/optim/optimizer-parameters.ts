@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { SsdetError } from '../../errors/ssdet-error.js';
-import type { ParameterGroup } from './optimizer.js';
+import type { ParameterGroup } from '../../contracts/parameter-group.js';
 
 /** One optimised variable with the group that sets its hyper-parameters. */
 export interface OptimizerParameter {

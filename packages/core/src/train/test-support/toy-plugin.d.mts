@@ -1,4 +1,6 @@
-import type { SsdetPlugin } from '../../plugin/plugin.js';
+import type { MethodPlugin } from '../../plugin/plugin.js';
 
 /** The toy method of toy-plugin.mjs (JavaScript, so child processes can load it). */
-export declare const plugin: SsdetPlugin;
+export declare const plugin: MethodPlugin;
+/** This module's file, for data worker threads. */
+export declare const entry: string;

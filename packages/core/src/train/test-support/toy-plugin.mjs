@@ -6,9 +6,9 @@ import { z } from 'zod';
 import {
   PRETRAIN_METHOD,
   RUN_RNG,
-  SpecViewGenerator,
+  VIEW_GENERATOR,
+  buildViews,
   definePlugin,
-  mocoV2Views,
   pluginConfigToken,
   provideFactory,
   resolveToken,
@@ -20,6 +20,8 @@ const schema = z
     imageSize: z.number().int().default(16),
     channels: z.number().int().default(4),
     nanAtStep: z.number().int().default(-1),
+    // Logs an extra, unweighted diagnostic term that is not part of the total.
+    diagnostic: z.boolean().default(false),
     train: trainingConfigWithDefaults({
       batchSize: 4,
       epochs: 2,
@@ -36,9 +38,9 @@ const CONFIG = pluginConfigToken('toy');
 
 class ToyMethod {
   name = 'toy';
-  constructor(config, seed) {
+  constructor(config, seed, views) {
     this.config = config;
-    this.views = new SpecViewGenerator(mocoV2Views(config.imageSize, ['a', 'b']));
+    this.views = views;
     this.kernel = tf.variable(tf.randomNormal([3, 3, 3, config.channels], 0, 0.3, 'float32', seed));
     this.bias = tf.variable(tf.zeros([config.channels]));
     this.projection = tf.variable(
@@ -66,6 +68,8 @@ class ToyMethod {
     const b = normalize(embed(batch.views.b.images));
     let regression = tf.mean(tf.sub(2, tf.mul(2, tf.sum(tf.mul(a, b), 1))));
     if (context.step === this.config.nanAtStep) regression = tf.mul(regression, NaN);
+    if (this.config.diagnostic)
+      return { total: regression, terms: { regression, diagnostic: tf.mul(regression, 3) } };
     return { total: regression, terms: { regression } };
   }
   exports() {
@@ -80,6 +84,14 @@ export const plugin = definePlugin({
   configSchema: schema,
   presets: { demo: { train: { maxSteps: 4 } } },
   register(container) {
+    provideFactory(container, VIEW_GENERATOR, (run) =>
+      buildViews(
+        run,
+        'mocov2',
+        { imageSize: resolveToken(run, CONFIG).imageSize, viewNames: ['a', 'b'] },
+        'toy',
+      ),
+    );
     provideFactory(
       container,
       PRETRAIN_METHOD,
@@ -87,7 +99,11 @@ export const plugin = definePlugin({
         new ToyMethod(
           resolveToken(run, CONFIG),
           resolveToken(run, RUN_RNG).fork('toy').tensorSeed(),
+          resolveToken(run, VIEW_GENERATOR),
         ),
     );
   },
 });
+
+/** This module's file: what a data worker thread imports to rebuild the toy's views. */
+export const entry = new URL(import.meta.url).pathname;

@@ -1,17 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readReferenceFixture, readReferenceJson } from '@ssdet/test-support';
 
-/** tools/reference/fixtures/nn-weights/, made by tools/reference/nn-weights/make_fixtures.py. */
-export const FIXTURE_DIR = fileURLToPath(
-  new URL('../../../../../tools/reference/fixtures/nn-weights/', import.meta.url),
-);
-
+/** tools/reference/fixtures/nn-weights/<name>, made by tools/reference/nn-weights/make_fixtures.py. */
 export function fixtureBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(FIXTURE_DIR + name));
+  return new Uint8Array(readReferenceFixture('nn-weights', name));
 }
 
 export function fixtureJson<T>(name: string): T {
-  return JSON.parse(readFileSync(FIXTURE_DIR + name, 'utf8')) as T;
+  return readReferenceJson<T>('nn-weights', name);
 }
 
 export interface ExpectedTensor {

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { referenceFixturePath } from '@ssdet/test-support';
 
 /** tools/reference/fixtures/optim/optim_golden.json, written by tools/reference/optim/make_optim_golden.py. */
-export const OPTIM_GOLDEN_FILE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../../../tools/reference/fixtures/optim/optim_golden.json',
-);
+export const OPTIM_GOLDEN_FILE = referenceFixturePath('optim', 'optim_golden.json');
 
 export interface OptimGoldenCase {
   readonly config: Record<string, number | boolean | number[]>;
