@@ -102,7 +102,7 @@ export async function generatePlugin(options) {
 }
 
 /**
- * The versions a new plugin depends on, from this repository: `@ssdet/core` and `@ssdet/nn`
+ * The versions a new plugin depends on, from this repository: `@ssdet/core`, `@ssdet/nn` and `@ssdet/data`
  * themselves, the ranges of zod, tfjs-core and semver that core uses, and the root's toolchain.
  *
  * @param {string} root
@@ -112,14 +112,16 @@ export async function readRepoVersions(root) {
   /** @typedef {{ version: string, engines?: Record<string, string>, dependencies?: Record<string, string>, devDependencies?: Record<string, string> }} Manifest */
   const manifest = async (/** @type {string} */ relative) =>
     /** @type {Manifest} */ (JSON.parse(await readFile(path.join(root, relative), 'utf8')));
-  const [repo, core, nn] = await Promise.all([
+  const [repo, core, nn, data] = await Promise.all([
     manifest('package.json'),
     manifest('packages/core/package.json'),
     manifest('packages/nn/package.json'),
+    manifest('packages/data/package.json'),
   ]);
   return {
     core: core.version,
     nn: nn.version,
+    data: data.version,
     ranges: {
       ...repo.devDependencies,
       ...core.dependencies,

@@ -116,12 +116,15 @@ describe('new-plugin generator', () => {
       version: '0.1.0',
       ssdet: { plugin: true },
       exports: { '.': { '@ssdet/source': './src/index.ts' } },
-      dependencies: { '@ssdet/nn': expect.stringMatching(/^\^\d/) },
+      dependencies: {
+        '@ssdet/data': expect.stringMatching(/^\^\d/),
+        '@ssdet/nn': expect.stringMatching(/^\^\d/),
+      },
       peerDependencies: { '@ssdet/core': '^0.3.1', '@tensorflow/tfjs-core': '4.22.0' },
     });
     expect(JSON.parse(await read('tsconfig.json'))).toMatchObject({
       extends: '../../tsconfig.base.json',
-      references: [{ path: '../core' }, { path: '../nn' }],
+      references: [{ path: '../core' }, { path: '../data' }, { path: '../nn' }],
     });
 
     // The shipped plugins' shape: names filled in, version from package.json, train settings,
@@ -130,7 +133,7 @@ describe('new-plugin generator', () => {
     expect(plugin).toMatch(/export const plugin = definePlugin\(\{\n {2}name: 'contrast-twice',/);
     expect(plugin).toContain('version: PLUGIN_VERSION,');
     expect(plugin).toContain("coreRange: '^0.3.1',");
-    expect(plugin).toContain('includes: [nnPlugin],');
+    expect(plugin).toContain('includes: [nnPlugin, dataPlugin],');
     expect(plugin).toContain(
       'export const CONTRAST_TWICE_CONFIG = pluginConfigToken<ContrastTwiceConfig>',
     );
@@ -177,7 +180,7 @@ describe('new-plugin generator', () => {
       'type-checks against the built core and passes its own suite, which trains 3 steps through runPretraining',
       { timeout: 180_000 },
       async () => {
-        requireBuild('core', 'nn');
+        requireBuild('core', 'data', 'nn');
         await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir });
         const tests = await run(
           process.execPath,
@@ -243,7 +246,7 @@ describe('new-plugin generator', () => {
     '`npm run new-plugin -- foo`, then `ssdet pretrain --method foo --demo --max-steps 3` trains',
     { timeout: 180_000 },
     async () => {
-      requireBuild('core', 'nn', 'cli');
+      requireBuild('core', 'data', 'nn', 'cli');
       // A copy of this repository's root with the generator; core and nn are the real (built) ones.
       const repo = path.join(scratch, 'repo');
       await mkdir(path.join(repo, 'packages'), { recursive: true });
@@ -260,7 +263,7 @@ describe('new-plugin generator', () => {
         filter: (source) => !source.endsWith('.test.ts'),
       });
       await linkNodeModules(repo);
-      for (const name of ['core', 'nn'])
+      for (const name of ['core', 'data', 'nn'])
         await symlink(
           path.join(repoRoot, 'packages', name),
           path.join(repo, 'packages', name),

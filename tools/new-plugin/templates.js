@@ -18,6 +18,7 @@
  * @typedef {object} RepoVersions
  * @property {string} core          `@ssdet/core`'s version
  * @property {string} nn            `@ssdet/nn`'s version
+ * @property {string} data          `@ssdet/data`'s version
  * @property {Record<string, string>} ranges  dependency ranges used by this repository, by package name
  */
 
@@ -91,6 +92,7 @@ export function packageJson(n) {
           prepublishOnly: 'npm run typecheck && npm run build',
         },
     dependencies: {
+      '@ssdet/data': `^${n.versions.data}`,
       '@ssdet/nn': `^${n.versions.nn}`,
       zod: range(n, 'zod'),
     },
@@ -130,7 +132,7 @@ export function tsconfigFiles(n) {
         compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo' },
         include: ['src/**/*.ts'],
         exclude: ['src/**/*.test.ts'],
-        references: [{ path: '../core' }, { path: '../nn' }],
+        references: [{ path: '../core' }, { path: '../data' }, { path: '../nn' }],
       }),
     };
   }

@@ -1,5 +1,6 @@
 // Entry point of the `ssdet_native` addon: one function per kernel family, called by the
-// TypeScript kernels in ../src with Float32Arrays and integer geometry.
+// TypeScript kernels in ../src with Float32Arrays, named attribute objects (attrs.h) and op codes
+// from the table exported as `opCodes` (op_codes.h).
 #include <malloc.h>
 #include <napi.h>
 
@@ -12,6 +13,7 @@
 #include "dnnl_context.h"
 #include "elementwise.h"
 #include "matmul.h"
+#include "op_codes.h"
 #include "optimizer_updates.h"
 #include "pooling.h"
 #include "reduction.h"
@@ -42,6 +44,7 @@ void tuneAllocator() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneAllocator();
+  ssdet::exportOpCodes(env, exports);
   ssdet::registerConvolution(env, exports);
   ssdet::registerMatmul(env, exports);
   ssdet::registerPooling(env, exports);

@@ -18,14 +18,15 @@
 namespace ssdet {
 namespace {
 
+/** BatchNormAttrs (src/native-addon.ts): data viewed as [rows, c], channels last. */
 struct BatchNormShape {
   int64_t rows, c;
   float eps;
 
-  static BatchNormShape from(const Napi::CallbackInfo& info, size_t shapeIndex, size_t epsIndex) {
-    auto s = intsArg(info, shapeIndex, "shape");
-    if (s.size() != 4) throw Napi::RangeError::New(info.Env(), "batch-norm shape needs 4 integers");
-    return {s[0] * s[1] * s[2], s[3], static_cast<float>(numberArg(info, epsIndex, "epsilon"))};
+  static BatchNormShape from(const Napi::CallbackInfo& info, size_t index, const char* kernel) {
+    const Attrs a(info, index, kernel);
+    return {a.getInt("rows", 0), a.getInt("channels", 0),
+            static_cast<float>(a.getNumber("epsilon"))};
   }
   int64_t size() const { return rows * c; }
 };
@@ -60,7 +61,7 @@ void channelSums(const BatchNormShape& s, std::vector<double>& sumA, std::vector
 
 Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto s = BatchNormShape::from(info, 3, 4);
+  const auto s = BatchNormShape::from(info, 3, "batchNormForward");
   const float* x = floatsArg(info, 0, s.size(), "x");
   const float* scale = floatsArg(info, 1, s.c, "scale");
   const float* shift = floatsArg(info, 2, s.c, "offset");
@@ -110,7 +111,7 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
  */
 Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto s = BatchNormShape::from(info, 5, 6);
+  const auto s = BatchNormShape::from(info, 5, "batchNormBackward");
   const float* x = floatsArg(info, 0, s.size(), "x");
   const float* dy = floatsArg(info, 1, s.size(), "dy");
   const float* scale = floatsArg(info, 2, s.c, "scale");

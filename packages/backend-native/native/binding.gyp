@@ -5,6 +5,8 @@
       "sources": [
         "addon.cc",
         "dnnl_context.cc",
+        "attrs.cc",
+        "op_codes.cc",
         "convolution.cc",
         "matmul.cc",
         "optimizer_updates.cc",

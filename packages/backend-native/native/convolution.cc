@@ -4,6 +4,8 @@
 // chosen implementation prefers (small next to the activations).
 #include "convolution.h"
 
+#include <type_traits>
+
 #include "dnnl_context.h"
 
 namespace ssdet {
@@ -13,108 +15,167 @@ using dnnl::memory;
 using tag = memory::format_tag;
 constexpr auto f32 = memory::data_type::f32;
 
-/** n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pad top, bottom, left, right. */
+/** A convolution's attributes (Conv2DAttrs in src/native-addon.ts). */
 struct ConvGeometry {
-  int64_t n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pb, pl, pr;
+  Window2d w;
+  int64_t outChannels, dilationHeight, dilationWidth;
 
-  static ConvGeometry from(const dims_t& g, Napi::Env env) {
-    if (g.size() != 17) throw Napi::RangeError::New(env, "convolution geometry needs 17 integers");
-    return {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8],
-            g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16]};
+  static ConvGeometry read(const Attrs& a) {
+    return {Window2d::read(a), a.getInt("outChannels", 0), a.getInt("dilationHeight", 1),
+            a.getInt("dilationWidth", 1)};
   }
-  memory::desc src() const { return {{n, ic, ih, iw}, f32, tag::nhwc}; }
-  memory::desc dst() const { return {{n, oc, oh, ow}, f32, tag::nhwc}; }
-  memory::desc anyWeights() const { return {{oc, ic, kh, kw}, f32, tag::any}; }
-  memory::desc userWeights() const { return {{oc, ic, kh, kw}, f32, tag::hwio}; }
-  memory::dims strides() const { return {sh, sw}; }
-  memory::dims dilations() const { return {dh - 1, dw - 1}; }
-  memory::dims padLeft() const { return {pt, pl}; }
-  memory::dims padRight() const { return {pb, pr}; }
-  int64_t srcSize() const { return n * ih * iw * ic; }
-  int64_t dstSize() const { return n * oh * ow * oc; }
-  int64_t weightsSize() const { return kh * kw * ic * oc; }
-  int64_t flops() const { return 2 * dstSize() * kh * kw * ic; }
+  /** Every attribute, for a primitive-cache key. */
+  dims_t key() const {
+    dims_t key{outChannels, dilationHeight, dilationWidth};
+    w.appendKey(key);
+    return key;
+  }
+  memory::desc src() const {
+    return {{w.batch, w.inChannels, w.inHeight, w.inWidth}, f32, tag::nhwc};
+  }
+  memory::desc dst() const {
+    return {{w.batch, outChannels, w.outHeight, w.outWidth}, f32, tag::nhwc};
+  }
+  memory::dims weightDims() const {
+    return {outChannels, w.inChannels, w.filterHeight, w.filterWidth};
+  }
+  memory::desc anyWeights() const { return {weightDims(), f32, tag::any}; }
+  memory::desc userWeights() const { return {weightDims(), f32, tag::hwio}; }
+  memory::desc bias() const { return {{outChannels}, f32, tag::a}; }
+  memory::dims strides() const { return {w.strideHeight, w.strideWidth}; }
+  memory::dims dilations() const { return {dilationHeight - 1, dilationWidth - 1}; }
+  memory::dims padLeft() const { return {w.padTop, w.padLeft}; }
+  memory::dims padRight() const { return {w.padBottom, w.padRight}; }
+  int64_t srcSize() const { return w.batch * w.inHeight * w.inWidth * w.inChannels; }
+  int64_t dstSize() const { return w.batch * w.outHeight * w.outWidth * outChannels; }
+  int64_t weightsSize() const {
+    return w.filterHeight * w.filterWidth * w.inChannels * outChannels;
+  }
+  int64_t flops() const { return 2 * dstSize() * w.filterHeight * w.filterWidth * w.inChannels; }
 };
 
-dnnl::convolution_forward::primitive_desc forwardDesc(const ConvGeometry& g, bool withBias,
-                                                      Activation activation, float alpha,
+/** What the forward pass fuses: a bias per output channel and an activation. */
+struct Fusion {
+  bool withBias = false;
+  Activation activation = Activation::Linear;
+  float alpha = 0.f;
+};
+
+/**
+ * The oneDNN descriptor `Desc` of this convolution — forward (after its prop_kind), backward
+ * data or backward weights — from the same memory descriptors, strides, dilations and padding.
+ * `bias` (forward only) goes between the weights and the destination.
+ */
+template <typename Desc, typename... Lead>
+Desc describe(const ConvGeometry& g, const memory::desc* bias, Lead... lead) {
+  constexpr auto direct = dnnl::algorithm::convolution_direct;
+  if constexpr (std::is_same_v<Desc, dnnl::convolution_forward::desc>) {
+    if (bias != nullptr) {
+      return Desc(lead..., direct, g.src(), g.anyWeights(), *bias, g.dst(), g.strides(),
+                  g.dilations(), g.padLeft(), g.padRight());
+    }
+  }
+  return Desc(lead..., direct, g.src(), g.anyWeights(), g.dst(), g.strides(), g.dilations(),
+              g.padLeft(), g.padRight());
+}
+
+dnnl::convolution_forward::primitive_desc forwardDesc(const ConvGeometry& g, const Fusion& fusion,
                                                       dnnl::prop_kind prop) {
-  memory::desc bias({g.oc}, f32, tag::a);
-  auto desc = withBias ? dnnl::convolution_forward::desc(
-                             prop, dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(),
-                             bias, g.dst(), g.strides(), g.dilations(), g.padLeft(), g.padRight())
-                       : dnnl::convolution_forward::desc(
-                             prop, dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(),
-                             g.dst(), g.strides(), g.dilations(), g.padLeft(), g.padRight());
+  const memory::desc bias = g.bias();
+  auto desc = describe<dnnl::convolution_forward::desc>(g, fusion.withBias ? &bias : nullptr, prop);
   dnnl::post_ops ops;
-  appendActivation(ops, activation, alpha);
+  appendActivation(ops, fusion.activation, fusion.alpha);
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
   return {desc, attr, cpuEngine()};
 }
 
-/** A primitive plus the buffer that holds the filter in the primitive's preferred format. */
+/** A backward pass's primitive descriptor, hinted by the forward training pass it inverts. */
 template <typename Primitive>
-struct WithWeights {
-  Primitive primitive;
-  memory::desc preferred;
-  memory buffer;
-  dnnl::reorder toPreferred;  // from user HWIO (forward, data grad) or back to it (filter grad)
-  bool needsReorder;
-};
-
-template <typename Primitive, typename Desc>
-WithWeights<Primitive> withWeights(const Desc& pd, const memory::desc& preferred,
-                                   const ConvGeometry& g, bool intoUser) {
-  memory::desc user = g.userWeights();
-  bool needsReorder = preferred != user;
-  memory buffer = needsReorder ? memory(preferred, cpuEngine()) : memory();
-  dnnl::reorder reorder;
-  if (needsReorder) {
-    SerialScope serial(g.weightsSize() < kSerialElements);
-    auto& engine = cpuEngine();
-    reorder = intoUser ? dnnl::reorder({engine, preferred, engine, user})
-                       : dnnl::reorder({engine, user, engine, preferred});
-  }
-  return {Primitive(pd), preferred, buffer, reorder, needsReorder};
+typename Primitive::primitive_desc backwardDesc(const ConvGeometry& g) {
+  auto hint = forwardDesc(g, Fusion{}, dnnl::prop_kind::forward_training);
+  return {describe<typename Primitive::desc>(g, nullptr), cpuEngine(), hint};
 }
 
 memory userMemory(const memory::desc& desc, float* data) {
   return memory(desc, cpuEngine(), data);
 }
 
+/**
+ * A primitive plus the buffer that holds the filter (or its gradient) in the primitive's
+ * preferred format, and the reorder between that and the user's HWIO array: into the buffer
+ * for the passes that read the filter, out of it for the filter gradient.
+ */
+template <typename Primitive>
+struct WithWeights {
+  static constexpr bool kWritesWeights =
+      std::is_same_v<Primitive, dnnl::convolution_backward_weights>;
+
+  Primitive primitive;
+  memory buffer;
+  dnnl::reorder reorder;
+  bool needsReorder;
+
+  static WithWeights build(const typename Primitive::primitive_desc& pd, const ConvGeometry& g) {
+    memory::desc preferred;
+    if constexpr (kWritesWeights) {
+      preferred = pd.diff_weights_desc();
+    } else {
+      preferred = pd.weights_desc();
+    }
+    const memory::desc user = g.userWeights();
+    const bool needsReorder = preferred != user;
+    if (!needsReorder) return {Primitive(pd), memory(), dnnl::reorder(), false};
+    SerialScope serial(g.weightsSize() < kSerialElements);
+    auto& engine = cpuEngine();
+    auto reorder = kWritesWeights ? dnnl::reorder({engine, preferred, engine, user})
+                                  : dnnl::reorder({engine, user, engine, preferred});
+    return {Primitive(pd), memory(preferred, engine), reorder, true};
+  }
+
+  /** The cached primitive of pass `name` for `g` (and `extra`), built by `makePd` on first use. */
+  template <typename MakePd>
+  static std::shared_ptr<WithWeights> get(const char* name, const ConvGeometry& g,
+                                          const dims_t& extra, MakePd makePd) {
+    dims_t key = g.key();
+    key.insert(key.end(), extra.begin(), extra.end());
+    return cached<WithWeights>(cacheKey(name, key), [&] { return build(makePd(), g); });
+  }
+
+  /** Copies the user's filter into the preferred buffer if needed; what the primitive reads. */
+  memory stage(const ConvGeometry& g, float* userWeights) {
+    memory user = userMemory(g.userWeights(), userWeights);
+    if (!needsReorder) return user;
+    SerialScope serial(g.weightsSize() < kSerialElements);
+    reorder.execute(cpuStream(), user, buffer);
+    return buffer;
+  }
+};
+
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto g = ConvGeometry::from(intsArg(info, 2, "geometry"), env);
+  const auto g = ConvGeometry::read(Attrs(info, 3, "conv2d"));
   SerialScope scope(g.flops() < kSerialFlops);
   float* x = floatsArg(info, 0, g.srcSize(), "x");
   float* w = floatsArg(info, 1, g.weightsSize(), "filter");
-  float* bias = optionalFloatsArg(info, 3, g.oc, "bias");
-  auto activation = static_cast<Activation>(static_cast<int>(numberArg(info, 4, "activation")));
-  float alpha = static_cast<float>(numberArg(info, 5, "alpha"));
+  float* bias = optionalFloatsArg(info, 2, g.outChannels, "bias");
+  const Attrs fused(info, 4, "conv2d", "fused");
+  const Fusion fusion{bias != nullptr, fused.getOp<Activation>("activation"),
+                      static_cast<float>(fused.getNumber("leakyreluAlpha"))};
 
-  dims_t keyDims{g.n, g.ih, g.iw, g.ic, g.kh, g.kw, g.oc, g.oh, g.ow, g.sh, g.sw, g.dh, g.dw,
-                 g.pt, g.pb, g.pl, g.pr, bias != nullptr, static_cast<int64_t>(activation),
-                 static_cast<int64_t>(alpha * 1e6f)};
-  auto entry = cached<WithWeights<dnnl::convolution_forward>>(cacheKey("conv", keyDims), [&] {
-    auto pd = forwardDesc(g, bias != nullptr, activation, alpha,
-                          dnnl::prop_kind::forward_inference);
-    return withWeights<dnnl::convolution_forward>(pd, pd.weights_desc(), g, false);
+  using Entry = WithWeights<dnnl::convolution_forward>;
+  dims_t extra{fusion.withBias, static_cast<int64_t>(fusion.activation),
+               static_cast<int64_t>(fusion.alpha * 1e6f)};
+  auto entry = Entry::get("conv", g, extra, [&] {
+    return forwardDesc(g, fusion, dnnl::prop_kind::forward_inference);
   });
 
   auto y = newFloats(env, g.dstSize());
-  auto& stream = cpuStream();
-  memory userW = userMemory(g.userWeights(), w);
-  memory weights = userW;
-  if (entry->needsReorder) {
-    SerialScope serial(g.weightsSize() < kSerialElements);
-    entry->toPreferred.execute(stream, userW, entry->buffer);
-    weights = entry->buffer;
-  }
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, userMemory(g.src(), x)},
-                                       {DNNL_ARG_WEIGHTS, weights},
+                                       {DNNL_ARG_WEIGHTS, entry->stage(g, w)},
                                        {DNNL_ARG_DST, userMemory(g.dst(), y.Data())}};
-  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, userMemory({{g.oc}, f32, tag::a}, bias));
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, userMemory(g.bias(), bias));
+  auto& stream = cpuStream();
   entry->primitive.execute(stream, args);
   stream.wait();
   return y;
@@ -122,35 +183,19 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
 
 Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto g = ConvGeometry::from(intsArg(info, 2, "geometry"), env);
+  const auto g = ConvGeometry::read(Attrs(info, 2, "conv2dBackpropInput"));
   SerialScope scope(g.flops() < kSerialFlops);
   float* dy = floatsArg(info, 0, g.dstSize(), "dy");
   float* w = floatsArg(info, 1, g.weightsSize(), "filter");
 
-  dims_t keyDims{g.n, g.ih, g.iw, g.ic, g.kh, g.kw, g.oc, g.oh, g.ow,
-                 g.sh, g.sw, g.dh, g.dw, g.pt, g.pb, g.pl, g.pr};
-  auto entry = cached<WithWeights<dnnl::convolution_backward_data>>(
-      cacheKey("conv_bwd_data", keyDims), [&] {
-        auto hint = forwardDesc(g, false, Activation::Linear, 0.f,
-                                dnnl::prop_kind::forward_training);
-        dnnl::convolution_backward_data::desc desc(
-            dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(),
-            g.dilations(), g.padLeft(), g.padRight());
-        dnnl::convolution_backward_data::primitive_desc pd(desc, cpuEngine(), hint);
-        return withWeights<dnnl::convolution_backward_data>(pd, pd.weights_desc(), g, false);
-      });
+  using Entry = WithWeights<dnnl::convolution_backward_data>;
+  auto entry = Entry::get("conv_bwd_data", g, {},
+                          [&] { return backwardDesc<dnnl::convolution_backward_data>(g); });
 
   auto dx = newFloats(env, g.srcSize());
   auto& stream = cpuStream();
-  memory userW = userMemory(g.userWeights(), w);
-  memory weights = userW;
-  if (entry->needsReorder) {
-    SerialScope serial(g.weightsSize() < kSerialElements);
-    entry->toPreferred.execute(stream, userW, entry->buffer);
-    weights = entry->buffer;
-  }
   entry->primitive.execute(stream, {{DNNL_ARG_DIFF_DST, userMemory(g.dst(), dy)},
-                                    {DNNL_ARG_WEIGHTS, weights},
+                                    {DNNL_ARG_WEIGHTS, entry->stage(g, w)},
                                     {DNNL_ARG_DIFF_SRC, userMemory(g.src(), dx.Data())}});
   stream.wait();
   return dx;
@@ -158,24 +203,14 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
 
 Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto g = ConvGeometry::from(intsArg(info, 2, "geometry"), env);
+  const auto g = ConvGeometry::read(Attrs(info, 2, "conv2dBackpropFilter"));
   SerialScope scope(g.flops() < kSerialFlops);
   float* x = floatsArg(info, 0, g.srcSize(), "x");
   float* dy = floatsArg(info, 1, g.dstSize(), "dy");
 
-  dims_t keyDims{g.n, g.ih, g.iw, g.ic, g.kh, g.kw, g.oc, g.oh, g.ow,
-                 g.sh, g.sw, g.dh, g.dw, g.pt, g.pb, g.pl, g.pr};
-  auto entry = cached<WithWeights<dnnl::convolution_backward_weights>>(
-      cacheKey("conv_bwd_filter", keyDims), [&] {
-        auto hint = forwardDesc(g, false, Activation::Linear, 0.f,
-                                dnnl::prop_kind::forward_training);
-        dnnl::convolution_backward_weights::desc desc(
-            dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(),
-            g.dilations(), g.padLeft(), g.padRight());
-        dnnl::convolution_backward_weights::primitive_desc pd(desc, cpuEngine(), hint);
-        return withWeights<dnnl::convolution_backward_weights>(pd, pd.diff_weights_desc(), g,
-                                                               true);
-      });
+  using Entry = WithWeights<dnnl::convolution_backward_weights>;
+  auto entry = Entry::get("conv_bwd_filter", g, {},
+                          [&] { return backwardDesc<dnnl::convolution_backward_weights>(g); });
 
   auto dw = newFloats(env, g.weightsSize());
   auto& stream = cpuStream();
@@ -187,7 +222,7 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   if (entry->needsReorder) {
     stream.wait();
     SerialScope serial(g.weightsSize() < kSerialElements);
-    entry->toPreferred.execute(stream, entry->buffer, userDw);
+    entry->reorder.execute(stream, entry->buffer, userDw);
   }
   stream.wait();
   return dw;

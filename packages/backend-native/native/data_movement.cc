@@ -155,15 +155,16 @@ Napi::Value Concat(const Napi::CallbackInfo& info) {
 }
 
 /**
- * gather(x, indices, outer, axisSize, inner): x viewed as [outer, axisSize, inner];
+ * gather(x, indices, { outer, axisSize, inner }): x viewed as [outer, axisSize, inner];
  * out[o, n, :] = x[o, indices[n], :] — `tf.gather` with batchDims 0. Indices are checked by the
  * caller.
  */
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto outer = static_cast<int64_t>(numberArg(info, 2, "outer"));
-  const auto axisSize = static_cast<int64_t>(numberArg(info, 3, "axisSize"));
-  const auto inner = static_cast<int64_t>(numberArg(info, 4, "inner"));
+  const Attrs attrs(info, 2, "gather");
+  const int64_t outer = attrs.getInt("outer", 0);
+  const int64_t axisSize = attrs.getInt("axisSize", 0);
+  const int64_t inner = attrs.getInt("inner", 0);
   const float* x = floatsArg(info, 0, outer * axisSize * inner, "x");
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     throw Napi::TypeError::New(env, "gather indices must be an Int32Array");

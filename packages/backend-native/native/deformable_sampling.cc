@@ -16,16 +16,20 @@ namespace ssdet {
 namespace {
 
 struct Geometry {
-  int64_t batch, length, heads, dim, queries, points, levels;
+  int64_t batch, length, heads, dim, queries, points, levels;  // dim: attrs.headDim
   std::vector<int64_t> shapes;  // H₀, W₀, H₁, W₁, …
   std::vector<int64_t> starts;  // first flat position of each level
 
-  static Geometry from(const Napi::CallbackInfo& info, size_t geometryIndex, size_t shapesIndex) {
-    auto g = intsArg(info, geometryIndex, "geometry");
-    if (g.size() != 6) {
-      throw Napi::RangeError::New(info.Env(), "deformable sampling geometry needs 6 integers");
+  /** DeformableSamplingAttrs (src/native-addon.ts), argument `index`. */
+  static Geometry from(const Napi::CallbackInfo& info, size_t index, const char* kernel) {
+    const Attrs a(info, index, kernel);
+    Geometry out{a.getInt("batch", 0),   a.getInt("length", 0),  a.getInt("heads", 0),
+                 a.getInt("headDim", 0), a.getInt("queries", 0), a.getInt("points", 0),
+                 0,                      a.getInts("spatialShapes", 0), {}};
+    if (out.shapes.size() % 2 != 0) {
+      throw Napi::RangeError::New(
+          info.Env(), std::string(kernel) + ": attrs.spatialShapes must be (height, width) pairs");
     }
-    Geometry out{g[0], g[1], g[2], g[3], g[4], g[5], 0, intsArg(info, shapesIndex, "spatialShapes"), {}};
     out.levels = static_cast<int64_t>(out.shapes.size() / 2);
     int64_t offset = 0;
     for (int64_t l = 0; l < out.levels; ++l) {
@@ -72,7 +76,7 @@ struct Corners {
 
 Napi::Value DeformableSamplingForward(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto g = Geometry::from(info, 3, 4);
+  const auto g = Geometry::from(info, 3, "deformableSamplingForward");
   const float* value = floatsArg(info, 0, g.valueSize(), "value");
   const float* locations = floatsArg(info, 1, 2 * g.sampleCount(), "samplingLocations");
   const float* attention = floatsArg(info, 2, g.sampleCount(), "attentionWeights");
@@ -111,7 +115,7 @@ Napi::Value DeformableSamplingForward(const Napi::CallbackInfo& info) {
 
 Napi::Value DeformableSamplingBackward(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto g = Geometry::from(info, 4, 5);
+  const auto g = Geometry::from(info, 4, "deformableSamplingBackward");
   const float* value = floatsArg(info, 0, g.valueSize(), "value");
   const float* locations = floatsArg(info, 1, 2 * g.sampleCount(), "samplingLocations");
   const float* attention = floatsArg(info, 2, g.sampleCount(), "attentionWeights");

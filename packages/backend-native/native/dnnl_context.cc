@@ -46,19 +46,21 @@ dims_t intsArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return values;
 }
 
-float* floatsArg(const Napi::CallbackInfo& info, size_t index, size_t expected, const char* name) {
-  if (!info[index].IsTypedArray() ||
-      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array");
+float* floatsOf(Napi::Env env, const Napi::Value& value, size_t expected, const std::string& name) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(env, name + " must be a Float32Array");
   }
-  auto array = info[index].As<Napi::Float32Array>();
+  auto array = value.As<Napi::Float32Array>();
   if (array.ElementLength() < expected) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " holds " +
-                                                std::to_string(array.ElementLength()) +
-                                                " values; its shape needs " +
-                                                std::to_string(expected));
+    throw Napi::RangeError::New(env, name + " holds " + std::to_string(array.ElementLength()) +
+                                         " values; its shape needs " + std::to_string(expected));
   }
   return array.Data();
+}
+
+float* floatsArg(const Napi::CallbackInfo& info, size_t index, size_t expected, const char* name) {
+  return floatsOf(info.Env(), info[index], expected, name);
 }
 
 float* optionalFloatsArg(const Napi::CallbackInfo& info, size_t index, size_t expected,

@@ -13,6 +13,9 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "attrs.h"
+#include "op_codes.h"
+
 namespace ssdet {
 
 using dims_t = std::vector<int64_t>;
@@ -38,6 +41,8 @@ std::shared_ptr<T> cached(const std::string& key, Make make) {
 std::string cacheKey(const char* name, const dims_t& values);
 
 dims_t intsArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+/** `value` as a Float32Array of at least `expected` values; a TypeError or RangeError otherwise. */
+float* floatsOf(Napi::Env env, const Napi::Value& value, size_t expected, const std::string& name);
 float* floatsArg(const Napi::CallbackInfo& info, size_t index, size_t expected, const char* name);
 /** A Float32Array argument that may be `null` (then nullptr). */
 float* optionalFloatsArg(const Napi::CallbackInfo& info, size_t index, size_t expected,
@@ -75,9 +80,6 @@ class SerialScope {
  private:
   int saved_;
 };
-
-/** Fused activations as tfjs names them, in the order the TypeScript side encodes them. */
-enum class Activation { Linear = 0, Relu = 1, Relu6 = 2, Elu = 3, LeakyRelu = 4, Sigmoid = 5 };
 
 /** Adds `activation` as an eltwise post-op; Linear adds nothing. */
 void appendActivation(dnnl::post_ops& ops, Activation activation, float alpha);

@@ -19,8 +19,6 @@ namespace {
 
 constexpr int64_t kParallelThreshold = kSerialElements;
 
-enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, SquaredDifference, ReluGrad };
-
 template <BinaryOp op>
 inline float apply(float a, float b) {
   if constexpr (op == BinaryOp::Add) return a + b;
@@ -103,7 +101,7 @@ void binaryLoop(const float* a, const float* b, float* out, const std::vector<Ax
 
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto op = static_cast<BinaryOp>(static_cast<int>(numberArg(info, 0, "op")));
+  const auto op = opArg<BinaryOp>(info, 0, "op");
   auto aShape = intsArg(info, 2, "aShape");
   auto bShape = intsArg(info, 4, "bShape");
   auto outShape = intsArg(info, 5, "outShape");
@@ -115,26 +113,13 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   auto axes = mergeAxes(aShape, bShape, outShape);
   float* o = out.Data();
   switch (op) {
-    case BinaryOp::Add: binaryLoop<BinaryOp::Add>(a, b, o, axes, total); break;
-    case BinaryOp::Sub: binaryLoop<BinaryOp::Sub>(a, b, o, axes, total); break;
-    case BinaryOp::Mul: binaryLoop<BinaryOp::Mul>(a, b, o, axes, total); break;
-    case BinaryOp::Div: binaryLoop<BinaryOp::Div>(a, b, o, axes, total); break;
-    case BinaryOp::Max: binaryLoop<BinaryOp::Max>(a, b, o, axes, total); break;
-    case BinaryOp::Min: binaryLoop<BinaryOp::Min>(a, b, o, axes, total); break;
-    case BinaryOp::SquaredDifference:
-      binaryLoop<BinaryOp::SquaredDifference>(a, b, o, axes, total);
-      break;
-    case BinaryOp::ReluGrad: binaryLoop<BinaryOp::ReluGrad>(a, b, o, axes, total); break;
-    default:
-      throw Napi::RangeError::New(env, "unknown binary op");
+#define SSDET_BINARY_CASE(name) \
+  case BinaryOp::name: binaryLoop<BinaryOp::name>(a, b, o, axes, total); break;
+    SSDET_BINARY_OPS(SSDET_BINARY_CASE)
+#undef SSDET_BINARY_CASE
   }
   return out;
 }
-
-enum class UnaryOp {
-  Neg, Square, Sqrt, Rsqrt, Exp, Log, Abs, Relu, Relu6, Sigmoid, Tanh, Step, Reciprocal, Elu,
-  LeakyRelu, Log1p, Floor
-};
 
 // Formulas as tfjs-backend-cpu writes them, NaN behaviour included.
 template <UnaryOp op>
@@ -166,7 +151,7 @@ void unaryLoop(const float* x, float* out, int64_t n, float alpha) {
 
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto op = static_cast<UnaryOp>(static_cast<int>(numberArg(info, 0, "op")));
+  const auto op = opArg<UnaryOp>(info, 0, "op");
   if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "x must be a Float32Array");
   int64_t n = info[1].As<Napi::Float32Array>().ElementLength();
   const float* x = floatsArg(info, 1, n, "x");
@@ -174,15 +159,10 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   auto out = newFloats(env, n);
   float* o = out.Data();
   switch (op) {
-#define SSDET_UNARY(name) \
+#define SSDET_UNARY_CASE(name) \
   case UnaryOp::name: unaryLoop<UnaryOp::name>(x, o, n, alpha); break;
-    SSDET_UNARY(Neg) SSDET_UNARY(Square) SSDET_UNARY(Sqrt) SSDET_UNARY(Rsqrt) SSDET_UNARY(Exp)
-    SSDET_UNARY(Log) SSDET_UNARY(Abs) SSDET_UNARY(Relu) SSDET_UNARY(Relu6) SSDET_UNARY(Sigmoid)
-    SSDET_UNARY(Tanh) SSDET_UNARY(Step) SSDET_UNARY(Reciprocal) SSDET_UNARY(Elu)
-    SSDET_UNARY(LeakyRelu) SSDET_UNARY(Log1p) SSDET_UNARY(Floor)
-#undef SSDET_UNARY
-    default:
-      throw Napi::RangeError::New(env, "unknown unary op");
+    SSDET_UNARY_OPS(SSDET_UNARY_CASE)
+#undef SSDET_UNARY_CASE
   }
   return out;
 }

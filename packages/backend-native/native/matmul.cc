@@ -12,9 +12,16 @@ using dnnl::memory;
 using tag = memory::format_tag;
 constexpr auto f32 = memory::data_type::f32;
 
-/** batchA, batchB, m, k, n, transposeA, transposeB. */
+/** A matmul's shapes (MatMulAttrs in src/native-addon.ts): [batchA, m, k] · [batchB, k, n]. */
 struct MatmulGeometry {
-  int64_t batchA, batchB, m, k, n, transposeA, transposeB;
+  int64_t batchA, batchB, m, k, n;
+  bool transposeA, transposeB;
+
+  static MatmulGeometry read(const Attrs& a) {
+    return {a.getInt("batchA", 0),       a.getInt("batchB", 0),       a.getInt("m", 0),
+            a.getInt("k", 0),            a.getInt("n", 0),            a.getBool("transposeA"),
+            a.getBool("transposeB")};
+  }
 
   memory::desc a() const {
     return transposeA ? memory::desc({batchA, m, k}, f32, memory::dims{m * k, 1, m})
@@ -31,20 +38,17 @@ struct MatmulGeometry {
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto raw = intsArg(info, 2, "geometry");
-  if (raw.size() != 7) throw Napi::RangeError::New(env, "matmul geometry needs 7 integers");
-  MatmulGeometry g{raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6]};
+  const auto g = MatmulGeometry::read(Attrs(info, 3, "matmul"));
   SerialScope scope(2 * g.batch() * g.m * g.n * g.k < kSerialFlops);
   float* a = floatsArg(info, 0, g.batchA * g.m * g.k, "a");
   float* b = floatsArg(info, 1, g.batchB * g.k * g.n, "b");
-  float* bias = optionalFloatsArg(info, 3, g.n, "bias");
-  auto activation = static_cast<Activation>(static_cast<int>(numberArg(info, 4, "activation")));
-  float alpha = static_cast<float>(numberArg(info, 5, "alpha"));
+  float* bias = optionalFloatsArg(info, 2, g.n, "bias");
+  const Attrs fused(info, 4, "matmul", "fused");
+  const auto activation = fused.getOp<Activation>("activation");
+  const auto alpha = static_cast<float>(fused.getNumber("leakyreluAlpha"));
 
-  dims_t keyDims = raw;
-  keyDims.push_back(bias != nullptr);
-  keyDims.push_back(static_cast<int64_t>(activation));
-  keyDims.push_back(static_cast<int64_t>(alpha * 1e6f));
+  dims_t keyDims{g.batchA, g.batchB, g.m, g.k, g.n, g.transposeA, g.transposeB, bias != nullptr,
+                 static_cast<int64_t>(activation), static_cast<int64_t>(alpha * 1e6f)};
   auto primitive = cached<dnnl::matmul>(cacheKey("matmul", keyDims), [&] {
     auto desc = bias != nullptr ? dnnl::matmul::desc(g.a(), g.b(), g.bias(), g.c())
                                 : dnnl::matmul::desc(g.a(), g.b(), g.c());

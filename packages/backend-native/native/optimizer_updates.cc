@@ -1,42 +1,117 @@
 // One call per variable for the optimizer updates of @ssdet/core (SGD with momentum, SoCo's LARS,
 // AdamW), with the same formulas as the optimizers' tfjs-op versions, which cost several kernel
-// calls and temporaries each. Inputs are never written; new arrays are returned.
+// calls and temporaries each. Each takes `(inputs, attrs)`: the variable, its gradient and its
+// slots as Float32Arrays, and the hyper-parameters by name (the attributes of @ssdet/core's
+// fused-update kernels). Inputs are never written; new arrays are returned in input order.
 #include "optimizer_updates.h"
 
 #include <cmath>
+#include <initializer_list>
+#include <vector>
 
 #include "dnnl_context.h"
 
 namespace ssdet {
 namespace {
 
-size_t lengthOf(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "variable must be a Float32Array");
-  return info[0].As<Napi::TypedArray>().ElementLength();
+bool isFloats(const Napi::Value& value, size_t length) {
+  return value.IsTypedArray() &&
+         value.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array &&
+         value.As<Napi::Float32Array>().ElementLength() >= length;
 }
 
-Napi::Array pair(Napi::Env env, Napi::Value a, Napi::Value b) {
-  auto out = Napi::Array::New(env, 2);
-  out.Set(uint32_t{0}, a);
-  out.Set(uint32_t{1}, b);
-  return out;
-}
+/** How an update treats an input: replaced by a new array (the variable and its slots) or not. */
+enum class Role { Updated, ReadOnly, UpdatedScalar };
+
+struct Input {
+  const char* name;
+  Role role = Role::Updated;
+};
+
+/**
+ * The arguments of one update call — the inputs (argument 0, an array in `inputs`' order, the
+ * variable first, all of its length but an UpdatedScalar's one value) and the attributes
+ * (argument 1) — and a new array for each updated input, returned in input order.
+ */
+class Update {
+ public:
+  Update(const Napi::CallbackInfo& info, const char* rule, std::initializer_list<Input> inputs)
+      : attrs(info, 1, rule), result_(Napi::Array::New(info.Env())) {
+    auto env = info.Env();
+    if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() != inputs.size()) {
+      throw Napi::TypeError::New(env, std::string(rule) + ": inputs must be an array of " +
+                                          std::to_string(inputs.size()) + " Float32Arrays");
+    }
+    auto list = info[0].As<Napi::Array>();
+    const Napi::Value variable = list.Get(uint32_t{0});
+    if (!variable.IsTypedArray()) {
+      throw Napi::TypeError::New(env,
+                                 std::string(rule) + ": inputs[0] (variable) must be a Float32Array");
+    }
+    n = static_cast<int64_t>(variable.As<Napi::TypedArray>().ElementLength());
+    uint32_t i = 0, updated = 0;
+    for (const Input& input : inputs) {
+      const size_t length = input.role == Role::UpdatedScalar ? 1 : static_cast<size_t>(n);
+      const Napi::Value value = list.Get(i);
+      if (isFloats(value, length)) {
+        in_.push_back(value.As<Napi::Float32Array>().Data());
+      } else {  // throws, naming the input
+        floatsOf(env, value, length,
+                 std::string(rule) + ": inputs[" + std::to_string(i) + "] (" + input.name + ")");
+      }
+      ++i;
+      if (input.role == Role::ReadOnly) {
+        out_.push_back(nullptr);
+        continue;
+      }
+      auto output = newFloats(env, length);
+      out_.push_back(output.Data());
+      result_.Set(updated++, output);
+    }
+  }
+
+  /** The variable's length. */
+  int64_t n = 0;
+  const Attrs attrs;
+
+  const float* in(size_t i) const { return in_[i]; }
+  /** The new array of updated input `i`. */
+  float* out(size_t i) const { return out_[i]; }
+  /** The new arrays, in input order. */
+  Napi::Value result() const { return result_; }
+
+ private:
+  std::vector<const float*> in_;
+  std::vector<float*> out_;
+  Napi::Array result_;
+};
+
+/** What SGD and LARS share: a variable, its gradient and momentum buffer, and their rates. */
+struct MomentumUpdate : Update {
+  MomentumUpdate(const Napi::CallbackInfo& info, const char* rule)
+      : Update(info, rule, {{"variable"}, {"gradient", Role::ReadOnly}, {"buffer"}}),
+        w(in(0)),
+        g(in(1)),
+        b(in(2)),
+        ow(out(0)),
+        ob(out(2)),
+        lr(static_cast<float>(attrs.getNumber("lr"))),
+        momentum(static_cast<float>(attrs.getNumber("momentum"))),
+        decay(static_cast<float>(attrs.getNumber("weightDecay"))) {}
+
+  const float *w, *g, *b;
+  float *ow, *ob;
+  const float lr, momentum, decay;
+};
 
 /** d = g + λw; b ← μb + d; w ← w − lr·(nesterov ? d + μb : b). */
 Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  const auto n = static_cast<int64_t>(lengthOf(info));
-  const float* w = floatsArg(info, 0, n, "variable");
-  const float* g = floatsArg(info, 1, n, "gradient");
-  const float* b = floatsArg(info, 2, n, "buffer");
-  const auto lr = static_cast<float>(numberArg(info, 3, "lr"));
-  const auto momentum = static_cast<float>(numberArg(info, 4, "momentum"));
-  const auto decay = static_cast<float>(numberArg(info, 5, "weightDecay"));
-  const bool nesterov = info[6].ToBoolean().Value();
-  auto newW = newFloats(env, n);
-  auto newB = newFloats(env, n);
-  float* ow = newW.Data();
-  float* ob = newB.Data();
+  const MomentumUpdate u(info, "sgdUpdate");
+  const bool nesterov = u.attrs.getBool("nesterov");
+  const float *w = u.w, *g = u.g, *b = u.b;
+  float *ow = u.ow, *ob = u.ob;
+  const float lr = u.lr, momentum = u.momentum, decay = u.decay;
+  const int64_t n = u.n;
 #pragma omp parallel for simd schedule(static) if (n > kSerialElements)
   for (int64_t i = 0; i < n; ++i) {
     const float d = g[i] + decay * w[i];
@@ -44,24 +119,21 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
     ob[i] = buffer;
     ow[i] = w[i] - lr * (nesterov ? d + momentum * buffer : buffer);
   }
-  return pair(env, newW, newB);
+  return u.result();
 }
 
 /**
  * d = g + λw; if adapted and ‖w‖, ‖d‖ > 0: d ← d·η‖w‖/(‖d‖ + ε); b ← μb + d; w ← w − lr·b.
  */
 Napi::Value LarsUpdate(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  const auto n = static_cast<int64_t>(lengthOf(info));
-  const float* w = floatsArg(info, 0, n, "variable");
-  const float* g = floatsArg(info, 1, n, "gradient");
-  const float* b = floatsArg(info, 2, n, "buffer");
-  const auto lr = static_cast<float>(numberArg(info, 3, "lr"));
-  const auto momentum = static_cast<float>(numberArg(info, 4, "momentum"));
-  const auto decay = static_cast<float>(numberArg(info, 5, "weightDecay"));
-  const auto trust = numberArg(info, 6, "trustCoefficient");
-  const auto eps = numberArg(info, 7, "eps");
-  const bool adapted = info[8].ToBoolean().Value();
+  const MomentumUpdate u(info, "larsUpdate");
+  const double trust = u.attrs.getNumber("trustCoefficient");
+  const double eps = u.attrs.getNumber("eps");
+  const bool adapted = u.attrs.getBool("adapted");
+  const float *w = u.w, *g = u.g, *b = u.b;
+  float *ow = u.ow, *ob = u.ob;
+  const float lr = u.lr, momentum = u.momentum, decay = u.decay;
+  const int64_t n = u.n;
   float scale = 1;
   if (adapted) {
     double weightSq = 0, gradientSq = 0;
@@ -76,17 +148,13 @@ Napi::Value LarsUpdate(const Napi::CallbackInfo& info) {
       scale = static_cast<float>(trust * weightNorm / (gradientNorm + eps));
     }
   }
-  auto newW = newFloats(env, n);
-  auto newB = newFloats(env, n);
-  float* ow = newW.Data();
-  float* ob = newB.Data();
 #pragma omp parallel for simd schedule(static) if (n > kSerialElements)
   for (int64_t i = 0; i < n; ++i) {
     const float buffer = momentum * b[i] + (g[i] + decay * w[i]) * scale;
     ob[i] = buffer;
     ow[i] = w[i] - lr * buffer;
   }
-  return pair(env, newW, newB);
+  return u.result();
 }
 
 /**
@@ -94,32 +162,30 @@ Napi::Value LarsUpdate(const Napi::CallbackInfo& info) {
  * w ← w − lr/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + ε), with 1 − βᵗ = −expm1(t·ln β) in double.
  */
 Napi::Value AdamWUpdate(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  const auto n = static_cast<int64_t>(lengthOf(info));
-  const float* w = floatsArg(info, 0, n, "variable");
-  const float* g = floatsArg(info, 1, n, "gradient");
-  const float* m = floatsArg(info, 2, n, "expAvg");
-  const float* v = floatsArg(info, 3, n, "expAvgSq");
-  const float* step = floatsArg(info, 4, 1, "step");
-  const double lr = numberArg(info, 5, "lr");
-  const double beta1 = numberArg(info, 6, "beta1");
-  const double beta2 = numberArg(info, 7, "beta2");
-  const auto eps = static_cast<float>(numberArg(info, 8, "eps"));
-  const double decay = numberArg(info, 9, "weightDecay");
+  const Update u(info, "adamwUpdate",
+                 {{"variable"}, {"gradient", Role::ReadOnly}, {"expAvg"}, {"expAvgSq"},
+                  {"step", Role::UpdatedScalar}});
+  const float* w = u.in(0);
+  const float* g = u.in(1);
+  const float* m = u.in(2);
+  const float* v = u.in(3);
+  const float* step = u.in(4);
+  const double lr = u.attrs.getNumber("lr");
+  const double beta1 = u.attrs.getNumber("beta1");
+  const double beta2 = u.attrs.getNumber("beta2");
+  const auto eps = static_cast<float>(u.attrs.getNumber("eps"));
+  const double decay = u.attrs.getNumber("weightDecay");
   const float t = step[0] + 1;
   auto correction = [t](double beta) { return beta == 0 ? 1.0 : -std::expm1(t * std::log(beta)); };
   const auto stepSize = static_cast<float>(lr / correction(beta1));
   const auto rootCorrection2 = static_cast<float>(std::sqrt(correction(beta2)));
   const auto keep = static_cast<float>(1 - lr * decay);
   const auto b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
-  auto newW = newFloats(env, n);
-  auto newM = newFloats(env, n);
-  auto newV = newFloats(env, n);
-  auto newStep = newFloats(env, 1);
-  float* ow = newW.Data();
-  float* om = newM.Data();
-  float* ov = newV.Data();
-  newStep.Data()[0] = t;
+  float* ow = u.out(0);
+  float* om = u.out(2);
+  float* ov = u.out(3);
+  u.out(4)[0] = t;
+  const int64_t n = u.n;
 #pragma omp parallel for simd schedule(static) if (n > kSerialElements)
   for (int64_t i = 0; i < n; ++i) {
     const float mi = b1 * m[i] + (1 - b1) * g[i];
@@ -128,12 +194,7 @@ Napi::Value AdamWUpdate(const Napi::CallbackInfo& info) {
     ov[i] = vi;
     ow[i] = w[i] * keep - stepSize * (mi / (std::sqrt(vi) / rootCorrection2 + eps));
   }
-  auto out = Napi::Array::New(env, 4);
-  out.Set(uint32_t{0}, newW);
-  out.Set(uint32_t{1}, newM);
-  out.Set(uint32_t{2}, newV);
-  out.Set(uint32_t{3}, newStep);
-  return out;
+  return u.result();
 }
 
 }  // namespace

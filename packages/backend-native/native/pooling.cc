@@ -15,24 +15,35 @@ using dnnl::memory;
 using tag = memory::format_tag;
 constexpr auto f32 = memory::data_type::f32;
 
-/** n, ih, iw, c, kh, kw, oh, ow, sh, sw, pad top, bottom, left, right. */
+/** A pooling's attributes (Window2DAttrs in src/native-addon.ts); as many channels out as in. */
 struct PoolGeometry {
-  int64_t n, ih, iw, c, kh, kw, oh, ow, sh, sw, pt, pb, pl, pr;
+  Window2d w;
 
-  static PoolGeometry from(const dims_t& g, Napi::Env env) {
-    if (g.size() != 14) throw Napi::RangeError::New(env, "pooling geometry needs 14 integers");
-    return {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13]};
+  static PoolGeometry read(const Attrs& a) { return {Window2d::read(a)}; }
+  /** Every attribute, for a primitive-cache key. */
+  dims_t key() const {
+    dims_t key;
+    w.appendKey(key);
+    return key;
   }
-  memory::desc src() const { return {{n, c, ih, iw}, f32, tag::nhwc}; }
-  memory::desc dst() const { return {{n, c, oh, ow}, f32, tag::nhwc}; }
+  memory::desc src() const {
+    return {{w.batch, w.inChannels, w.inHeight, w.inWidth}, f32, tag::nhwc};
+  }
+  memory::desc dst() const {
+    return {{w.batch, w.inChannels, w.outHeight, w.outWidth}, f32, tag::nhwc};
+  }
+  memory::dims strides() const { return {w.strideHeight, w.strideWidth}; }
+  memory::dims kernel() const { return {w.filterHeight, w.filterWidth}; }
+  memory::dims padLeft() const { return {w.padTop, w.padLeft}; }
+  memory::dims padRight() const { return {w.padBottom, w.padRight}; }
   dnnl::pooling_forward::desc forward(dnnl::prop_kind prop, algorithm alg) const {
-    return {prop, alg, src(), dst(), {sh, sw}, {kh, kw}, {pt, pl}, {pb, pr}};
+    return {prop, alg, src(), dst(), strides(), kernel(), padLeft(), padRight()};
   }
   dnnl::pooling_backward::desc backward(algorithm alg) const {
-    return {alg, src(), dst(), {sh, sw}, {kh, kw}, {pt, pl}, {pb, pr}};
+    return {alg, src(), dst(), strides(), kernel(), padLeft(), padRight()};
   }
-  int64_t srcSize() const { return n * ih * iw * c; }
-  int64_t dstSize() const { return n * oh * ow * c; }
+  int64_t srcSize() const { return w.batch * w.inHeight * w.inWidth * w.inChannels; }
+  int64_t dstSize() const { return w.batch * w.outHeight * w.outWidth * w.inChannels; }
 };
 
 struct MaxPoolGrad {
@@ -44,13 +55,14 @@ struct MaxPoolGrad {
 
 Napi::Value Pool(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto raw = intsArg(info, 1, "geometry");
-  auto g = PoolGeometry::from(raw, env);
+  const auto op = opArg<PoolOp>(info, 0, "op");
+  const auto g = PoolGeometry::read(Attrs(info, 2, "pool"));
   SerialScope scope(g.srcSize() < kSerialElements);
-  float* x = floatsArg(info, 0, g.srcSize(), "x");
-  bool isMax = numberArg(info, 2, "kind") == 0;
-  raw.push_back(isMax);
-  auto primitive = cached<dnnl::pooling_forward>(cacheKey("pool", raw), [&] {
+  float* x = floatsArg(info, 1, g.srcSize(), "x");
+  const bool isMax = op == PoolOp::Max;
+  dims_t key = g.key();
+  key.push_back(isMax);
+  auto primitive = cached<dnnl::pooling_forward>(cacheKey("pool", key), [&] {
     auto alg = isMax ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding;
     return dnnl::pooling_forward(
         {g.forward(dnnl::prop_kind::forward_inference, alg), cpuEngine()});
@@ -65,12 +77,11 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
 
 Napi::Value MaxPoolBackprop(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto raw = intsArg(info, 2, "geometry");
-  auto g = PoolGeometry::from(raw, env);
+  const auto g = PoolGeometry::read(Attrs(info, 2, "maxPoolBackprop"));
   SerialScope scope(g.srcSize() < kSerialElements);
   float* dy = floatsArg(info, 0, g.dstSize(), "dy");
   float* x = floatsArg(info, 1, g.srcSize(), "x");
-  auto entry = cached<MaxPoolGrad>(cacheKey("max_pool_grad", raw), [&] {
+  auto entry = cached<MaxPoolGrad>(cacheKey("max_pool_grad", g.key()), [&] {
     auto& engine = cpuEngine();
     dnnl::pooling_forward::primitive_desc forward(
         g.forward(dnnl::prop_kind::forward_training, algorithm::pooling_max), engine);
@@ -94,11 +105,10 @@ Napi::Value MaxPoolBackprop(const Napi::CallbackInfo& info) {
 
 Napi::Value AvgPoolBackprop(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto raw = intsArg(info, 1, "geometry");
-  auto g = PoolGeometry::from(raw, env);
+  const auto g = PoolGeometry::read(Attrs(info, 1, "avgPoolBackprop"));
   SerialScope scope(g.srcSize() < kSerialElements);
   float* dy = floatsArg(info, 0, g.dstSize(), "dy");
-  auto primitive = cached<dnnl::pooling_backward>(cacheKey("avg_pool_grad", raw), [&] {
+  auto primitive = cached<dnnl::pooling_backward>(cacheKey("avg_pool_grad", g.key()), [&] {
     auto alg = algorithm::pooling_avg_include_padding;
     dnnl::pooling_forward::primitive_desc hint(g.forward(dnnl::prop_kind::forward_training, alg),
                                                cpuEngine());

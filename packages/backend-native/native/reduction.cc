@@ -18,8 +18,6 @@ namespace {
 
 constexpr int64_t kParallelThreshold = kSerialElements;
 
-enum class ReduceOp { Sum, Mean, Max, Min };
-
 struct Group {
   int64_t size;
   bool reduced;
@@ -148,7 +146,7 @@ bool reduce(const float* x, const std::vector<Group>& g, float* out, double divi
 
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto op = static_cast<ReduceOp>(static_cast<int>(numberArg(info, 0, "op")));
+  const auto op = opArg<ReduceOp>(info, 0, "op");
   auto shape = intsArg(info, 2, "shape");
   auto axes = intsArg(info, 3, "axes");
   const float* x = floatsArg(info, 1, product(shape), "x");
@@ -172,7 +170,6 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     case ReduceOp::Mean: done = reduce<ReduceOp::Mean>(x, groups, out.Data(), divisor); break;
     case ReduceOp::Max: done = reduce<ReduceOp::Max>(x, groups, out.Data(), divisor); break;
     case ReduceOp::Min: done = reduce<ReduceOp::Min>(x, groups, out.Data(), divisor); break;
-    default: throw Napi::RangeError::New(env, "unknown reduction");
   }
   if (!done) return env.Null();
   return out;

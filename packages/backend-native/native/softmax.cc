@@ -12,8 +12,9 @@ namespace {
 
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto rows = static_cast<int64_t>(numberArg(info, 1, "rows"));
-  const auto cols = static_cast<int64_t>(numberArg(info, 2, "cols"));
+  const Attrs attrs(info, 1, "softmax");
+  const int64_t rows = attrs.getInt("rows", 0);
+  const int64_t cols = attrs.getInt("cols", 1);
   const float* x = floatsArg(info, 0, rows * cols, "logits");
   auto out = newFloats(env, rows * cols);
   float* y = out.Data();

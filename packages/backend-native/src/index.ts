@@ -28,7 +28,21 @@ export function onednnVersion(): string {
 }
 
 export type { NativeKernelArgs, NativeKernelConfig } from './kernels/native-kernel.js';
-export type { NativeAddon } from './native-addon.js';
+export type {
+  AdamWUpdateAttrs,
+  BatchNormAttrs,
+  Conv2DAttrs,
+  DeformableSamplingAttrs,
+  FusedActivationAttrs,
+  GatherAttrs,
+  LarsUpdateAttrs,
+  MatMulAttrs,
+  NativeAddon,
+  SgdUpdateAttrs,
+  SoftmaxAttrs,
+  Window2DAttrs,
+} from './native-addon.js';
+export type { OpCodes, OpFamily, OpName } from './op-codes.js';
 export { NATIVE_BACKEND_NAME, NativeBackend } from './native-backend.js';
 export { NATIVE_BACKEND_PRIORITY, NATIVE_KERNELS } from './register-native-backend.js';
 export { THREADS_ENV, resolveThreadCount } from './threads.js';

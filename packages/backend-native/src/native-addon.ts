@@ -1,52 +1,158 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingOpCode, type OpCodes } from './op-codes.js';
 
 /**
- * The C++ addon (`native/*.cc`, built by `npm run build:native`). Every function takes
- * Float32Arrays and integer geometry and returns new Float32Arrays; shapes and layouts follow tfjs
- * (NHWC activations, HWIO filters, row-major everything).
+ * Where a 2-D window — a convolution's filter, a pooling window — runs over an NHWC map, named as
+ * in tfjs's `Conv2DInfo`; pooling's attributes (as many channels out as in). Padding may differ
+ * between the two sides ('same' with an odd total).
+ */
+export interface Window2DAttrs {
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly inChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padTop: number;
+  readonly padBottom: number;
+  readonly padLeft: number;
+  readonly padRight: number;
+}
+
+/** A convolution of NHWC data with an HWIO filter; dilations as tfjs counts them (1: none). */
+export interface Conv2DAttrs extends Window2DAttrs {
+  readonly outChannels: number;
+  readonly dilationHeight: number;
+  readonly dilationWidth: number;
+}
+
+/**
+ * What a convolution or matmul fuses after its bias: an activation, and LeakyRelu's slope
+ * (ignored by the others).
+ */
+export interface FusedActivationAttrs {
+  /** `addon.opCodes.activation.<Name>`. */
+  readonly activation: number;
+  readonly leakyreluAlpha: number;
+}
+
+/** `[batchA, m, k] · [batchB, k, n]` with each side read transposed or not; a batch of 1 broadcasts. */
+export interface MatMulAttrs {
+  readonly batchA: number;
+  readonly batchB: number;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+/** Channels-last data viewed as `[rows, channels]`. */
+export interface BatchNormAttrs {
+  readonly rows: number;
+  readonly channels: number;
+  readonly epsilon: number;
+}
+
+/**
+ * Value `[batch, length, heads, headDim]`; `queries` sampling `points` per level;
+ * `spatialShapes` `[H₀, W₀, H₁, W₁, …]`, whose areas sum to `length`.
+ */
+export interface DeformableSamplingAttrs {
+  readonly batch: number;
+  readonly length: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly queries: number;
+  readonly points: number;
+  readonly spatialShapes: readonly number[];
+}
+
+/** `x` viewed as `[outer, axisSize, inner]`, gathered along the middle axis. */
+export interface GatherAttrs {
+  readonly outer: number;
+  readonly axisSize: number;
+  readonly inner: number;
+}
+
+/** `rows` contiguous rows of `cols` logits. */
+export interface SoftmaxAttrs {
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** The attributes of `@ssdet/core`'s `SsdetSgdUpdate`. */
+export interface SgdUpdateAttrs {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+}
+
+/** The attributes of `@ssdet/core`'s `SsdetLarsUpdate`. */
+export interface LarsUpdateAttrs {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly trustCoefficient: number;
+  readonly eps: number;
+  readonly adapted: boolean;
+}
+
+/** The attributes of `@ssdet/core`'s `SsdetAdamWUpdate`. */
+export interface AdamWUpdateAttrs {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+}
+
+/**
+ * The C++ addon (`native/*.cc`, built by `npm run build:native`), called as tfjs-node's kernels
+ * are: tensors as Float32Arrays (shapes and layouts as tfjs's: NHWC activations, HWIO filters,
+ * row-major everything), and a call's geometry and hyper-parameters as objects of named
+ * attributes, typed by the `…Attrs` interfaces above and read by name on the C++ side (a missing
+ * or ill-typed attribute is a TypeError naming it). Build each as one object literal: V8 spreads
+ * (`{ ...a, b }`) of objects this size cost microseconds. Variable-length lists — shapes, axes,
+ * a permutation — stay arrays. Op codes come from {@link NativeAddon.opCodes}. Every function
+ * returns new Float32Arrays.
  */
 export interface NativeAddon {
-  /** Geometry: n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pad top, bottom, left, right. */
+  /** The op codes, defined once in `native/op_codes.h`: `opCodes.binary.Mul` and so on. */
+  readonly opCodes: OpCodes;
   conv2d(
     x: Float32Array,
     filter: Float32Array,
-    geometry: readonly number[],
     bias: Float32Array | null,
-    activation: number,
-    alpha: number,
+    attrs: Conv2DAttrs,
+    fused: FusedActivationAttrs,
   ): Float32Array;
-  conv2dBackpropInput(
-    dy: Float32Array,
-    filter: Float32Array,
-    geometry: readonly number[],
-  ): Float32Array;
-  conv2dBackpropFilter(
-    x: Float32Array,
-    dy: Float32Array,
-    geometry: readonly number[],
-  ): Float32Array;
-  /** Geometry: batchA, batchB, m, k, n, transposeA (0/1), transposeB (0/1). */
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, attrs: Conv2DAttrs): Float32Array;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, attrs: Conv2DAttrs): Float32Array;
   matmul(
     a: Float32Array,
     b: Float32Array,
-    geometry: readonly number[],
     bias: Float32Array | null,
-    activation: number,
-    alpha: number,
+    attrs: MatMulAttrs,
+    fused: FusedActivationAttrs,
   ): Float32Array;
-  /** Geometry: n, ih, iw, c, kh, kw, oh, ow, sh, sw, pad top, bottom, left, right; kind 0 max, 1 avg. */
-  pool(x: Float32Array, geometry: readonly number[], kind: number): Float32Array;
-  maxPoolBackprop(dy: Float32Array, x: Float32Array, geometry: readonly number[]): Float32Array;
-  avgPoolBackprop(dy: Float32Array, geometry: readonly number[]): Float32Array;
-  /** Shape [n, h, w, c]; returns [y, mean, biased variance]. */
+  /** `op`: `opCodes.pool.Max` or `.Avg`. */
+  pool(op: number, x: Float32Array, attrs: Window2DAttrs): Float32Array;
+  maxPoolBackprop(dy: Float32Array, x: Float32Array, attrs: Window2DAttrs): Float32Array;
+  avgPoolBackprop(dy: Float32Array, attrs: Window2DAttrs): Float32Array;
+  /** Returns [y, mean, biased variance]. */
   batchNormForward(
     x: Float32Array,
     scale: Float32Array,
     offset: Float32Array,
-    shape: readonly number[],
-    epsilon: number,
+    attrs: BatchNormAttrs,
   ): [Float32Array, Float32Array, Float32Array];
   /** Returns [dx, dscale, doffset]. */
   batchNormBackward(
@@ -55,19 +161,14 @@ export interface NativeAddon {
     scale: Float32Array,
     mean: Float32Array,
     variance: Float32Array,
-    shape: readonly number[],
-    epsilon: number,
+    attrs: BatchNormAttrs,
   ): [Float32Array, Float32Array, Float32Array];
-  /**
-   * Geometry: batch, length, heads, head dim, queries, points; spatial shapes H₀, W₀, H₁, W₁, ….
-   * Returns the sampled `[B, Q, M·D]` values.
-   */
+  /** Returns the sampled `[B, Q, M·D]` values. */
   deformableSamplingForward(
     value: Float32Array,
     locations: Float32Array,
     attention: Float32Array,
-    geometry: readonly number[],
-    spatialShapes: readonly number[],
+    attrs: DeformableSamplingAttrs,
   ): Float32Array;
   /** Returns [∂value, ∂locations, ∂attention]. */
   deformableSamplingBackward(
@@ -75,9 +176,9 @@ export interface NativeAddon {
     locations: Float32Array,
     attention: Float32Array,
     dy: Float32Array,
-    geometry: readonly number[],
-    spatialShapes: readonly number[],
+    attrs: DeformableSamplingAttrs,
   ): [Float32Array, Float32Array, Float32Array];
+  /** `op`: `opCodes.binary.<Name>`; NumPy broadcasting of both shapes to `outShape`. */
   binary(
     op: number,
     a: Float32Array,
@@ -86,58 +187,24 @@ export interface NativeAddon {
     bShape: readonly number[],
     outShape: readonly number[],
   ): Float32Array;
+  /** `op`: `opCodes.unary.<Name>`; `alpha` is Step's and LeakyRelu's α. */
   unary(op: number, x: Float32Array, alpha: number): Float32Array;
-  /** Returns [variable, buffer]. */
-  sgdUpdate(
-    variable: Float32Array,
-    gradient: Float32Array,
-    buffer: Float32Array,
-    lr: number,
-    momentum: number,
-    weightDecay: number,
-    nesterov: boolean,
-  ): [Float32Array, Float32Array];
-  /** Returns [variable, buffer]. */
-  larsUpdate(
-    variable: Float32Array,
-    gradient: Float32Array,
-    buffer: Float32Array,
-    lr: number,
-    momentum: number,
-    weightDecay: number,
-    trustCoefficient: number,
-    eps: number,
-    adapted: boolean,
-  ): [Float32Array, Float32Array];
-  /** Returns [variable, expAvg, expAvgSq, step]. */
-  adamwUpdate(
-    variable: Float32Array,
-    gradient: Float32Array,
-    expAvg: Float32Array,
-    expAvgSq: Float32Array,
-    step: Float32Array,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    weightDecay: number,
-  ): [Float32Array, Float32Array, Float32Array, Float32Array];
+  /** Inputs [variable, gradient, buffer]; returns [variable, buffer]. */
+  sgdUpdate(inputs: readonly Float32Array[], attrs: SgdUpdateAttrs): Float32Array[];
+  /** Inputs [variable, gradient, buffer]; returns [variable, buffer]. */
+  larsUpdate(inputs: readonly Float32Array[], attrs: LarsUpdateAttrs): Float32Array[];
+  /** Inputs [variable, gradient, expAvg, expAvgSq, step]; returns [variable, expAvg, expAvgSq, step]. */
+  adamwUpdate(inputs: readonly Float32Array[], attrs: AdamWUpdateAttrs): Float32Array[];
   /** Where output arrays of at least 65 536 elements are requested first (recycled ones). */
   setOutputSource(source: ((length: number) => Float32Array | null) | null): void;
   /** Inputs viewed as [outer, inner_i], joined into [outer, Σ inner_i]. */
   concat(inputs: readonly Float32Array[], inners: readonly number[], outer: number): Float32Array;
-  /** x viewed as [outer, axisSize, inner]; out[o, n, :] = x[o, indices[n], :] (indices in range). */
-  gather(
-    x: Float32Array,
-    indices: Int32Array,
-    outer: number,
-    axisSize: number,
-    inner: number,
-  ): Float32Array;
-  /** Softmax of each of `rows` contiguous rows of `cols` logits. */
-  softmax(logits: Float32Array, rows: number, cols: number): Float32Array;
+  /** out[o, n, :] = x[o, indices[n], :] (indices in range). */
+  gather(x: Float32Array, indices: Int32Array, attrs: GatherAttrs): Float32Array;
+  /** Softmax of each row. */
+  softmax(logits: Float32Array, attrs: SoftmaxAttrs): Float32Array;
   addN(inputs: readonly Float32Array[], size: number): Float32Array;
-  /** `null` when the axes form a pattern the addon does not handle. */
+  /** `op`: `opCodes.reduce.<Name>`; `null` when the axes form a pattern the addon does not handle. */
   reduce(
     op: number,
     x: Float32Array,
@@ -189,8 +256,9 @@ export function loadNativeAddon(): NativeAddon {
   // addon loads it; an explicit OMP_WAIT_POLICY wins.
   process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE';
   const require = createRequire(import.meta.url);
+  let addon: NativeAddon;
   try {
-    return require(ADDON_PATH) as NativeAddon;
+    addon = require(ADDON_PATH) as NativeAddon;
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
     const notBuilt =
@@ -200,6 +268,13 @@ export function loadNativeAddon(): NativeAddon {
       : `the native addon failed to load (is libdnnl installed? rebuild with \`npm run build:native -w @ssdet/backend-native\`): ${cause.split('\n')[0]}`;
     throw new Error(`${headline}\n${cause}`, { cause: error });
   }
+  const missing = missingOpCode(addon.opCodes);
+  if (missing !== undefined) {
+    throw new Error(
+      `the native addon is out of date (its opCodes have no ${missing}): ${BUILD_HINT}`,
+    );
+  }
+  return addon;
 }
 
 /** Whether the addon can be loaded, without throwing (for tests and tools). */

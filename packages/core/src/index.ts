@@ -5,6 +5,7 @@ export { CORE_VERSION_STRING } from './version.js';
 
 export type { Backbone, FeatureLevel, FeatureMaps } from './contracts/backbone.js';
 export type { Batch, BatchedView } from './contracts/batch.js';
+export type { BatchSource, HostBatch } from './contracts/host-batch.js';
 export type { Dataset, ImageRecord, Sample } from './contracts/dataset.js';
 export type { Annotations, BoxArray, DecodedImage, LabelMask } from './contracts/image.js';
 export type { Loss, LossOutput } from './contracts/loss.js';
@@ -115,81 +116,13 @@ export {
   type KernelTime,
 } from './tensor/profile-kernels.js';
 
-export { BadImageError, type BadImageReason } from './data/bad-image-error.js';
-export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './data/decode-image.js';
-export { CocoDataset, type CocoOptions } from './data/datasets/coco-dataset.js';
-export { ImageFolderDataset } from './data/datasets/image-folder-dataset.js';
-export { ListFileDataset } from './data/datasets/list-file-dataset.js';
-export { openDataset } from './data/datasets/open-dataset.js';
-export {
-  DataLoader,
-  type BadImageEntry,
-  type DataLoaderOptions,
-  type HostBatch,
-} from './data/data-loader.js';
-export { collate, disposeBatch } from './data/collate.js';
-export {
-  mapBoxesToView,
-  mapMaskToView,
-  mapPointsToView,
-  type MappedBoxes,
-} from './data/geometry/map-annotations.js';
-export { gridCells } from './data/geometry/grid-cells.js';
-export {
-  roundHalfEven,
-  sampleRandomResizedCrop,
-  type RandomResizedCropOptions,
-} from './data/geometry/random-resized-crop.js';
-export { renderView } from './data/geometry/render-view.js';
-export { shorterSideSize } from './data/geometry/resize-shorter-side.js';
-export {
-  cropGeometry,
-  flipGeometry,
-  identityGeometry,
-  mapBox,
-  overlapOfViews,
-  resizeGeometry,
-  sourceToView,
-  viewToSource,
-  type Box,
-} from './data/geometry/view-geometry.js';
-export { adjustBrightness } from './data/photometric/adjust-brightness.js';
-export { adjustContrast } from './data/photometric/adjust-contrast.js';
-export { adjustHue } from './data/photometric/adjust-hue.js';
-export { adjustSaturation } from './data/photometric/adjust-saturation.js';
-export {
-  applyColorJitter,
-  drawColorJitter,
-  type ColorJitterDraw,
-  type ColorJitterStrength,
-} from './data/photometric/color-jitter.js';
-export { cutout } from './data/photometric/cutout.js';
-export { blurKernelSizeFor, gaussianBlur } from './data/photometric/gaussian-blur.js';
-export { grayscale } from './data/photometric/grayscale.js';
-export { IMAGENET_MEAN, IMAGENET_STD, normalize } from './data/photometric/normalize.js';
-export { toRgbImage, type RgbImage } from './data/photometric/rgb-image.js';
-export { solarize } from './data/photometric/solarize.js';
-export { byolViews, mocoV2Views } from './data/views/recipes.js';
-export { SpecViewGenerator } from './data/views/spec-view-generator.js';
-export {
-  viewSpecSchema,
-  viewStepSchema,
-  type ViewSpec,
-  type ViewSpecInput,
-  type ViewStep,
-} from './data/views/view-spec.js';
-export {
-  writeSyntheticDataset,
-  type SyntheticDatasetOptions,
-  type SyntheticDatasetSummary,
-} from './data/synthetic/write-synthetic-dataset.js';
-export { SHAPE_CLASSES } from './data/synthetic/shapes.js';
-export { type SampleProcessor } from './data/workers/sample-processor.js';
-export { WorkerSampleProcessor } from './data/workers/worker-sample-processor.js';
-export { builtCodeExecArgv } from './data/workers/built-code-exec-argv.js';
-export type { WorkerSetup } from './data/workers/worker-protocol.js';
-export { ensureDemoDataset, defaultCacheDir } from './data/synthetic/demo-dataset.js';
+export { collate, disposeBatch } from './train/collate.js';
+export { builtCodeExecArgv } from './threads/built-code-exec-argv.js';
 export { readConfigFile } from './config/read-config-file.js';
+export { parseSetOverrides } from './config/parse-set-overrides.js';
+export { defaultCacheDir } from './config/default-cache-dir.js';
+export { distinctColor, type Rgb } from './report/distinct-color.js';
+export { fanOutMetricsSink } from './metrics/fan-out-metrics-sink.js';
 export type { MetricsRecord, MetricsSink } from './metrics/metrics-record.js';
 export { JsonlMetricsSink, type JsonlMetricsSinkOptions } from './metrics/jsonl-metrics-sink.js';
 export { readMetricsJsonl } from './metrics/read-metrics-jsonl.js';
@@ -197,7 +130,6 @@ export {
   TensorBoardSink,
   type TensorBoardSinkOptions,
 } from './metrics/tensorboard/tensorboard-sink.js';
-export { saveViewPreviews, type SaveViewPreviewsOptions } from './report/save-view-previews.js';
 export { writeRunReport, type WriteRunReportOptions } from './report/write-run-report.js';
 export type { Optimizer } from './train/optim/optimizer.js';
 export type { ParameterGroup } from './contracts/parameter-group.js';
@@ -241,11 +173,6 @@ export {
 } from './train/trainer.js';
 export { bindMethod } from './run/bind-method.js';
 export { createMethod } from './run/create-method.js';
-export {
-  runPretraining,
-  type PretrainOutcome,
-  type PretrainRequest,
-} from './run/run-pretraining.js';
 export {
   trainingConfigSchema,
   trainingConfigWithDefaults,

@@ -8,6 +8,7 @@ import {
   provideFactory,
   resolveToken,
 } from '@ssdet/core';
+import { plugin as dataPlugin } from '@ssdet/data';
 import { plugin as nnPlugin } from '@ssdet/nn';
 import { denseclConfigSchema, denseclDemoPreset, type DenseclConfig } from './config.js';
 import { DenseCLMethod } from './method.js';
@@ -24,7 +25,7 @@ export const plugin = definePlugin({
   coreRange: '^0.1.0',
   description:
     'DenseCL: dense contrastive learning (Wang et al., CVPR 2021), MoCo v2 + pixel-level InfoNCE on ResNet C5.',
-  includes: [nnPlugin],
+  includes: [nnPlugin, dataPlugin],
   configSchema: denseclConfigSchema,
   presets: { demo: denseclDemoPreset },
   register(container) {

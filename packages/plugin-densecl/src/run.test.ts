@@ -6,9 +6,9 @@ import {
   PluginRegistry,
   CORE_VERSION_STRING,
   createRootContainer,
-  runPretraining,
   selectBackend,
 } from '@ssdet/core';
+import { runPretraining } from '@ssdet/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plugin } from './plugin.js';
 

@@ -1,4 +1,5 @@
-import type { Box, Rng } from '@ssdet/core';
+import type { Rng } from '@ssdet/core';
+import type { Box } from '@ssdet/data';
 
 /** Boxes in source-image pixels (xyxy, edges between pixels) with their proposal ids. */
 export interface IdentifiedBoxes {

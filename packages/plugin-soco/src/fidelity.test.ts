@@ -1,4 +1,5 @@
-import { cropGeometry, flipGeometry, identityGeometry, mapBox, selectBackend } from '@ssdet/core';
+import { selectBackend } from '@ssdet/core';
+import { cropGeometry, flipGeometry, identityGeometry, mapBox } from '@ssdet/data';
 import { readReferenceJson } from '@ssdet/test-support';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';

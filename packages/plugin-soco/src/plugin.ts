@@ -10,6 +10,7 @@ import {
   provideFactory,
   resolveToken,
 } from '@ssdet/core';
+import { plugin as dataPlugin } from '@ssdet/data';
 import { plugin as nnPlugin } from '@ssdet/nn';
 import { plugin as proposalsPlugin, withRegionCache } from '@ssdet/proposals';
 import { socoConfigSchema, socoDemoPreset, socoStarPreset, type SocoConfig } from './config.js';
@@ -27,7 +28,7 @@ export const plugin = definePlugin({
   coreRange: '^0.1.0',
   description:
     'SoCo: selective object contrastive learning (Wei et al., NeurIPS 2021) — Selective Search boxes, ResNet + FPN + RoIAlign + box head, BYOL across views.',
-  includes: [nnPlugin, proposalsPlugin],
+  includes: [nnPlugin, proposalsPlugin, dataPlugin],
   configSchema: socoConfigSchema,
   presets: { demo: socoDemoPreset, star: socoStarPreset },
   register(container) {

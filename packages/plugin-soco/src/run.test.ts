@@ -6,10 +6,9 @@ import {
   CORE_VERSION_STRING,
   EventBus,
   PluginRegistry,
-  runPretraining,
   selectBackend,
-  writeSyntheticDataset,
 } from '@ssdet/core';
+import { runPretraining, writeSyntheticDataset } from '@ssdet/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plugin } from './plugin.js';
 

@@ -1,4 +1,12 @@
 import {
+  type Regions,
+  type Rng,
+  type Sample,
+  type View,
+  type ViewGenerator,
+  type ViewGeometry,
+} from '@ssdet/core';
+import {
   applyColorJitter,
   blurKernelSizeFor,
   cropGeometry,
@@ -16,14 +24,8 @@ import {
   sampleRandomResizedCrop,
   solarize,
   type Box,
-  type Regions,
   type RgbImage,
-  type Rng,
-  type Sample,
-  type View,
-  type ViewGenerator,
-  type ViewGeometry,
-} from '@ssdet/core';
+} from '@ssdet/data';
 import {
   clipToView,
   commonIds,

@@ -8,11 +8,10 @@ import {
   PluginRegistry,
   createRootContainer,
   resolvePluginConfig,
-  runPretraining,
   selectBackend,
-  writeSyntheticDataset,
   type SsdetEvent,
 } from '@ssdet/core';
+import { runPretraining, writeSyntheticDataset } from '@ssdet/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpdetrConfig } from './config.js';
 import defaultExport, { plugin } from './index.js';

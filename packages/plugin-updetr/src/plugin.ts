@@ -11,6 +11,7 @@ import {
   provideFactory,
   resolveToken,
 } from '@ssdet/core';
+import { plugin as dataPlugin } from '@ssdet/data';
 import { plugin as nnPlugin } from '@ssdet/nn';
 import { plugin as proposalsPlugin } from '@ssdet/proposals';
 import { updetrConfigSchema, updetrDemoPreset, type UpdetrConfig } from './config.js';
@@ -28,7 +29,7 @@ export const plugin = definePlugin({
   coreRange: '^0.1.0',
   description:
     'UP-DETR: random query patch detection (Dai et al., CVPR 2021) — pre-trains the DETR transformer on a frozen CNN.',
-  includes: [nnPlugin, proposalsPlugin],
+  includes: [nnPlugin, proposalsPlugin, dataPlugin],
   configSchema: updetrConfigSchema,
   presets: { demo: updetrDemoPreset },
   register(container) {

@@ -1,4 +1,5 @@
-import { BadImageError, IMAGENET_MEAN, IMAGENET_STD, Rng, selectBackend } from '@ssdet/core';
+import { Rng, selectBackend } from '@ssdet/core';
+import { BadImageError, IMAGENET_MEAN, IMAGENET_STD } from '@ssdet/data';
 import { RandomBoxesSource } from '@ssdet/proposals';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticSample } from './test-support/tiny.js';

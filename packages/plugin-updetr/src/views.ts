@@ -1,6 +1,14 @@
 import {
-  BadImageError,
   SsdetError,
+  type Regions,
+  type Rng,
+  type Sample,
+  type View,
+  type ViewGenerator,
+  type ViewGeometry,
+} from '@ssdet/core';
+import {
+  BadImageError,
   applyColorJitter,
   drawColorJitter,
   gaussianBlur,
@@ -13,14 +21,8 @@ import {
   shorterSideSize,
   type Box,
   type ColorJitterStrength,
-  type Regions,
-  type Rng,
   type RgbImage,
-  type Sample,
-  type View,
-  type ViewGenerator,
-  type ViewGeometry,
-} from '@ssdet/core';
+} from '@ssdet/data';
 
 /** The name of the detection image view; the query patches are `patch-0` … `patch-{M−1}`. */
 export const IMAGE_VIEW = 'image';

@@ -1,17 +1,20 @@
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type { BatchNormAttrs } from '../native-addon.js';
 import { input, type NativeKernelConfig } from './native-kernel.js';
 
-/** `x` as the addon's [n, h, w, c]: NHWC maps as they are, any other rank as [rows, 1, 1, c]. */
-function nhwc(shape: readonly number[]): number[] {
+/** The addon's attributes for `x` of `shape`: every axis but the last (channels) as rows. */
+function batchNormAttrs(shape: readonly number[], epsilon: unknown): BatchNormAttrs {
   if (shape.length < 2) {
     throw new Error(
       `${BATCH_NORM_TRAINING} needs input of rank ≥ 2 with channels last; got shape [${shape.join(', ')}]`,
     );
   }
-  if (shape.length === 4) return [...shape];
-  const channels = shape.at(-1)!;
-  return [tf.util.sizeFromShape([...shape]) / channels, 1, 1, channels];
+  return {
+    rows: tf.util.sizeFromShape(shape.slice(0, -1)),
+    channels: shape.at(-1)!,
+    epsilon: Number(epsilon),
+  };
 }
 
 function floatsOf(values: Float32Array | null, name: string): Float32Array {
@@ -34,8 +37,7 @@ export const batchNormTrainingKernel: NativeKernelConfig = {
       floatsOf(backend.floats(x), 'x'),
       floatsOf(backend.floats(scale), 'scale'),
       floatsOf(backend.floats(offset), 'offset'),
-      nhwc(x.shape),
-      Number(attrs['epsilon']),
+      batchNormAttrs(x.shape, attrs['epsilon']),
     );
     return [
       backend.output(x.shape, y),
@@ -61,8 +63,7 @@ export const batchNormTrainingGradKernel: NativeKernelConfig = {
       floatsOf(backend.floats(input(inputs, 'scale')), 'scale'),
       floatsOf(backend.floats(input(inputs, 'mean')), 'mean'),
       floatsOf(backend.floats(input(inputs, 'variance')), 'variance'),
-      nhwc(x.shape),
-      Number(attrs['epsilon']),
+      batchNormAttrs(x.shape, attrs['epsilon']),
     );
     return [
       backend.output(x.shape, dx),

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activationCode, input, type NativeKernelConfig } from './native-kernel.js';
+import { conv2DAttrs, fusedActivation, input, type NativeKernelConfig } from './native-kernel.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -24,30 +24,6 @@ function conv2dInfo(
   );
 }
 
-/** The 17 integers the addon's convolutions take (see `native/convolution.cc`). */
-function geometry(info: tf.backend_util.Conv2DInfo): number[] {
-  const { padInfo } = info;
-  return [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.outChannels,
-    info.outHeight,
-    info.outWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    padInfo.top,
-    padInfo.bottom,
-    padInfo.left,
-    padInfo.right,
-  ];
-}
-
 /**
  * `y = x ⋆ w` (cross-correlation), NHWC × HWIO → NHWC, any stride, dilation and padding
  * ('same', 'valid', explicit). NCHW falls back to tfjs-backend-cpu.
@@ -63,7 +39,9 @@ export const conv2dKernel: NativeKernelConfig = {
     const ws = backend.floats(filter);
     if (dataFormat !== 'NHWC' || xs === null || ws === null) return fallback();
     const info = conv2dInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode);
-    return backend.output(info.outShape, backend.addon.conv2d(xs, ws, geometry(info), null, 0, 0));
+    const linear = { activation: backend.addon.opCodes.activation.Linear, leakyreluAlpha: 0 };
+    const y = backend.addon.conv2d(xs, ws, null, conv2DAttrs(info), linear);
+    return backend.output(info.outShape, y);
   },
 };
 
@@ -80,10 +58,10 @@ export const fusedConv2dKernel: NativeKernelConfig = {
     const bias = inputs['bias'];
     const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } =
       attrs as unknown as tf.FusedConv2DAttrs;
-    const code = activationCode(activation);
+    const fused = fusedActivation(backend.addon, activation, leakyreluAlpha);
     const xs = backend.floats(x);
     const ws = backend.floats(filter);
-    if (dataFormat !== 'NHWC' || code === undefined || xs === null || ws === null)
+    if (dataFormat !== 'NHWC' || fused === undefined || xs === null || ws === null)
       return fallback();
     const info = conv2dInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode);
     let biasValues: Float32Array | null = null;
@@ -93,7 +71,7 @@ export const fusedConv2dKernel: NativeKernelConfig = {
         return fallback();
       }
     }
-    const y = backend.addon.conv2d(xs, ws, geometry(info), biasValues, code, leakyreluAlpha ?? 0);
+    const y = backend.addon.conv2d(xs, ws, biasValues, conv2DAttrs(info), fused);
     return backend.output(info.outShape, y);
   },
 };
@@ -110,7 +88,10 @@ export const conv2dBackpropInputKernel: NativeKernelConfig = {
     const ws = backend.floats(filter);
     if (dataFormat !== 'NHWC' || dys === null || ws === null) return fallback();
     const info = conv2dInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode);
-    return backend.output(inputShape, backend.addon.conv2dBackpropInput(dys, ws, geometry(info)));
+    return backend.output(
+      inputShape,
+      backend.addon.conv2dBackpropInput(dys, ws, conv2DAttrs(info)),
+    );
   },
 };
 
@@ -126,6 +107,9 @@ export const conv2dBackpropFilterKernel: NativeKernelConfig = {
     const dys = backend.floats(dy);
     if (dataFormat !== 'NHWC' || xs === null || dys === null) return fallback();
     const info = conv2dInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
-    return backend.output(filterShape, backend.addon.conv2dBackpropFilter(xs, dys, geometry(info)));
+    return backend.output(
+      filterShape,
+      backend.addon.conv2dBackpropFilter(xs, dys, conv2DAttrs(info)),
+    );
   },
 };

@@ -113,6 +113,9 @@ export const gatherKernel: NativeKernelConfig = {
     const outer = tf.util.sizeFromShape(x.shape.slice(0, along));
     const inner = tf.util.sizeFromShape(x.shape.slice(along + 1));
     const outShape = [...x.shape.slice(0, along), ...indices.shape, ...x.shape.slice(along + 1)];
-    return backend.output(outShape, backend.addon.gather(xs, indexValues, outer, axisSize, inner));
+    return backend.output(
+      outShape,
+      backend.addon.gather(xs, indexValues, { outer, axisSize, inner }),
+    );
   },
 };

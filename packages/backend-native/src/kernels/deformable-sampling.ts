@@ -1,3 +1,4 @@
+import type { DeformableSamplingAttrs } from '../native-addon.js';
 import { input, type NativeKernelArgs, type NativeKernelConfig } from './native-kernel.js';
 
 /**
@@ -14,8 +15,7 @@ interface SamplingArguments {
   readonly value: Float32Array;
   readonly locations: Float32Array;
   readonly attention: Float32Array;
-  readonly geometry: number[];
-  readonly spatialShapes: number[];
+  readonly attrs: DeformableSamplingAttrs;
 }
 
 function samplingArguments({ inputs, backend, attrs }: NativeKernelArgs): SamplingArguments | null {
@@ -30,8 +30,15 @@ function samplingArguments({ inputs, backend, attrs }: NativeKernelArgs): Sampli
     value: values,
     locations: locationValues,
     attention,
-    geometry: [batch!, length!, heads!, headDim!, locations.shape[1]!, locations.shape[4]!],
-    spatialShapes: [...(attrs['spatialShapes'] as number[])],
+    attrs: {
+      batch: batch!,
+      length: length!,
+      heads: heads!,
+      headDim: headDim!,
+      queries: locations.shape[1]!,
+      points: locations.shape[4]!,
+      spatialShapes: attrs['spatialShapes'] as number[],
+    },
   };
 }
 
@@ -47,16 +54,9 @@ export const msDeformAttnKernel: NativeKernelConfig = {
       a.value,
       a.locations,
       a.attention,
-      a.geometry,
-      a.spatialShapes,
+      a.attrs,
     );
-    const [batch, , heads, headDim, queries] = a.geometry as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const { batch, queries, heads, headDim } = a.attrs;
     return args.backend.output([batch, queries, heads * headDim], out);
   },
 };
@@ -72,8 +72,7 @@ export const msDeformAttnGradKernel: NativeKernelConfig = {
       a.locations,
       a.attention,
       dy,
-      a.geometry,
-      a.spatialShapes,
+      a.attrs,
     );
     return [
       args.backend.output(input(args.inputs, 'value').shape, gValue),

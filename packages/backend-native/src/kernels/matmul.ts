@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { MatMulAttrs } from '../native-addon.js';
 import type { NativeBackend } from '../native-backend.js';
-import { activationCode, input, type NativeKernelConfig } from './native-kernel.js';
+import { fusedActivation, input, type NativeKernelConfig } from './native-kernel.js';
 
 interface Product {
-  readonly geometry: number[];
+  readonly attrs: MatMulAttrs;
   readonly outShape: number[];
 }
 
@@ -32,7 +33,15 @@ function product(
   if ((transposeB ? colsB : rowsB) !== k) return undefined;
   const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(batchShapeA, batchShapeB);
   return {
-    geometry: [batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0],
+    attrs: {
+      batchA,
+      batchB,
+      m,
+      k,
+      n,
+      transposeA: Boolean(transposeA),
+      transposeB: Boolean(transposeB),
+    },
     outShape: [...batchShape, m, n],
   };
 }
@@ -51,17 +60,17 @@ function runMatmul(
   const as = backend.floats(a);
   const bs = backend.floats(b);
   const shapes = product(a, b, transposeA, transposeB);
-  const code = activationCode(activation);
-  if (as === null || bs === null || shapes === undefined || code === undefined) return fallback();
+  const fused = fusedActivation(backend.addon, activation, alpha);
+  if (as === null || bs === null || shapes === undefined || fused === undefined) return fallback();
   let biasValues: Float32Array | null = null;
   if (bias !== undefined) {
     biasValues = backend.floats(bias);
-    const n = shapes.geometry[4];
+    const { n } = shapes.attrs;
     if (biasValues === null || tf.util.sizeFromShape(bias.shape) !== n || bias.shape.at(-1) !== n) {
       return fallback();
     }
   }
-  const c = backend.addon.matmul(as, bs, shapes.geometry, biasValues, code, alpha);
+  const c = backend.addon.matmul(as, bs, biasValues, shapes.attrs, fused);
   return backend.output(shapes.outShape, c);
 }
 

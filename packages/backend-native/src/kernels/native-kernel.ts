@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Conv2DAttrs, FusedActivationAttrs, NativeAddon } from '../native-addon.js';
 import type { NativeBackend } from '../native-backend.js';
+import type { OpName } from '../op-codes.js';
 
 export interface NativeKernelArgs {
   readonly inputs: tf.NamedTensorInfoMap;
@@ -15,24 +17,56 @@ export interface NativeKernelConfig {
   readonly kernelFunc: (args: NativeKernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 }
 
-/** Fused activations, numbered as the addon's `Activation` enum; `prelu` has no native form. */
-export function activationCode(activation: unknown): number | undefined {
-  switch (activation ?? 'linear') {
-    case 'linear':
-      return 0;
-    case 'relu':
-      return 1;
-    case 'relu6':
-      return 2;
-    case 'elu':
-      return 3;
-    case 'leakyrelu':
-      return 4;
-    case 'sigmoid':
-      return 5;
-    default:
-      return undefined;
-  }
+/** tfjs's fused activations by the addon's names for them; `prelu` has no native form. */
+const ACTIVATIONS: ReadonlyMap<unknown, OpName<'activation'>> = new Map([
+  ['linear', 'Linear'],
+  ['relu', 'Relu'],
+  ['relu6', 'Relu6'],
+  ['elu', 'Elu'],
+  ['leakyrelu', 'LeakyRelu'],
+  ['sigmoid', 'Sigmoid'],
+] as const);
+
+/**
+ * The addon's attributes for tfjs's fused `activation` (none: linear), or `undefined` when it has
+ * no native form.
+ */
+export function fusedActivation(
+  addon: NativeAddon,
+  activation: unknown,
+  leakyreluAlpha = 0,
+): FusedActivationAttrs | undefined {
+  const name = ACTIVATIONS.get(activation ?? 'linear');
+  return name === undefined
+    ? undefined
+    : { activation: addon.opCodes.activation[name], leakyreluAlpha };
+}
+
+/**
+ * The addon's attributes for tfjs's convolution or pooling geometry (channels last): those of a
+ * convolution, a superset of a pooling's.
+ */
+export function conv2DAttrs(info: tf.backend_util.Conv2DInfo): Conv2DAttrs {
+  const { padInfo } = info;
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: padInfo.top,
+    padBottom: padInfo.bottom,
+    padLeft: padInfo.left,
+    padRight: padInfo.right,
+    outChannels: info.outChannels,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+  };
 }
 
 /** The tensor input `name` of a kernel call (tfjs types every input as optional). */

@@ -1,75 +1,56 @@
 import { ADAMW_UPDATE, LARS_UPDATE, SGD_UPDATE } from '@ssdet/core';
-import { input, type NativeKernelArgs, type NativeKernelConfig } from './native-kernel.js';
+import type {
+  AdamWUpdateAttrs,
+  LarsUpdateAttrs,
+  NativeAddon,
+  SgdUpdateAttrs,
+} from '../native-addon.js';
+import { input, type NativeKernelConfig } from './native-kernel.js';
 
-/** The float32 values of input `name`; the core only calls fused updates on float32 variables. */
-function floatsOf({ inputs, backend }: NativeKernelArgs, name: string): Float32Array {
-  const values = backend.floats(input(inputs, name));
-  if (values === null) throw new Error(`native optimizer update: "${name}" must be float32`);
-  return values;
+/**
+ * A fused optimizer update of `@ssdet/core` in one addon call. Inputs are the variable, its
+ * gradient and its slots (`inputNames`, in the addon's order); the op's attributes go to the addon
+ * as they are, since they are the addon's (both follow the core's fused-update contract, and the
+ * addon checks each by name). The outputs are the new variable and slots — every input but the
+ * gradient, in order — each shaped as its input.
+ */
+function updateKernel<Attrs>(
+  kernelName: string,
+  inputNames: readonly string[],
+  run: (addon: NativeAddon, inputs: Float32Array[], attrs: Attrs) => Float32Array[],
+): NativeKernelConfig {
+  const updated = inputNames.filter((name) => name !== 'gradient');
+  return {
+    kernelName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const values = inputNames.map((name) => {
+        const floats = backend.floats(input(inputs, name));
+        if (floats === null) throw new Error(`${kernelName}: "${name}" must be float32`);
+        return floats;
+      });
+      const outputs = run(backend.addon, values, attrs as unknown as Attrs);
+      return updated.map((name, i) => backend.output(input(inputs, name).shape, outputs[i]!));
+    },
+  };
 }
 
-const number = (args: NativeKernelArgs, name: string): number => Number(args.attrs[name]);
-
 /** `@ssdet/core`'s SGD-with-momentum update in one call. */
-export const sgdUpdateKernel: NativeKernelConfig = {
-  kernelName: SGD_UPDATE,
-  kernelFunc: (args) => {
-    const variable = input(args.inputs, 'variable');
-    const [w, b] = args.backend.addon.sgdUpdate(
-      floatsOf(args, 'variable'),
-      floatsOf(args, 'gradient'),
-      floatsOf(args, 'buffer'),
-      number(args, 'lr'),
-      number(args, 'momentum'),
-      number(args, 'weightDecay'),
-      args.attrs['nesterov'] === true,
-    );
-    return [args.backend.output(variable.shape, w), args.backend.output(variable.shape, b)];
-  },
-};
+export const sgdUpdateKernel = updateKernel<SgdUpdateAttrs>(
+  SGD_UPDATE,
+  ['variable', 'gradient', 'buffer'],
+  (addon, inputs, attrs) => addon.sgdUpdate(inputs, attrs),
+);
 
 /** `@ssdet/core`'s LARS update (SoCo's form) in one call. */
-export const larsUpdateKernel: NativeKernelConfig = {
-  kernelName: LARS_UPDATE,
-  kernelFunc: (args) => {
-    const variable = input(args.inputs, 'variable');
-    const [w, b] = args.backend.addon.larsUpdate(
-      floatsOf(args, 'variable'),
-      floatsOf(args, 'gradient'),
-      floatsOf(args, 'buffer'),
-      number(args, 'lr'),
-      number(args, 'momentum'),
-      number(args, 'weightDecay'),
-      number(args, 'trustCoefficient'),
-      number(args, 'eps'),
-      args.attrs['adapted'] === true,
-    );
-    return [args.backend.output(variable.shape, w), args.backend.output(variable.shape, b)];
-  },
-};
+export const larsUpdateKernel = updateKernel<LarsUpdateAttrs>(
+  LARS_UPDATE,
+  ['variable', 'gradient', 'buffer'],
+  (addon, inputs, attrs) => addon.larsUpdate(inputs, attrs),
+);
 
 /** `@ssdet/core`'s AdamW update in one call. */
-export const adamwUpdateKernel: NativeKernelConfig = {
-  kernelName: ADAMW_UPDATE,
-  kernelFunc: (args) => {
-    const variable = input(args.inputs, 'variable');
-    const [w, m, v, step] = args.backend.addon.adamwUpdate(
-      floatsOf(args, 'variable'),
-      floatsOf(args, 'gradient'),
-      floatsOf(args, 'expAvg'),
-      floatsOf(args, 'expAvgSq'),
-      floatsOf(args, 'step'),
-      number(args, 'lr'),
-      number(args, 'beta1'),
-      number(args, 'beta2'),
-      number(args, 'eps'),
-      number(args, 'weightDecay'),
-    );
-    return [
-      args.backend.output(variable.shape, w),
-      args.backend.output(variable.shape, m),
-      args.backend.output(variable.shape, v),
-      args.backend.output([], step),
-    ];
-  },
-};
+export const adamwUpdateKernel = updateKernel<AdamWUpdateAttrs>(
+  ADAMW_UPDATE,
+  ['variable', 'gradient', 'expAvg', 'expAvgSq', 'step'],
+  (addon, inputs, attrs) => addon.adamwUpdate(inputs, attrs),
+);

@@ -1,32 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { input, type NativeKernelConfig } from './native-kernel.js';
+import type { Window2DAttrs } from '../native-addon.js';
+import type { OpName } from '../op-codes.js';
+import { conv2DAttrs, input, type NativeKernelConfig } from './native-kernel.js';
 
 type Shape4 = [number, number, number, number];
 
-/** The 14 integers the addon's pooling takes (see `native/pooling.cc`). */
-function geometry(info: tf.backend_util.Conv2DInfo): number[] {
-  const { padInfo } = info;
-  return [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.outHeight,
-    info.outWidth,
-    info.strideHeight,
-    info.strideWidth,
-    padInfo.top,
-    padInfo.bottom,
-    padInfo.left,
-    padInfo.right,
-  ];
-}
-
-function poolInfo(x: tf.TensorInfo, attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
+/** tfjs's pooling geometry of `x` and the addon's attributes for it. */
+function poolInfo(
+  x: tf.TensorInfo,
+  attrs: tf.NamedAttrMap,
+): { info: tf.backend_util.Conv2DInfo; poolAttrs: Window2DAttrs } {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolAttrs;
-  return tf.backend_util.computePool2DInfo(
+  const info = tf.backend_util.computePool2DInfo(
     x.shape as Shape4,
     filterSize,
     strides,
@@ -34,26 +19,28 @@ function poolInfo(x: tf.TensorInfo, attrs: tf.NamedAttrMap): tf.backend_util.Con
     pad,
     dimRoundingMode,
   );
+  return { info, poolAttrs: conv2DAttrs(info) };
 }
 
-function poolKernel(kernelName: string, kind: 0 | 1): NativeKernelConfig {
+function poolKernel(kernelName: string, op: OpName<'pool'>): NativeKernelConfig {
   return {
     kernelName,
     kernelFunc: ({ inputs, backend, attrs, fallback }) => {
       const x = input(inputs, 'x');
       const xs = backend.floats(x);
       if (xs === null || x.shape.length !== 4) return fallback();
-      const info = poolInfo(x, attrs);
-      return backend.output(info.outShape, backend.addon.pool(xs, geometry(info), kind));
+      const { info, poolAttrs } = poolInfo(x, attrs);
+      const y = backend.addon.pool(backend.addon.opCodes.pool[op], xs, poolAttrs);
+      return backend.output(info.outShape, y);
     },
   };
 }
 
 /** Max over each window of an NHWC map; padding never wins. */
-export const maxPoolKernel = poolKernel(tf.MaxPool, 0);
+export const maxPoolKernel = poolKernel(tf.MaxPool, 'Max');
 
 /** Mean over the in-bounds values of each window, as tfjs-backend-cpu. */
-export const avgPoolKernel = poolKernel(tf.AvgPool, 1);
+export const avgPoolKernel = poolKernel(tf.AvgPool, 'Avg');
 
 /** Routes each `dy` to the first maximum of its window (scan order), as tfjs-backend-cpu. */
 export const maxPoolGradKernel: NativeKernelConfig = {
@@ -64,8 +51,8 @@ export const maxPoolGradKernel: NativeKernelConfig = {
     const dys = backend.floats(dy);
     const xs = backend.floats(x);
     if (dys === null || xs === null) return fallback();
-    const info = poolInfo(x, attrs);
-    return backend.output(x.shape, backend.addon.maxPoolBackprop(dys, xs, geometry(info)));
+    const { poolAttrs } = poolInfo(x, attrs);
+    return backend.output(x.shape, backend.addon.maxPoolBackprop(dys, xs, poolAttrs));
   },
 };
 
@@ -81,7 +68,7 @@ export const avgPoolGradKernel: NativeKernelConfig = {
     const x = input(inputs, 'input');
     const dys = backend.floats(dy);
     if (dys === null || x.dtype !== 'float32') return fallback();
-    const info = poolInfo(x, attrs);
-    return backend.output(x.shape, backend.addon.avgPoolBackprop(dys, geometry(info)));
+    const { poolAttrs } = poolInfo(x, attrs);
+    return backend.output(x.shape, backend.addon.avgPoolBackprop(dys, poolAttrs));
   },
 };

@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { OpName } from '../op-codes.js';
 import { input, type NativeKernelConfig } from './native-kernel.js';
 
-/** Numbered as the addon's `ReduceOp` enum; the attribute holding the axes differs for Max. */
-const REDUCTIONS: readonly (readonly [kernelName: string, code: number, axisAttr: string])[] = [
-  [tf.Sum, 0, 'axis'],
-  [tf.Mean, 1, 'axis'],
-  [tf.Max, 2, 'reductionIndices'],
-  [tf.Min, 3, 'axis'],
+/** tfjs kernels, the addon's `opCodes.reduce` names for them, and the attribute holding the axes. */
+const REDUCTIONS: readonly (readonly [
+  kernelName: string,
+  op: OpName<'reduce'>,
+  axisAttr: string,
+])[] = [
+  [tf.Sum, 'Sum', 'axis'],
+  [tf.Mean, 'Mean', 'axis'],
+  [tf.Max, 'Max', 'reductionIndices'],
+  [tf.Min, 'Min', 'axis'],
 ];
 
 /**
@@ -15,7 +20,7 @@ const REDUCTIONS: readonly (readonly [kernelName: string, code: number, axisAttr
  * alternating reduced/kept groups) run the cpu kernel.
  */
 export const reductionKernels: readonly NativeKernelConfig[] = REDUCTIONS.map(
-  ([kernelName, code, axisAttr]) => ({
+  ([kernelName, op, axisAttr]) => ({
     kernelName,
     kernelFunc: ({ inputs, backend, attrs, fallback }) => {
       const x = input(inputs, 'x');
@@ -24,7 +29,7 @@ export const reductionKernels: readonly NativeKernelConfig[] = REDUCTIONS.map(
       const axes = tf.util
         .parseAxisParam(attrs[axisAttr] as number | number[], x.shape)
         .sort((p, q) => p - q);
-      const reduced = backend.addon.reduce(code, xs, x.shape, axes);
+      const reduced = backend.addon.reduce(backend.addon.opCodes.reduce[op], xs, x.shape, axes);
       if (reduced === null) return fallback();
       const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
       const shape =

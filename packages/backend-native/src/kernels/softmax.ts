@@ -12,6 +12,7 @@ export const softmaxKernel: NativeKernelConfig = {
     if (values === null || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback();
     const cols = logits.shape[rank - 1]!;
     if (cols === 0) return fallback();
-    return backend.output(logits.shape, backend.addon.softmax(values, values.length / cols, cols));
+    const rows = tf.util.sizeFromShape(logits.shape) / cols;
+    return backend.output(logits.shape, backend.addon.softmax(values, { rows, cols }));
   },
 };

@@ -1,37 +1,48 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { OpName } from '../op-codes.js';
 import { input, type NativeKernelConfig } from './native-kernel.js';
 
-/** Numbered as the addon's `UnaryOp` enum (`native/elementwise.cc`); the attribute that is α, if any. */
-const UNARY_OPS: readonly (readonly [kernelName: string, code: number, alphaAttr?: string])[] = [
-  [tf.Neg, 0],
-  [tf.Square, 1],
-  [tf.Sqrt, 2],
-  [tf.Rsqrt, 3],
-  [tf.Exp, 4],
-  [tf.Log, 5],
-  [tf.Abs, 6],
-  [tf.Relu, 7],
-  [tf.Relu6, 8],
-  [tf.Sigmoid, 9],
-  [tf.Tanh, 10],
-  [tf.Step, 11, 'alpha'],
-  [tf.Reciprocal, 12],
-  [tf.Elu, 13],
-  [tf.LeakyRelu, 14, 'alpha'],
-  [tf.Log1p, 15],
-  [tf.Floor, 16],
+/**
+ * tfjs kernels, the addon's `opCodes.unary` names for them (the same names), and the attribute
+ * that is α, if any.
+ */
+const UNARY_OPS: readonly (readonly [
+  kernelName: string,
+  op: OpName<'unary'>,
+  alphaAttr?: string,
+])[] = [
+  [tf.Neg, 'Neg'],
+  [tf.Square, 'Square'],
+  [tf.Sqrt, 'Sqrt'],
+  [tf.Rsqrt, 'Rsqrt'],
+  [tf.Exp, 'Exp'],
+  [tf.Log, 'Log'],
+  [tf.Abs, 'Abs'],
+  [tf.Relu, 'Relu'],
+  [tf.Relu6, 'Relu6'],
+  [tf.Sigmoid, 'Sigmoid'],
+  [tf.Tanh, 'Tanh'],
+  [tf.Step, 'Step', 'alpha'],
+  [tf.Reciprocal, 'Reciprocal'],
+  [tf.Elu, 'Elu'],
+  [tf.LeakyRelu, 'LeakyRelu', 'alpha'],
+  [tf.Log1p, 'Log1p'],
+  [tf.Floor, 'Floor'],
 ];
 
 /** `out = f(x)` element-wise for float32 tensors, with tfjs-backend-cpu's formulas. */
 export const unaryKernels: readonly NativeKernelConfig[] = UNARY_OPS.map(
-  ([kernelName, code, alphaAttr]) => ({
+  ([kernelName, op, alphaAttr]) => ({
     kernelName,
     kernelFunc: ({ inputs, backend, attrs, fallback }) => {
       const x = input(inputs, 'x');
       const xs = backend.floats(x);
       if (xs === null) return fallback();
       const alpha = alphaAttr === undefined ? 0 : Number(attrs[alphaAttr] ?? 0);
-      return backend.output(x.shape, backend.addon.unary(code, xs, alpha));
+      return backend.output(
+        x.shape,
+        backend.addon.unary(backend.addon.opCodes.unary[op], xs, alpha),
+      );
     },
   }),
 );

@@ -3,13 +3,13 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticDataset } from '@ssdet/core';
+import { writeSyntheticDataset } from '@ssdet/data';
 import { readPth, readSafetensors } from '@ssdet/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SSDET_BIN as bin, ssdet } from '../test-support/run-cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const toyPlugin = path.resolve(here, '../../../core/src/train/test-support/toy-plugin.mjs');
+const toyPlugin = path.resolve(here, '../../../data/src/test-support/toy-plugin.mjs');
 
 let project: string;
 let data: string;

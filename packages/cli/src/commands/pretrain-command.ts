@@ -1,12 +1,8 @@
 import path from 'node:path';
 import { exportStateDict, writeSafetensors } from '@ssdet/nn';
 import { mkdir, writeFile } from 'node:fs/promises';
-import {
-  runPretraining,
-  type BackendRequest,
-  type EventBus,
-  type PretrainOutcome,
-} from '@ssdet/core';
+import { type BackendRequest, type EventBus } from '@ssdet/core';
+import { runPretraining, type PretrainOutcome } from '@ssdet/data';
 import type { CliIo } from '../io.js';
 import { renderProgress } from '../render/render-progress.js';
 import { discoverForCli } from './discover.js';

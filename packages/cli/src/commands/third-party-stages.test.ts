@@ -39,7 +39,7 @@ describe('stages contributed by a third-party package', () => {
     expect(stage('regionSources', 'tiny-grid')).toBe('ssdet-stages-tiny');
     expect(stage('backbones', 'resnet50')).toBe('@ssdet/nn');
     expect(stage('regionSources', 'selective-search')).toBe('@ssdet/proposals');
-    expect(stage('viewRecipes', 'mocov2')).toBe('@ssdet/core');
+    expect(stage('viewRecipes', 'mocov2')).toBe('@ssdet/data');
 
     const text = await ssdet(project, 'plugins', '--plugin', stagesPackage);
     expect(text.out).toMatch(/stages-tiny .*backbones tiny-pyramid; region sources tiny-grid/);

@@ -2,25 +2,18 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { View } from '../contracts/view.js';
 import { SsdetError } from '../errors/ssdet-error.js';
 import { JsonlMetricsSink } from '../metrics/jsonl-metrics-sink.js';
 import { makeRecord } from '../metrics/test-support/make-record.js';
-import { saveViewPreviews } from './save-view-previews.js';
 import { writeRunReport } from './write-run-report.js';
 
 const CONFIG = 'method: soco\nnote: "<script>alert(1)</script> & more"\n';
 
-function tinyView(name: string): View {
-  return {
-    name,
-    width: 8,
-    height: 6,
-    pixels: new Float32Array(8 * 6 * 3),
-    geometry: { sourceBox: [0, 0, 8, 6], flipped: false, width: 8, height: 6 },
-    boxes: Float32Array.from([1, 1, 5, 4]),
-  };
-}
+/** A 1 × 1 PNG: the report embeds the files of views/ as they are (ssdet's data package writes them). */
+const ONE_PIXEL_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC',
+  'base64',
+);
 
 describe('writeRunReport', () => {
   let run: string;
@@ -36,7 +29,9 @@ describe('writeRunReport', () => {
     for (const step of steps) await sink.write(makeRecord(step));
     await sink.close();
     await writeFile(path.join(run, 'config.yaml'), CONFIG);
-    await saveViewPreviews([[tinyView('query'), tinyView('key')]], path.join(run, 'views'));
+    await mkdir(path.join(run, 'views'), { recursive: true });
+    for (const view of ['0-query', '0-key'])
+      await writeFile(path.join(run, 'views', `${view}.png`), ONE_PIXEL_PNG);
   }
 
   const polylinePointCounts = (html: string): number[] =>

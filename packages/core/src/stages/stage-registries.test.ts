@@ -12,6 +12,7 @@ import { buildBackbone } from './build-backbone.js';
 import { buildRegionSource } from './build-region-source.js';
 import { buildViews } from './build-views.js';
 import type { RegionSourceFactory } from './region-source-factory.js';
+import type { ViewRecipeFactory } from './view-recipe-factory.js';
 import { StageRegistries } from './stage-registries.js';
 import { StageRegistry } from './stage-registry.js';
 
@@ -48,6 +49,17 @@ const gridSource: RegionSourceFactory = {
   }),
 };
 
+/** A recipe whose generator only names its views. */
+const pairRecipe: ViewRecipeFactory = {
+  name: 'pair',
+  description: 'two views',
+  create: ({ viewNames }) => ({
+    viewNames,
+    needsRegions: false,
+    generate: () => [],
+  }),
+};
+
 describe('StageRegistry', () => {
   it('builds a registered name, refuses a second factory under it, names what exists when unknown', () => {
     const registry = new StageRegistry<BackboneFactory>('backbone');
@@ -67,9 +79,9 @@ describe('StageRegistry', () => {
 });
 
 describe('StageRegistries', () => {
-  it('holds the core view recipes and adds a contribution whole or not at all', () => {
+  it('adds a contribution whole or not at all', () => {
     const stages = new StageRegistries();
-    expect(stages.viewRecipes.names()).toEqual(['byol', 'mocov2']);
+    expect(stages.backbones.names()).toEqual([]);
     stages.addAll({ backbones: [fakeBackbones('tiny', ['C5'])] }, 'pkg-a');
     let caught: unknown;
     try {
@@ -154,15 +166,16 @@ describe('building stages from a run container', () => {
     ).toThrow(
       /detcon: regions\.algorithm: no region source named "fh" is registered; available: grid/,
     );
+    stages.addAll({ viewRecipes: [pairRecipe] }, 'pkg');
     const views = buildViews(
       container,
-      'mocov2',
+      'pair',
       { imageSize: 32, viewNames: ['q', 'k'] },
       'densecl',
     );
     expect(views.viewNames).toEqual(['q', 'k']);
-    expect(() =>
-      buildViews(container, 'byol', { imageSize: 32, viewNames: ['a', 'b', 'c'] }, 'x'),
-    ).toThrow(/View recipe "byol" makes two views; 3 view names were asked for/);
+    expect(() => buildViews(container, 'mocov2', { imageSize: 32, viewNames: [] }, 'x')).toThrow(
+      /x: views: no view recipe named "mocov2" is registered; available: pair/,
+    );
   });
 });

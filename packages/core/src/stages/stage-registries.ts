@@ -1,5 +1,4 @@
 import type { BackboneFactory } from './backbone-factory.js';
-import { BYOL_RECIPE, MOCO_V2_RECIPE } from './core-view-recipes.js';
 import type { NeckFactory } from './neck-factory.js';
 import type { RegionSourceFactory } from './region-source-factory.js';
 import {
@@ -21,10 +20,6 @@ export class StageRegistries {
   readonly necks = new StageRegistry<NeckFactory>(STAGE_KIND_LABELS.necks);
   readonly regionSources = new StageRegistry<RegionSourceFactory>(STAGE_KIND_LABELS.regionSources);
   readonly viewRecipes = new StageRegistry<ViewRecipeFactory>(STAGE_KIND_LABELS.viewRecipes);
-
-  constructor() {
-    this.addAll({ viewRecipes: [MOCO_V2_RECIPE, BYOL_RECIPE] }, '@ssdet/core');
-  }
 
   /**
    * Adds every factory of `contributions`, or none: a name clash in any kind throws before

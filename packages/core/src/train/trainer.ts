@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariables } from '../contracts/parameters.js';
 import type { PretrainMethod, StepContext } from '../contracts/pretrain-method.js';
-import { collate, disposeBatch } from '../data/collate.js';
-import type { DataLoader, HostBatch } from '../data/data-loader.js';
+import { collate, disposeBatch } from './collate.js';
+import type { BatchSource, HostBatch } from '../contracts/host-batch.js';
 import { SsdetError } from '../errors/ssdet-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { MetricsSink } from '../metrics/metrics-record.js';
@@ -21,7 +21,7 @@ export interface TrainerPosition {
 
 export interface TrainerOptions {
   readonly method: PretrainMethod;
-  readonly loader: DataLoader;
+  readonly loader: BatchSource;
   readonly optimizer: Optimizer;
   /** The learning rate of 0-based optimizer step `step`. */
   readonly learningRate: (step: number) => number;

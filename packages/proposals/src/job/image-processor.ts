@@ -1,13 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import {
-  BadImageError,
-  isSsdetError,
-  Rng,
-  type Dataset,
-  type RegionSource,
-  type Sample,
-} from '@ssdet/core';
+import { isSsdetError, Rng, type Dataset, type RegionSource, type Sample } from '@ssdet/core';
+import { BadImageError } from '@ssdet/data';
 import { CachedRegionSource } from '../cache/cached-region-source.js';
 import { RegionCache, regionCacheKey } from '../cache/region-cache.js';
 import type { ImageOutcome } from './image-outcome.js';

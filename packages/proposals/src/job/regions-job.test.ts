@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { EventBus, openDataset, writeSyntheticDataset, type SsdetEvent } from '@ssdet/core';
+import { EventBus, type SsdetEvent } from '@ssdet/core';
+import { openDataset, writeSyntheticDataset } from '@ssdet/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry, RegionCache } from '../cache/region-cache.js';
 import { FelzenszwalbSource } from '../sources/region-sources.js';

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { isSsdetError, openDataset } from '@ssdet/core';
+import { isSsdetError } from '@ssdet/core';
+import { openDataset } from '@ssdet/data';
 import { ImageProcessor } from './image-processor.js';
 import { createRegionSource } from './region-source-factory.js';
 import type { RegionsReply, RegionsRequest, RegionsWorkerSetup } from './worker-protocol.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeSyntheticDataset } from '@ssdet/core';
+import { writeSyntheticDataset } from '@ssdet/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from './manifest.js';
 import { runRegionsJob, type RegionsJobOptions } from './regions-job.js';

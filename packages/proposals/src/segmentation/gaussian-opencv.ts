@@ -1,4 +1,4 @@
-import { roundHalfEven } from '@ssdet/core';
+import { roundHalfEven } from '@ssdet/data';
 
 /**
  * `cv::GaussianBlur(src32F, dst, Size(0, 0), σ, σ)` on an interleaved float32 image: kernel

@@ -1,4 +1,4 @@
-import { roundHalfEven } from '@ssdet/core';
+import { roundHalfEven } from '@ssdet/data';
 
 /**
  * The pieces of OpenCV's geometry that its Selective Search texture features use, with OpenCV's

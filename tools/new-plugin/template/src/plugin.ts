@@ -8,6 +8,7 @@ import {
   provideFactory,
   resolveToken,
 } from '@ssdet/core';
+import { plugin as dataPlugin } from '@ssdet/data';
 import { plugin as nnPlugin } from '@ssdet/nn';
 import { __name__ConfigSchema, __name__DemoPreset, type __Name__Config } from './config.js';
 import { __Name__Method } from './method.js';
@@ -23,7 +24,7 @@ export const plugin = definePlugin({
   version: PLUGIN_VERSION,
   coreRange: '__coreRange__',
   description: '__method__: replace with one line on what the method learns (Authors, Venue Year).',
-  includes: [nnPlugin],
+  includes: [nnPlugin, dataPlugin],
   configSchema: __name__ConfigSchema,
   presets: { demo: __name__DemoPreset },
   register(container) {

@@ -9,8 +9,8 @@ import {
   createRootContainer,
   readConfigFile,
   readMetricsJsonl,
-  runPretraining,
 } from '@ssdet/core';
+import { runPretraining } from '@ssdet/data';
 import { exportStateDict, readSafetensors, writeSafetensors } from '@ssdet/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plugin } from './plugin.js';

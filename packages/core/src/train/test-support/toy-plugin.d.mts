@@ -1,6 +1,0 @@
-import type { MethodPlugin } from '../../plugin/plugin.js';
-
-/** The toy method of toy-plugin.mjs (JavaScript, so child processes can load it). */
-export declare const plugin: MethodPlugin;
-/** This module's file, for data worker threads. */
-export declare const entry: string;

@@ -1,0 +1,95 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bench, describe } from 'vitest';
+import { entry as toyPluginEntry } from '../src/test-support/toy-plugin.mjs';
+import { Rng, type Dataset } from '@ssdet/core';
+import {
+  DataLoader,
+  mocoV2Views,
+  openDataset,
+  SpecViewGenerator,
+  WorkerSampleProcessor,
+  writeSyntheticDataset,
+} from '../src/index.js';
+
+/**
+ * `npm run bench -- data`: augmented MoCo-v2 views per second at 224 px from 640 × 480 JPEGs
+ * (decode with sharp, RandomResizedCrop + antialiased resize, jitter, grayscale, blur, flip,
+ * normalise), through the DataLoader, and the process's peak resident memory.
+ * One iteration = one pass over 64 images = 128 views.
+ */
+const IMAGES = 64;
+let dataset: Dataset | undefined;
+let location = '';
+let epoch = 0;
+let peakRss = 0;
+
+async function prepare(): Promise<Dataset> {
+  if (dataset !== undefined) return dataset;
+  const dir = await mkdtemp(path.join(tmpdir(), 'ssdet-bench-data-'));
+  const { annotationFile } = await writeSyntheticDataset({
+    out: dir,
+    count: IMAGES,
+    width: 640,
+    height: 480,
+    seed: 1,
+  });
+  location = annotationFile;
+  dataset = await openDataset(annotationFile);
+  return dataset;
+}
+
+/**
+ * One op: `epochs` passes over the images. Worker threads start once per op, as once per training
+ * run; several epochs per op amortise their start-up (about a second: each loads tfjs).
+ */
+async function passes(concurrency: number, threads: number, epochs: number): Promise<void> {
+  // The toy method's views: two MoCo v2 views at 224, rebuilt in the workers from its plugin.
+  const specs = mocoV2Views(224, ['a', 'b']);
+  const data = await prepare();
+  const processor =
+    threads > 0
+      ? new WorkerSampleProcessor(
+          {
+            datasetLocation: location,
+            decode: {},
+            pluginEntries: [toyPluginEntry],
+            method: { name: 'toy', config: { imageSize: 224 } },
+            seed: 0,
+          },
+          threads,
+        )
+      : undefined;
+  const loader = new DataLoader(data, new SpecViewGenerator(specs), Rng.fromSeed(0), {
+    batchSize: 32,
+    concurrency,
+    ...(processor === undefined ? {} : { processor }),
+  });
+  try {
+    for (let e = 0; e < epochs; e++) {
+      for await (const batch of loader.epoch(epoch++)) {
+        if (batch.views.length !== 32) throw new Error('short batch');
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }
+    }
+  } finally {
+    await loader.close();
+  }
+}
+
+describe('MoCo-v2 views at 224 px from 640×480 JPEGs', () => {
+  const options = {
+    iterations: 3,
+    time: 0,
+    warmupIterations: 1,
+    setup: async () => {
+      await prepare();
+    },
+    teardown: () => {
+      process.stdout.write(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB\n`);
+    },
+  };
+  bench(`main thread (1 op = ${IMAGES * 2} views)`, () => passes(8, 0, 1), options);
+  bench(`2 worker threads (1 op = ${IMAGES * 6} views)`, () => passes(16, 2, 3), options);
+});

@@ -1,0 +1,128 @@
+import type {
+  BatchSource,
+  Dataset,
+  HostBatch,
+  ImageRecord,
+  RegionSource,
+  Rng,
+  View,
+  ViewGenerator,
+} from '@ssdet/core';
+import { InThreadSampleProcessor, type SampleProcessor } from './workers/sample-processor.js';
+import { BadImageError } from './bad-image-error.js';
+import { epochOrder, type EpochOrderOptions } from './epoch-order.js';
+
+export interface DataLoaderOptions extends EpochOrderOptions {
+  readonly batchSize: number;
+  /** Samples decoded and augmented at once. Default 8. */
+  readonly concurrency?: number;
+  /** `error` stops at the first bad image; `skip` replaces it with the next one and reports it. */
+  readonly onBadImage?: 'error' | 'skip';
+  /** Where regions come from when the views need them. */
+  readonly regions?: RegionSource;
+  /** Who decodes and augments; default: this thread. See WorkerSampleProcessor. */
+  readonly processor?: SampleProcessor;
+}
+
+type SampleOutcome =
+  | { readonly kind: 'ok'; readonly record: ImageRecord; readonly views: View[] }
+  | { readonly kind: 'skipped' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+export interface BadImageEntry {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/**
+ * Turns a dataset into batches of augmented views with bounded look-ahead: up to `concurrency`
+ * samples are being decoded and augmented while the consumer trains on the previous batch.
+ * Each sample draws from `rng.fork('epoch-<e>').fork('sample-<index>')`, so the views of a
+ * sample depend only on the seed, the epoch and the image — not on timing or concurrency.
+ * Batches are full (a last partial batch is dropped, as MoCo/BYOL loaders do).
+ */
+export class DataLoader implements BatchSource {
+  private readonly badImages: BadImageEntry[] = [];
+  private readonly processor: SampleProcessor;
+
+  constructor(
+    private readonly dataset: Dataset,
+    views: ViewGenerator,
+    private readonly rng: Rng,
+    private readonly options: DataLoaderOptions,
+  ) {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+      throw new RangeError(`batchSize must be a positive integer; got ${options.batchSize}.`);
+    }
+    this.processor =
+      options.processor ?? new InThreadSampleProcessor(dataset, views, options.regions);
+  }
+
+  /** Stops worker threads, if any. */
+  close(): Promise<void> {
+    return this.processor.close();
+  }
+
+  /** Full batches per epoch (before any bad images are skipped). */
+  get batchesPerEpoch(): number {
+    const perRank = Math.ceil(this.dataset.size / (this.options.worldSize ?? 1));
+    return Math.floor(perRank / this.options.batchSize);
+  }
+
+  /** Images skipped so far, for the run's bad-images.txt. */
+  skippedImages(): readonly BadImageEntry[] {
+    return [...this.badImages];
+  }
+
+  /** The batches of `epoch`, starting at order position `cursor` (0 for a fresh epoch). */
+  async *epoch(epoch: number, cursor = 0): AsyncGenerator<HostBatch> {
+    const order = epochOrder(this.dataset.size, this.rng, epoch, this.options);
+    const epochRng = this.rng.fork(`epoch-${epoch}`);
+    const concurrency = Math.max(1, this.options.concurrency ?? 8);
+    const pending: { position: number; result: Promise<SampleOutcome> }[] = [];
+    let next = cursor;
+    const fill = (): void => {
+      while (pending.length < concurrency && next < order.length) {
+        const position = next;
+        pending.push({ position, result: this.process(order[position]!, epochRng) });
+        next += 1;
+      }
+    };
+    let batchIndex = Math.floor(cursor / this.options.batchSize);
+    let records: ImageRecord[] = [];
+    let views: View[][] = [];
+    fill();
+    while (pending.length > 0) {
+      const head = pending.shift()!;
+      fill();
+      const outcome = await head.result;
+      if (outcome.kind === 'failed') throw outcome.error;
+      if (outcome.kind === 'skipped') continue;
+      records.push(outcome.record);
+      views.push(outcome.views);
+      if (records.length === this.options.batchSize) {
+        yield { epoch, index: batchIndex, records, views, cursor: head.position + 1 };
+        batchIndex += 1;
+        records = [];
+        views = [];
+      }
+    }
+  }
+
+  /** Never rejects: a failure is returned and thrown where the batch is assembled, in order. */
+  private async process(index: number, epochRng: Rng): Promise<SampleOutcome> {
+    try {
+      const { record, views } = await this.processor.process(
+        index,
+        epochRng.fork(`sample-${index}`),
+      );
+      return { kind: 'ok', record, views };
+    } catch (error) {
+      if (error instanceof BadImageError && this.options.onBadImage === 'skip') {
+        this.badImages.push({ file: error.file, reason: error.detail });
+        return { kind: 'skipped' };
+      }
+      return { kind: 'failed', error };
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { DecodedImage } from '@ssdet/core';
+import { BadImageError } from './bad-image-error.js';
+
+export interface DecodeOptions {
+  /** Largest width × height accepted, against decompression bombs. Default 8192 × 8192. */
+  readonly maxPixels?: number;
+  /** Give up on one file after this long rather than hang. Default 60 s. */
+  readonly timeoutSeconds?: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 8192 * 8192;
+
+/**
+ * Decodes an image file to 8-bit RGB with sharp (libvips), the way a detector's data loader
+ * expects it: EXIF orientation applied; grayscale, alpha (dropped, as PIL's `convert('RGB')`
+ * does), CMYK and 16-bit inputs all become 3 × 8-bit sRGB. Every failure is a
+ * {@link BadImageError} naming the file and the reason — never a bare libvips message.
+ */
+export async function decodeImage(
+  file: string,
+  options: DecodeOptions = {},
+): Promise<DecodedImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new BadImageError(file, 'missing', 'it is not a regular file');
+    size = info.size;
+  } catch (error) {
+    if (error instanceof BadImageError) throw error;
+    throw new BadImageError(file, 'missing', 'the file does not exist or cannot be read');
+  }
+  if (size === 0) throw new BadImageError(file, 'empty', 'the file is empty (0 bytes)');
+
+  let width = 0;
+  let height = 0;
+  try {
+    const metadata = await sharp(file, { limitInputPixels: false }).metadata();
+    width = metadata.autoOrient?.width ?? metadata.width ?? 0;
+    height = metadata.autoOrient?.height ?? metadata.height ?? 0;
+  } catch (error) {
+    throw classify(file, error);
+  }
+  if (width * height > maxPixels) {
+    throw new BadImageError(
+      file,
+      'too-large',
+      `it has ${width} × ${height} pixels, more than the limit of ${maxPixels} (data.maxPixels)`,
+    );
+  }
+  try {
+    const { data, info } = await sharp(file, { limitInputPixels: maxPixels, failOn: 'truncated' })
+      .timeout({ seconds: options.timeoutSeconds ?? 60 })
+      .rotate()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) {
+      throw new BadImageError(
+        file,
+        'unsupported',
+        `it decoded to ${info.channels} channels instead of 3`,
+      );
+    }
+    return {
+      width: info.width,
+      height: info.height,
+      pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
+  } catch (error) {
+    throw classify(file, error);
+  }
+}
+
+function classify(file: string, error: unknown): BadImageError {
+  if (error instanceof BadImageError) return error;
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  if (/unsupported image format|Input file contains unsupported/i.test(message)) {
+    return new BadImageError(
+      file,
+      'unsupported',
+      'its format is not supported (use JPEG, PNG, WebP or TIFF)',
+    );
+  }
+  if (/timeout/i.test(message)) return new BadImageError(file, 'timeout', 'decoding took too long');
+  if (/pixel limit/i.test(message))
+    return new BadImageError(file, 'too-large', `it exceeds the pixel limit (${message})`);
+  return new BadImageError(file, 'corrupt', `it is corrupt or truncated (${message})`);
+}

@@ -1,0 +1,76 @@
+export { plugin } from './plugin.js';
+export { BYOL_RECIPE, MOCO_V2_RECIPE } from './views/view-recipes.js';
+
+export { BadImageError, type BadImageReason } from './bad-image-error.js';
+export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './decode-image.js';
+export { CocoDataset, type CocoOptions } from './datasets/coco-dataset.js';
+export { ImageFolderDataset } from './datasets/image-folder-dataset.js';
+export { ListFileDataset } from './datasets/list-file-dataset.js';
+export { openDataset } from './datasets/open-dataset.js';
+export { DataLoader, type BadImageEntry, type DataLoaderOptions } from './data-loader.js';
+export {
+  mapBoxesToView,
+  mapMaskToView,
+  mapPointsToView,
+  type MappedBoxes,
+} from './geometry/map-annotations.js';
+export { gridCells } from './geometry/grid-cells.js';
+export {
+  roundHalfEven,
+  sampleRandomResizedCrop,
+  type RandomResizedCropOptions,
+} from './geometry/random-resized-crop.js';
+export { renderView } from './geometry/render-view.js';
+export { shorterSideSize } from './geometry/resize-shorter-side.js';
+export {
+  cropGeometry,
+  flipGeometry,
+  identityGeometry,
+  mapBox,
+  overlapOfViews,
+  resizeGeometry,
+  sourceToView,
+  viewToSource,
+  type Box,
+} from './geometry/view-geometry.js';
+export { adjustBrightness } from './photometric/adjust-brightness.js';
+export { adjustContrast } from './photometric/adjust-contrast.js';
+export { adjustHue } from './photometric/adjust-hue.js';
+export { adjustSaturation } from './photometric/adjust-saturation.js';
+export {
+  applyColorJitter,
+  drawColorJitter,
+  type ColorJitterDraw,
+  type ColorJitterStrength,
+} from './photometric/color-jitter.js';
+export { cutout } from './photometric/cutout.js';
+export { blurKernelSizeFor, gaussianBlur } from './photometric/gaussian-blur.js';
+export { grayscale } from './photometric/grayscale.js';
+export { IMAGENET_MEAN, IMAGENET_STD, normalize } from './photometric/normalize.js';
+export { toRgbImage, type RgbImage } from './photometric/rgb-image.js';
+export { solarize } from './photometric/solarize.js';
+export { byolViews, mocoV2Views } from './views/recipes.js';
+export { SpecViewGenerator } from './views/spec-view-generator.js';
+export {
+  viewSpecSchema,
+  viewStepSchema,
+  type ViewSpec,
+  type ViewSpecInput,
+  type ViewStep,
+} from './views/view-spec.js';
+export {
+  writeSyntheticDataset,
+  type SyntheticDatasetOptions,
+  type SyntheticDatasetSummary,
+} from './synthetic/write-synthetic-dataset.js';
+export { SHAPE_CLASSES } from './synthetic/shapes.js';
+export { type SampleProcessor } from './workers/sample-processor.js';
+export { WorkerSampleProcessor } from './workers/worker-sample-processor.js';
+export type { WorkerSetup } from './workers/worker-protocol.js';
+export { ensureDemoDataset } from './synthetic/demo-dataset.js';
+export { saveViewPreviews, type SaveViewPreviewsOptions } from './previews/save-view-previews.js';
+export {
+  runPretraining,
+  type PretrainOutcome,
+  type PretrainRequest,
+} from './run/run-pretraining.js';

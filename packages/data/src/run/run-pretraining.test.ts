@@ -1,0 +1,262 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CheckpointManager,
+  ConfigError,
+  CORE_VERSION_STRING,
+  createRootContainer,
+  EventBus,
+  Logger,
+  NonFiniteLossError,
+  PluginRegistry,
+  selectBackend,
+  type SsdetEvent,
+} from '@ssdet/core';
+import { writeSyntheticDataset } from '../synthetic/write-synthetic-dataset.js';
+import { entry as toyEntry, plugin as toyPlugin } from '../test-support/toy-plugin.mjs';
+import { runPretraining } from './run-pretraining.js';
+
+const run = promisify(execFile);
+const runner = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'test-support',
+  'run-toy.mjs',
+);
+let dir: string;
+let data: string;
+
+async function toy(
+  outDir: string,
+  maxSteps: number,
+  ...extra: string[]
+): Promise<{ step: number; loss: number }> {
+  const { stdout } = await run(process.execPath, [
+    runner,
+    outDir,
+    data,
+    String(maxSteps),
+    ...extra,
+  ]);
+  return JSON.parse(stdout) as { step: number; loss: number };
+}
+
+async function losses(runDir: string): Promise<number[]> {
+  const text = await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { loss: number }).loss);
+}
+
+async function finalWeights(runDir: string): Promise<Map<string, number[]>> {
+  const latest = await new CheckpointManager(
+    path.join(runDir, 'checkpoints'),
+    1,
+    new Logger(new EventBus(), 'test'),
+  ).loadLatest();
+  return new Map([...latest!.tensors].map(([name, tensor]) => [name, Array.from(tensor.data)]));
+}
+
+function inProcess(bus = new EventBus(), options: { entry?: string } = {}) {
+  const registry = new PluginRegistry(CORE_VERSION_STRING, bus);
+  registry.add(toyPlugin, { packageName: 'toy', discovery: 'api', ...options });
+  return { root: createRootContainer({ bus }), registry };
+}
+
+beforeAll(async () => {
+  await selectBackend({ request: 'cpu' });
+  dir = await mkdtemp(path.join(tmpdir(), 'ssdet-run-'));
+  data = (
+    await writeSyntheticDataset({
+      out: path.join(dir, 'data'),
+      count: 12,
+      width: 48,
+      height: 40,
+      seed: 2,
+    })
+  ).annotationFile;
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('runPretraining', () => {
+  it('6 steps straight equal 3 steps, SIGKILL, and a resume to 6: same weights and losses (cpu backend, exact)', async () => {
+    const straight = path.join(dir, 'straight');
+    const killed = path.join(dir, 'killed');
+    await toy(straight, 6);
+    await expect(toy(killed, 6, '--kill-after-checkpoint', '3')).rejects.toMatchObject({
+      signal: 'SIGKILL',
+    });
+    expect((await losses(killed)).length).toBe(3);
+    const resumed = await toy(killed, 6, '--resume');
+    expect(resumed.step).toBe(6);
+    expect(await losses(killed)).toEqual(await losses(straight));
+    // Weights, optimizer slots and everything else checkpointed: bit-identical.
+    expect(await finalWeights(killed)).toEqual(await finalWeights(straight));
+  });
+
+  it('falls back to the previous checkpoint when the newest is damaged, with a warning', async () => {
+    const runDir = path.join(dir, 'damaged');
+    await toy(runDir, 3);
+    const manager = new CheckpointManager(
+      path.join(runDir, 'checkpoints'),
+      3,
+      new Logger(new EventBus(), 'test'),
+    );
+    const files = await manager.list();
+    const newest = files[files.length - 1]!;
+    const bytes = await readFile(newest);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
+    await writeFile(newest, bytes);
+    const bus = new EventBus();
+    const warnings: string[] = [];
+    bus.subscribe((event: SsdetEvent) => {
+      if (event.type === 'log' && event.level === 'warn') warnings.push(event.message);
+    });
+    const latest = await new CheckpointManager(
+      path.join(runDir, 'checkpoints'),
+      3,
+      new Logger(bus, 'test'),
+    ).loadLatest();
+    expect(latest?.meta.step).toBe(2);
+    expect(warnings[0]).toMatch(
+      /step-000000003\.ckpt is damaged: its data does not match its checksum\. Falling back/,
+    );
+  });
+
+  it('stops on a NaN loss naming the step and terms, keeping the last good checkpoint', async () => {
+    const runDir = path.join(dir, 'nan');
+    const { root, registry } = inProcess();
+    const attempt = runPretraining(root, registry, {
+      method: 'toy',
+      data,
+      outDir: runDir,
+      backend: 'cpu',
+      flags: { maxSteps: 5 },
+      sets: ['nanAtStep=2'],
+    });
+    await expect(attempt).rejects.toBeInstanceOf(NonFiniteLossError);
+    await expect(attempt).rejects.toThrow(/Step 3: the loss is not finite \(regression=NaN\)/);
+    const files = await new CheckpointManager(
+      path.join(runDir, 'checkpoints'),
+      3,
+      new Logger(new EventBus(), 'test'),
+    ).list();
+    expect(path.basename(files[files.length - 1]!)).toBe('step-000000002.ckpt');
+  });
+
+  it('reports configuration errors by key path and value', async () => {
+    const { root, registry } = inProcess();
+    const attempt = runPretraining(root, registry, {
+      method: 'toy',
+      data,
+      outDir: path.join(dir, 'bad'),
+      backend: 'cpu',
+      sets: ['train.batchSize=many', 'train.optimizer.lr=-1'],
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/train\.batchSize: got "many"; expected number/);
+    await expect(runPretraining(root, registry, { method: 'toy', outDir: dir })).rejects.toThrow(
+      /--data <folder \| coco\.json \| list\.txt>, or --demo/,
+    );
+  });
+
+  it('accumulating 2 micro-batches of 2 makes the same step as one batch of 4', async () => {
+    const weightsAfterOneStep = async (name: string, sets: string[]) => {
+      const { root, registry } = inProcess();
+      const runDir = path.join(dir, name);
+      await runPretraining(root, registry, {
+        method: 'toy',
+        data,
+        outDir: runDir,
+        backend: 'cpu',
+        flags: { maxSteps: 1 },
+        sets,
+      });
+      return finalWeights(runDir);
+    };
+    const whole = await weightsAfterOneStep('whole', ['train.batchSize=4']);
+    const accumulated = await weightsAfterOneStep('accumulated', [
+      'train.batchSize=2',
+      'train.accumulate=2',
+    ]);
+    for (const [name, values] of whole) {
+      const other = accumulated.get(name)!;
+      values.forEach((value, i) => expect(Math.abs(value - other[i]!)).toBeLessThan(1e-6));
+    }
+  });
+
+  it('a dry run resolves the plan without training', async () => {
+    const { root, registry } = inProcess();
+    const outcome = await runPretraining(root, registry, {
+      method: 'toy',
+      data,
+      outDir: path.join(dir, 'dry'),
+      backend: 'cpu',
+      dryRun: true,
+      flags: { batchSize: 2, epochs: 3 },
+    });
+    expect(outcome.result).toBeUndefined();
+    expect([outcome.stepsPerEpoch, outcome.totalSteps]).toEqual([6, 18]);
+    expect((outcome.config['train'] as { batchSize: number }).batchSize).toBe(2);
+  });
+
+  it('logs and guards the total the optimizer differentiates, not the sum of the terms', async () => {
+    const { root, registry } = inProcess();
+    const runDir = path.join(dir, 'diagnostic');
+    await runPretraining(root, registry, {
+      method: 'toy',
+      data,
+      outDir: runDir,
+      backend: 'cpu',
+      flags: { maxSteps: 2 },
+      sets: ['diagnostic=true'],
+    });
+    const records = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { loss: number; terms: Record<string, number> });
+    expect(records).toHaveLength(2);
+    for (const { loss, terms } of records) {
+      expect(loss).toBeCloseTo(terms['regression']!, 6);
+      expect(terms['diagnostic']).toBeCloseTo(3 * terms['regression']!, 5);
+    }
+  });
+
+  it('decodes and augments in worker threads built from the plugin, with the same batches', async () => {
+    const lossesWith = async (name: string, workers: number, entry?: string) => {
+      const bus = new EventBus();
+      const warnings: string[] = [];
+      bus.subscribe((event: SsdetEvent) => {
+        if (event.type === 'log' && event.level === 'warn') warnings.push(event.message);
+      });
+      const { root, registry } = inProcess(bus, entry === undefined ? {} : { entry });
+      const runDir = path.join(dir, name);
+      await runPretraining(root, registry, {
+        method: 'toy',
+        data,
+        outDir: runDir,
+        backend: 'cpu',
+        flags: { maxSteps: 3 },
+        sets: [`train.data.workers=${workers}`],
+      });
+      return { losses: await losses(runDir), warnings };
+    };
+    const inThread = await lossesWith('workers-0', 0);
+    const threaded = await lossesWith('workers-2', 2, toyEntry);
+    expect(threaded.warnings.filter((w) => /workers/.test(w))).toEqual([]);
+    expect(threaded.losses).toEqual(inThread.losses);
+    // Registered without its module file, the plugin cannot be rebuilt in a worker: said, not silent.
+    const unknown = await lossesWith('workers-unknown', 2);
+    expect(unknown.warnings.join('\n')).toMatch(
+      /train\.data\.workers = 2 is ignored: views run on the training thread \(plugin "toy" was registered without its module file/,
+    );
+    expect(unknown.losses).toEqual(inThread.losses);
+  });
+});

@@ -1,0 +1,382 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DependencyContainer } from 'tsyringe';
+import { stringify as toYaml } from 'yaml';
+import {
+  type BackendRequest,
+  type BackendSelection,
+  bindMethod,
+  CheckpointManager,
+  type CheckpointMeta,
+  clipByGlobalNorm,
+  CNN_TRAINING_KERNELS,
+  type ConfigObject,
+  CORE_VERSION_STRING,
+  createOptimizer,
+  deepMerge,
+  EVENT_BUS,
+  learningRateAt,
+  LOGGER,
+  type NamedVariables,
+  parseConfig,
+  parseSetOverrides,
+  type PluginRegistry,
+  PRETRAIN_METHOD,
+  type PretrainMethod,
+  readConfigFile,
+  type RegisteredMethod,
+  resolvePluginConfig,
+  resolveToken,
+  restoreVariables,
+  Rng,
+  RUN_RNG,
+  selectBackend,
+  SsdetError,
+  Trainer,
+  type TrainerPosition,
+  type TrainerResult,
+  type TrainingConfig,
+  trainingConfigSchema,
+  VIEW_GENERATOR,
+} from '@ssdet/core';
+import { DataLoader } from '../data-loader.js';
+import { openDataset } from '../datasets/open-dataset.js';
+import { ensureDemoDataset } from '../synthetic/demo-dataset.js';
+import { WorkerSampleProcessor } from '../workers/worker-sample-processor.js';
+import { saveViewPreviews } from '../previews/save-view-previews.js';
+import { openRunSinks } from './run-sinks.js';
+
+/** What `ssdet pretrain` asks for. */
+export interface PretrainRequest {
+  readonly method: string;
+  /** `--data`: image folder, COCO json or list file. */
+  readonly data?: string;
+  /** `--demo`: the bundled synthetic data and the plugin's `demo` preset. */
+  readonly demo?: boolean;
+  readonly configFile?: string;
+  /** `--set key.path=value` overrides, applied last. */
+  readonly sets?: readonly string[];
+  /** Shortcut flags, mapped to config keys (`--batch-size` → train.batchSize, …). */
+  readonly flags?: {
+    readonly backbone?: string;
+    readonly imageSize?: number;
+    readonly batchSize?: number;
+    readonly epochs?: number;
+    readonly maxSteps?: number;
+    readonly seed?: number;
+  };
+  readonly outDir: string;
+  readonly resume?: boolean;
+  readonly backend?: BackendRequest;
+  /** Resolve and validate everything, print the plan, train nothing. */
+  readonly dryRun?: boolean;
+  readonly shouldStop?: () => boolean;
+  /** Where the demo dataset is generated. */
+  readonly cacheDir?: string;
+}
+
+export interface PretrainOutcome {
+  readonly runDir: string;
+  readonly config: ConfigObject;
+  readonly backend: BackendSelection;
+  readonly datasetDescription: string;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  /** Undefined for a dry run. */
+  readonly result?: TrainerResult;
+  readonly method: PretrainMethod;
+  readonly resumedFrom?: string;
+  readonly badImages: readonly { readonly file: string; readonly reason: string }[];
+}
+
+/**
+ * One pre-training run, end to end: resolve the configuration (paper defaults ← demo preset ←
+ * --config ← flags ← --set), pick the tensor backend, open the data, let the plugin bind its
+ * method in a fresh run container, build optimizer and schedule, resume from the newest valid
+ * checkpoint when asked, train, and leave a run directory with config.yaml, metrics.jsonl,
+ * TensorBoard events and checkpoints/.
+ */
+export async function runPretraining(
+  root: DependencyContainer,
+  registry: PluginRegistry,
+  request: PretrainRequest,
+): Promise<PretrainOutcome> {
+  const logger = resolveToken(root, LOGGER).child('pretrain');
+  const bus = resolveToken(root, EVENT_BUS);
+  const registered = registry.get(request.method);
+  const { plugin } = registered;
+  if (request.data === undefined && request.demo !== true) {
+    throw new SsdetError(
+      'DATA_MISSING',
+      'Say what to pre-train on: --data <folder | coco.json | list.txt>, or --demo for the bundled synthetic data.',
+    );
+  }
+  const runDir = path.resolve(request.outDir);
+  const checkpoints = new CheckpointManager(path.join(runDir, 'checkpoints'), 1, logger);
+  const resumePoint = request.resume === true ? await checkpoints.loadLatest() : undefined;
+  if (request.resume === true && resumePoint === undefined)
+    logger.warn(`--resume: no checkpoint in ${checkpoints.directory}; starting from scratch.`);
+
+  let config: ConfigObject;
+  if (resumePoint !== undefined) {
+    config = resumePoint.meta.config as ConfigObject;
+    if (request.configFile !== undefined || (request.sets?.length ?? 0) > 0)
+      logger.warn(
+        '--resume uses the configuration stored in the checkpoint; --config and --set are ignored.',
+      );
+  } else {
+    const fileLayer =
+      request.configFile === undefined ? {} : await readConfigFile(request.configFile);
+    const overrides = deepMerge(
+      fileLayer,
+      flagLayer(request.flags),
+      parseSetOverrides(request.sets ?? []),
+    );
+    config = resolvePluginConfig(plugin, {
+      ...(request.demo === true ? { preset: 'demo' } : {}),
+      overrides,
+    }) as ConfigObject;
+  }
+  const train: TrainingConfig = parseConfig(
+    trainingConfigSchema,
+    config['train'] ?? {},
+    `the "${plugin.name}" configuration, key train`,
+  );
+
+  const backend = await selectBackend({
+    request: request.backend ?? 'auto',
+    requiredKernels: CNN_TRAINING_KERNELS,
+    bus,
+  });
+  const datasetLocation = request.data ?? (await ensureDemoDataset(request.cacheDir));
+  const dataset = await openDataset(datasetLocation, { maxPixels: train.data.maxPixels });
+
+  const rng = Rng.fromSeed(train.seed);
+  const { run } = bindMethod(registry, plugin.name, config, rng, root);
+  const method = resolveToken(run, PRETRAIN_METHOD);
+  if (resolveToken(run, RUN_RNG) !== rng)
+    throw new SsdetError(
+      'RUN_RNG_REBOUND',
+      `Plugin "${plugin.name}" rebound RUN_RNG; plugins must fork it, not replace it.`,
+    );
+
+  const groups = method.parameterGroups?.() ?? [
+    { name: 'all', variables: method.trainableVariables() },
+  ];
+  const optimizer = createOptimizer(train.optimizer, groups);
+  const processor =
+    train.data.workers > 0
+      ? workerProcessor(registry, registered, run, {
+          datasetLocation,
+          decode: { maxPixels: train.data.maxPixels },
+          config,
+          seed: train.seed,
+          threads: train.data.workers,
+          warn: (message) => logger.warn(message),
+        })
+      : undefined;
+  const loader = new DataLoader(dataset, method.views, rng.fork('data'), {
+    batchSize: train.batchSize,
+    concurrency: train.data.concurrency,
+    onBadImage: train.data.onBadImage,
+    ...(method.regions === undefined ? {} : { regions: method.regions }),
+    ...(processor === undefined ? {} : { processor }),
+  });
+  const stepsPerEpoch = Math.floor(loader.batchesPerEpoch / train.accumulate);
+  if (stepsPerEpoch < 1) {
+    await loader.close();
+    throw new SsdetError(
+      'DATASET_TOO_SMALL',
+      `${dataset.description} has ${dataset.size} images: fewer than one optimizer step of ${train.batchSize} × ${train.accumulate}.`,
+      {
+        hint: 'Lower train.batchSize (--batch-size) or add images.',
+      },
+    );
+  }
+  const totalSteps = train.maxSteps ?? train.epochs * stepsPerEpoch;
+  const outcomeBase = {
+    runDir,
+    config,
+    backend,
+    datasetDescription: dataset.description,
+    totalSteps,
+    stepsPerEpoch,
+    method,
+  };
+  if (request.dryRun === true) {
+    await loader.close();
+    return { ...outcomeBase, badImages: [] };
+  }
+
+  await mkdir(runDir, { recursive: true });
+  await writeFile(
+    path.join(runDir, 'config.yaml'),
+    toYaml({ method: plugin.name, plugin: { version: plugin.version }, ...config }),
+  );
+  let start: TrainerPosition = { step: 0, epoch: 0, cursor: 0 };
+  if (resumePoint !== undefined) {
+    restoreVariables(
+      Trainer.checkpointVariables(method, optimizer),
+      resumePoint.tensors,
+      resumePoint.file,
+    );
+    start = {
+      step: resumePoint.meta.step,
+      epoch: resumePoint.meta.epoch,
+      cursor: resumePoint.meta.cursor,
+    };
+    bus.emit('train.resumed', { file: resumePoint.file, step: start.step, epoch: start.epoch });
+  }
+  const sinks = openRunSinks(runDir, start.step);
+  const trainer = new Trainer({
+    method,
+    loader,
+    optimizer,
+    learningRate: (step) =>
+      learningRateAt(
+        step,
+        totalSteps,
+        stepsPerEpoch,
+        train.schedule,
+        train.optimizer.lr,
+        train.batchSize * train.accumulate,
+      ),
+    totalSteps,
+    accumulate: train.accumulate,
+    ...(train.clipGradNorm === undefined
+      ? {}
+      : {
+          clipGradients: (gradients) => clipByGlobalNorm(gradients, train.clipGradNorm!).gradients,
+        }),
+    checkpoints: checkpoints.keepLast(train.keepCheckpoints),
+    checkpointEvery: train.checkpointEvery,
+    checkpointMeta: {
+      rng: rng.saveState(),
+      config,
+      versions: {
+        core: CORE_VERSION_STRING,
+        plugin: { name: plugin.name, version: plugin.version },
+      },
+      exports: exportIndex(method),
+    },
+    sinks,
+    logEvery: train.logEvery,
+    rng: rng.fork('steps'),
+    backend: backend.backend,
+    bus,
+    ...(request.shouldStop === undefined ? {} : { shouldStop: request.shouldStop }),
+    onFirstBatch: async (batch) => {
+      await saveViewPreviews(batch.views, path.join(runDir, 'views'), {
+        maxSamples: 2,
+        sampleNames: batch.records.map((record) => record.id),
+      });
+    },
+  });
+  let result: TrainerResult;
+  try {
+    result = await trainer.run(start);
+  } finally {
+    await Promise.all(sinks.map((sink) => sink.close()));
+    await loader.close();
+  }
+  const badImages = loader.skippedImages();
+  if (badImages.length > 0) {
+    await writeFile(
+      path.join(runDir, 'bad-images.txt'),
+      badImages.map((entry) => `${entry.file}\t${entry.reason}`).join('\n') + '\n',
+    );
+  }
+  return {
+    ...outcomeBase,
+    result,
+    badImages,
+    ...(resumePoint === undefined ? {} : { resumedFrom: resumePoint.file }),
+  };
+}
+
+/**
+ * Worker threads for the views (and regions) of any method: each thread imports the registered
+ * plugin modules and builds the `VIEW_GENERATOR` (and `REGION_SOURCE`) the method's plugin binds.
+ * A method whose plugin cannot be rebuilt there runs its views on this thread, and says so.
+ */
+function workerProcessor(
+  registry: PluginRegistry,
+  method: RegisteredMethod,
+  run: DependencyContainer,
+  options: {
+    datasetLocation: string;
+    decode: { maxPixels: number };
+    config: ConfigObject;
+    seed: number;
+    threads: number;
+    warn: (message: string) => void;
+  },
+): WorkerSampleProcessor | undefined {
+  const inThread = `train.data.workers = ${options.threads} is ignored: views run on the training thread`;
+  if (method.origin.entry === undefined) {
+    options.warn(
+      `${inThread} (plugin "${method.plugin.name}" was registered without its module file, origin.entry).`,
+    );
+    return undefined;
+  }
+  if (/\.[cm]?ts$/.test(method.origin.entry)) {
+    options.warn(
+      `${inThread} (plugin "${method.plugin.name}" was loaded from TypeScript sources).`,
+    );
+    return undefined;
+  }
+  if (!run.isRegistered(VIEW_GENERATOR, true)) {
+    options.warn(`${inThread} (plugin "${method.plugin.name}" binds no VIEW_GENERATOR).`);
+    return undefined;
+  }
+  const pluginEntries = registry
+    .list()
+    .map((registered) => registered.origin.entry)
+    .filter((entry): entry is string => entry !== undefined);
+  return new WorkerSampleProcessor(
+    {
+      datasetLocation: options.datasetLocation,
+      decode: options.decode,
+      pluginEntries,
+      method: { name: method.plugin.name, config: options.config },
+      seed: options.seed,
+    },
+    options.threads,
+  );
+}
+
+function flagLayer(flags: PretrainRequest['flags']): ConfigObject {
+  if (flags === undefined) return {};
+  const train: ConfigObject = {};
+  if (flags.batchSize !== undefined) train['batchSize'] = flags.batchSize;
+  if (flags.epochs !== undefined) train['epochs'] = flags.epochs;
+  if (flags.maxSteps !== undefined) train['maxSteps'] = flags.maxSteps;
+  if (flags.seed !== undefined) train['seed'] = flags.seed;
+  const layer: ConfigObject = Object.keys(train).length > 0 ? { train } : {};
+  if (flags.imageSize !== undefined) layer['imageSize'] = flags.imageSize;
+  if (flags.backbone !== undefined) layer['backbone'] = { arch: flags.backbone };
+  return layer;
+}
+
+/** For each exported artifact, export name → checkpoint tensor name (`model/<variable>`). */
+function exportIndex(method: PretrainMethod): CheckpointMeta['exports'] {
+  const names = new Map<unknown, string>();
+  for (const [name, variable] of method.variables()) names.set(variable, `model/${name}`);
+  const index: Record<string, Record<string, string>> = {};
+  for (const [artifact, variables] of Object.entries(method.exports()) as [
+    string,
+    NamedVariables,
+  ][]) {
+    index[artifact] = {};
+    for (const [exportName, variable] of variables) {
+      const stored = names.get(variable);
+      if (stored === undefined)
+        throw new SsdetError(
+          'EXPORT_UNKNOWN_VARIABLE',
+          `Method "${method.name}" exports ${artifact}.${exportName}, which is not among its variables().`,
+        );
+      index[artifact][exportName] = stored;
+    }
+  }
+  return index;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '@ssdet/core';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../photometric/normalize.js';
+import { byolViews, mocoV2Views } from './recipes.js';
+import { SpecViewGenerator } from './spec-view-generator.js';
+import { viewSpecSchema } from './view-spec.js';
+
+const image = {
+  width: 64,
+  height: 48,
+  pixels: Uint8Array.from({ length: 64 * 48 * 3 }, (_, i) => (i * 31) % 251),
+};
+const sample = { record: { id: 'x', path: 'x' }, image };
+
+describe('SpecViewGenerator', () => {
+  it('is deterministic per rng stream and different across streams', async () => {
+    const generator = new SpecViewGenerator(mocoV2Views(16));
+    const a = await generator.generate(sample, undefined, Rng.fromSeed(1));
+    const b = await generator.generate(sample, undefined, Rng.fromSeed(1));
+    const c = await generator.generate(sample, undefined, Rng.fromSeed(2));
+    expect(Array.from(a[1]!.pixels)).toEqual(Array.from(b[1]!.pixels));
+    expect(Array.from(a[1]!.pixels)).not.toEqual(Array.from(c[1]!.pixels));
+    expect(a[0]!.geometry).not.toEqual(a[1]!.geometry); // the two views draw independently
+  });
+
+  it('normalises: an unaugmented view of a constant image has the normalised constant everywhere', async () => {
+    const gray = {
+      ...sample,
+      image: { width: 8, height: 8, pixels: new Uint8Array(8 * 8 * 3).fill(128) },
+    };
+    const generator = new SpecViewGenerator([
+      viewSpecSchema.parse({
+        name: 'plain',
+        steps: [{ op: 'resize', size: 4 }, { op: 'normalize' }],
+      }),
+    ]);
+    const [view] = await generator.generate(gray, undefined, Rng.fromSeed(0));
+    expect(view!.pixels[0]).toBeCloseTo((128 / 255 - IMAGENET_MEAN[0]) / IMAGENET_STD[0], 5);
+    expect(view!.pixels[5]).toBeCloseTo((128 / 255 - IMAGENET_MEAN[2]) / IMAGENET_STD[2], 5);
+  });
+
+  it('BYOL view 1 always blurs and never solarizes; view 2 solarizes about 20% of the time', async () => {
+    const [first, second] = byolViews(16);
+    expect(first!.steps.find((step) => step.op === 'gaussianBlur')).toMatchObject({ p: 1 });
+    expect(first!.steps.find((step) => step.op === 'solarize')).toMatchObject({ p: 0 });
+    expect(second!.steps.find((step) => step.op === 'solarize')).toMatchObject({ p: 0.2 });
+  });
+
+  it('maps regions into every view with their ids', async () => {
+    const generator = new SpecViewGenerator(mocoV2Views(16));
+    const regions = { boxes: Float32Array.from([0, 0, 64, 48, 10, 10, 20, 20]) };
+    const views = await generator.generate(sample, regions, Rng.fromSeed(3));
+    for (const view of views) {
+      expect(view.boxIds![0]).toBe(0); // the whole image is in every crop
+      expect(Array.from(view.boxes!.slice(0, 4))).toEqual([0, 0, 16, 16]);
+    }
+  });
+
+  it('rejects a crop after a photometric step, and duplicate view names', () => {
+    const spec = viewSpecSchema.parse({
+      name: 'v',
+      steps: [{ op: 'grayscale' }, { op: 'resize', size: 8 }],
+    });
+    expect(() => new SpecViewGenerator([spec])).toThrow(
+      /View "v": the geometric step "resize" comes after a photometric step/,
+    );
+    expect(() => new SpecViewGenerator(mocoV2Views(8, ['a', 'a']))).toThrow(/unique/);
+  });
+});

@@ -1,0 +1,33 @@
+import type { Dataset, ImageRecord, RegionSource, Rng, View, ViewGenerator } from '@ssdet/core';
+
+/** Decodes image `index` and turns it into views, drawing from `rng`. */
+export interface SampleProcessor {
+  process(
+    index: number,
+    rng: Rng,
+  ): Promise<{ readonly record: ImageRecord; readonly views: View[] }>;
+  /** Releases threads or other resources. */
+  close(): Promise<void>;
+}
+
+/** Processes samples on the calling thread (image decoding still runs in libvips' threads). */
+export class InThreadSampleProcessor implements SampleProcessor {
+  constructor(
+    private readonly dataset: Dataset,
+    private readonly views: ViewGenerator,
+    private readonly regions?: RegionSource,
+  ) {}
+
+  async process(index: number, rng: Rng): Promise<{ record: ImageRecord; views: View[] }> {
+    const sample = await this.dataset.load(index);
+    const regions =
+      this.views.needsRegions && this.regions !== undefined
+        ? await this.regions.propose(sample.image, rng.fork('regions'))
+        : undefined;
+    return { record: sample.record, views: await this.views.generate(sample, regions, rng) };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
