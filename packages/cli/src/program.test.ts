@@ -3,29 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CORE_VERSION_STRING } from '@ssdet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
 import { runCli } from './program.js';
-
-interface Captured extends CliIo {
-  out: string;
-  err: string;
-}
-
-function captureIo(cwd: string): Captured {
-  const io: Captured = {
-    cwd,
-    out: '',
-    err: '',
-    isTty: false,
-    stdout: (text) => {
-      io.out += text;
-    },
-    stderr: (text) => {
-      io.err += text;
-    },
-  };
-  return io;
-}
+import { captureIo } from './test-support/capture-io.js';
 
 async function writePlugin(
   modules: string,

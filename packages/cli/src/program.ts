@@ -7,6 +7,7 @@ import {
   type BackendRequest,
   type LogLevel,
 } from '@ssdet/core';
+import { evalCommand } from './commands/eval-command.js';
 import { exportCommand, type ExportFormat } from './commands/export-command.js';
 import { pluginsCommand } from './commands/plugins-command.js';
 import { pretrainCommand, type PretrainCommandOptions } from './commands/pretrain-command.js';
@@ -140,6 +141,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (run: string) => {
       exitCode = await reportCommand(run, io);
     });
+
+  program
+    .command('eval')
+    .description(
+      'COCO evaluation of a results list, identical to pycocotools (12 stats, per-category AP)',
+    )
+    .requiredOption('--gt <coco.json>', 'ground truth: a COCO annotation file')
+    .requiredOption('--dt <results.json>', 'detections: the standard COCO results list')
+    .addOption(
+      new Option('--iou-type <type>', 'what to match').choices(['bbox', 'segm']).default('bbox'),
+    )
+    .option('--json <out.json>', 'also write { "<iouType>": { stats, per_category_AP } }')
+    .action(
+      async (options: { gt: string; dt: string; iouType: 'bbox' | 'segm'; json?: string }) => {
+        exitCode = await evalCommand(options, io);
+      },
+    );
 
   try {
     await program.parseAsync(['node', 'ssdet', ...argv]);

@@ -1,0 +1,29 @@
+export {
+  checkGroundTruth,
+  checkResults,
+  type CocoAnnotation,
+  type CocoCategory,
+  type CocoGroundTruth,
+  type CocoImage,
+  type CocoResult,
+  type CocoSegmentation,
+  type IouType,
+} from './coco/coco-format.js';
+export { defaultCocoEvalParams, type CocoEvalParams } from './coco/coco-eval-params.js';
+export { evaluateCoco, type CocoEvaluation } from './coco/coco-eval.js';
+export { COCO_STAT_NAMES } from './coco/summarize.js';
+export {
+  decodeRleCounts,
+  encodeRleCounts,
+  rleArea,
+  rleFromBitmap,
+  rleFromBox,
+  rleFromPolygon,
+  rleToBitmap,
+  rleToBox,
+  rleUnion,
+  type Rle,
+} from './coco/rle.js';
+export { boxIou, maskIou } from './coco/iou.js';
+export { segmentationToRle } from './coco/annotation-mask.js';
+export { readCocoEvaluationInputs } from './coco/read-coco-files.js';
