@@ -27,3 +27,4 @@ export {
 export { boxIou, maskIou } from './coco/iou.js';
 export { segmentationToRle } from './coco/annotation-mask.js';
 export { readCocoEvaluationInputs } from './coco/read-coco-files.js';
+export { readVocDataset, type VocGroundTruth, type VocOptions } from './datasets/voc-dataset.js';
