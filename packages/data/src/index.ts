@@ -74,3 +74,15 @@ export {
   type PretrainOutcome,
   type PretrainRequest,
 } from './run/run-pretraining.js';
+export {
+  decodeRleCounts,
+  encodeRleCounts,
+  rleArea,
+  rleFromBitmap,
+  rleFromBox,
+  rleFromPolygon,
+  rleToBitmap,
+  rleToBox,
+  rleUnion,
+  type Rle,
+} from './datasets/coco-rle.js';

@@ -12,18 +12,6 @@ export {
 export { defaultCocoEvalParams, type CocoEvalParams } from './coco/coco-eval-params.js';
 export { evaluateCoco, type CocoEvaluation } from './coco/coco-eval.js';
 export { COCO_STAT_NAMES } from './coco/summarize.js';
-export {
-  decodeRleCounts,
-  encodeRleCounts,
-  rleArea,
-  rleFromBitmap,
-  rleFromBox,
-  rleFromPolygon,
-  rleToBitmap,
-  rleToBox,
-  rleUnion,
-  type Rle,
-} from './coco/rle.js';
 export { boxIou, maskIou } from './coco/iou.js';
 export { segmentationToRle } from './coco/annotation-mask.js';
 export { readCocoEvaluationInputs } from './coco/read-coco-files.js';

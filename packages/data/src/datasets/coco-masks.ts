@@ -1,3 +1,5 @@
+import { decodeRleCounts } from './coco-rle.js';
+
 /**
  * COCO segmentations → label masks: polygons (even–odd fill at pixel centres) and run-length
  * encodings, both uncompressed (`counts: number[]`) and compressed (`counts: string`, the
@@ -22,7 +24,7 @@ export function paintSegmentation(
   }
   const counts =
     typeof segmentation.counts === 'string'
-      ? decodeRleString(segmentation.counts)
+      ? decodeRleCounts(segmentation.counts)
       : segmentation.counts;
   const [rleHeight, rleWidth] = segmentation.size;
   let position = 0;
@@ -67,26 +69,4 @@ function paintPolygon(
       for (let x = from; x <= to; x++) labels[y * width + x] = label;
     }
   }
-}
-
-/** pycocotools' compressed RLE string: 6-bit chunks with a sign bit, counts after the second delta-coded. */
-export function decodeRleString(text: string): number[] {
-  const counts: number[] = [];
-  let p = 0;
-  while (p < text.length) {
-    let value = 0;
-    let shift = 0;
-    let more = true;
-    while (more) {
-      const c = text.charCodeAt(p) - 48;
-      value |= (c & 0x1f) << (5 * shift);
-      more = (c & 0x20) !== 0;
-      p += 1;
-      shift += 1;
-      if (!more && (c & 0x10) !== 0) value |= -1 << (5 * shift);
-    }
-    if (counts.length > 2) value += counts[counts.length - 2]!;
-    counts.push(value);
-  }
-  return counts;
 }

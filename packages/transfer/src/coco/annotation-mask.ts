@@ -1,5 +1,5 @@
 import type { CocoSegmentation } from './coco-format.js';
-import { decodeRleCounts, rleFromBox, rleFromPolygon, rleUnion, type Rle } from './rle.js';
+import { decodeRleCounts, rleFromBox, rleFromPolygon, rleUnion, type Rle } from '@ssdet/data';
 
 /**
  * A segmentation as one mask of the image's size, as pycocotools' `annToRLE` makes it:

@@ -10,7 +10,7 @@ import {
   type PreparedGroundTruth,
 } from './evaluate-image.js';
 import { boxIou, maskIou } from './iou.js';
-import { rleArea, type Rle } from './rle.js';
+import { rleArea, type Rle } from '@ssdet/data';
 import { perCategoryAp, summarize } from './summarize.js';
 
 /** What `ssdet eval` writes per IoU type. */

@@ -1,4 +1,4 @@
-import { rleArea, rleToBox, type Rle } from './rle.js';
+import { rleArea, rleToBox, type Rle } from '@ssdet/data';
 
 /**
  * IoU of `[x, y, w, h]` boxes, pycocotools' `bbIou`: `o[d][g] = |d ∩ g| / |d ∪ g|`, or

@@ -13,7 +13,7 @@ import {
   rleFromPolygon,
   rleToBox,
   rleUnion,
-} from './rle.js';
+} from '@ssdet/data';
 
 /** tools/reference/transfer/make_coco_eval_fixtures.py, run on cocodataset/cocoapi's COCOeval. */
 interface Fixture {

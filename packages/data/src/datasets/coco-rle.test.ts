@@ -8,7 +8,7 @@ import {
   rleToBitmap,
   rleToBox,
   rleUnion,
-} from './rle.js';
+} from './coco-rle.js';
 
 describe('COCO run-length encoding', () => {
   it('round-trips counts through the compressed string, including large and differenced runs', () => {
