@@ -26,3 +26,9 @@ export { batchedNms, nms } from './detection/nms.js';
 export { BOX_XFORM_CLIP, BoxCoder } from './detection/box-coder.js';
 export { AnchorGenerator, featureGrids, type FeatureGrid } from './detection/anchor-generator.js';
 export { BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, matchPredictions } from './detection/matcher.js';
+export { RpnHead } from './detection/rpn-head.js';
+export {
+  RPN_TEST_PROPOSALS,
+  rpnProposals,
+  type ProposalOptions,
+} from './detection/rpn-proposals.js';
