@@ -119,6 +119,7 @@ export {
 export { collate, disposeBatch } from './train/collate.js';
 export { builtCodeExecArgv } from './threads/built-code-exec-argv.js';
 export { readConfigFile } from './config/read-config-file.js';
+export { writeFileAtomically } from './io/write-file-atomically.js';
 export { parseSetOverrides } from './config/parse-set-overrides.js';
 export { defaultCacheDir } from './config/default-cache-dir.js';
 export { distinctColor, type Rgb } from './report/distinct-color.js';

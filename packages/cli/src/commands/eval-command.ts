@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '@ssdet/core';
 import {
   COCO_STAT_NAMES,
   evaluateCoco,
@@ -36,10 +37,10 @@ export async function evalCommand(options: EvalCommandOptions, io: CliIo): Promi
   if (options.json !== undefined) {
     const file = path.resolve(io.cwd, options.json);
     await mkdir(path.dirname(file), { recursive: true });
-    // Written whole or not at all: a temporary file renamed into place.
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify({ [options.iouType]: evaluation }, null, 2)}\n`);
-    await rename(temporary, file);
+    await writeFileAtomically(
+      file,
+      `${JSON.stringify({ [options.iouType]: evaluation }, null, 2)}\n`,
+    );
     io.stdout(`Wrote ${file}\n`);
   }
   return 0;

@@ -6,7 +6,6 @@ import {
   isMethodPlugin,
   selectBackend,
   type PluginRegistry,
-  type StageKind,
   type BackendCandidate,
   type BackendRequest,
   type BackendSelection,
@@ -58,17 +57,10 @@ function stageRows(registry: PluginRegistry) {
       kind,
       name: factory.name,
       package: contributor,
-      description: (factory as { description?: string }).description ?? '',
+      description: factory.description,
     })),
   );
 }
-
-const KIND_TITLES: Readonly<Record<StageKind, string>> = {
-  backbones: 'backbone',
-  necks: 'neck',
-  regionSources: 'region source',
-  viewRecipes: 'view recipe',
-};
 
 /** `method densecl; backbones resnet18, resnet34` for the plugins table. */
 function provides(
@@ -81,7 +73,7 @@ function provides(
   const parts = method ? [`method ${plugin.name}`] : [];
   for (const kind of STAGE_KINDS)
     if (contributed[kind].length > 0)
-      parts.push(`${KIND_TITLES[kind]}s ${contributed[kind].join(', ')}`);
+      parts.push(`${registry.stages[kind].kind}s ${contributed[kind].join(', ')}`);
   return parts.join('; ');
 }
 
@@ -147,7 +139,7 @@ function toText(
     'Stages (--backbone <name>; --set regions.algorithm=<name>):',
     formatTable(
       ['KIND', 'NAME', 'PACKAGE', 'DESCRIPTION'],
-      stages.map((row) => [KIND_TITLES[row.kind], row.name, row.package, row.description]),
+      stages.map((row) => [registry.stages[row.kind].kind, row.name, row.package, row.description]),
     ),
   );
   if (report.refused.length > 0) {

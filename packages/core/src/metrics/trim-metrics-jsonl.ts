@@ -1,4 +1,5 @@
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../io/write-file-atomically.js';
 import { parseMetricsLine } from './metrics-json-line.js';
 
 const NEWLINE = 0x0a;
@@ -37,9 +38,7 @@ export async function trimMetricsJsonl(file: string, afterStep?: number): Promis
     });
   const next = kept.map((line) => `${line}\n`).join('');
   if (next === text) return;
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, next, 'utf8');
-  await rename(temporary, file);
+  await writeFileAtomically(file, next);
 }
 
 async function cutTornTail(file: string): Promise<void> {

@@ -135,7 +135,7 @@ describe('PluginRegistry', () => {
         origin('bad'),
       ),
     ).toThrow(
-      /`contributes\.heads` is not a stage kind.*`contributes\.backbones\[0\]` must have a lowercase `name` and a `create` function/,
+      /`contributes\.heads` is not a stage kind.*`contributes\.backbones\[0\]` must have a lowercase `name`, a `description` and a `create` function/,
     );
     expect(() => registry.add({ ...base, register: () => undefined }, origin('half'))).toThrow(
       /a method needs both `configSchema` and `register\(container\)`/,

@@ -69,10 +69,13 @@ export class PluginRegistry {
       const name = (included as { name?: unknown }).name;
       const known = typeof name === 'string' ? this.plugins.get(name) : undefined;
       // A plugin of that name registered from elsewhere (a nearer copy, --plugin) takes precedence.
+      // Its module is the including plugin's, not its own: no `entry` (a data worker that
+      // imports the including plugin registers it again through `includes`).
       if (known === undefined)
         this.add(included, {
-          ...origin,
           packageName: `${String(name)} (included by ${origin.packageName})`,
+          discovery: origin.discovery,
+          ...(origin.location === undefined ? {} : { location: origin.location }),
         });
     }
     try {

@@ -81,16 +81,17 @@ function contributionProblems(contributes: unknown): string[] {
       continue;
     }
     factories.forEach((factory: unknown, index) => {
-      const entry = factory as { name?: unknown; create?: unknown } | null;
+      const entry = factory as { name?: unknown; description?: unknown; create?: unknown } | null;
       if (
         entry === null ||
         typeof entry !== 'object' ||
         typeof entry.name !== 'string' ||
         !STAGE_NAME.test(entry.name) ||
+        typeof entry.description !== 'string' ||
         typeof entry.create !== 'function'
       )
         problems.push(
-          `\`contributes.${kind}[${index}]\` must have a lowercase \`name\` and a \`create\` function`,
+          `\`contributes.${kind}[${index}]\` must have a lowercase \`name\`, a \`description\` and a \`create\` function`,
         );
     });
   }

@@ -7,7 +7,7 @@ import {
   type StageContributions,
   type StageKind,
 } from './stage-contributions.js';
-import { StageRegistry } from './stage-registry.js';
+import { StageRegistry, type NamedFactory } from './stage-registry.js';
 import type { ViewRecipeFactory } from './view-recipe-factory.js';
 
 /**
@@ -27,7 +27,7 @@ export class StageRegistries {
    */
   addAll(contributions: StageContributions, contributor: string): void {
     for (const kind of STAGE_KINDS) {
-      const staged = new StageRegistry<{ readonly name: string }>(STAGE_KIND_LABELS[kind]);
+      const staged = new StageRegistry<NamedFactory>(STAGE_KIND_LABELS[kind]);
       for (const factory of contributions[kind] ?? []) {
         this.registry(kind).check(factory, contributor);
         staged.add(factory, contributor);
@@ -49,7 +49,7 @@ export class StageRegistries {
     return result;
   }
 
-  registry(kind: StageKind): StageRegistry<{ readonly name: string }> {
+  registry(kind: StageKind): StageRegistry<NamedFactory> {
     return this[kind];
   }
 }

@@ -1,5 +1,11 @@
 import { SsdetError } from '../errors/ssdet-error.js';
 
+/** What every stage factory has: the name it is registered under and a line for `ssdet plugins`. */
+export interface NamedFactory {
+  readonly name: string;
+  readonly description: string;
+}
+
 /** A named factory and the package that contributed it. */
 export interface StageEntry<Factory> {
   readonly factory: Factory;
@@ -12,7 +18,7 @@ export interface StageEntry<Factory> {
  * under a taken name, naming both contributors; `get` names what is available when a name is
  * unknown, so `--backbone resnt50` fails with the list of backbones installed.
  */
-export class StageRegistry<Factory extends { readonly name: string }> {
+export class StageRegistry<Factory extends NamedFactory> {
   private readonly entries = new Map<string, StageEntry<Factory>>();
 
   constructor(

@@ -68,6 +68,29 @@ function inProcess(bus = new EventBus(), options: { entry?: string } = {}) {
   return { root: createRootContainer({ bus }), registry };
 }
 
+/** Trains the toy method in this process for `maxSteps` steps into `<dir>/<name>`; returns that run directory. */
+async function trainToy(
+  name: string,
+  maxSteps: number,
+  sets: string[],
+  options: { bus?: EventBus; entry?: string } = {},
+): Promise<string> {
+  const { root, registry } = inProcess(
+    options.bus,
+    options.entry === undefined ? {} : { entry: options.entry },
+  );
+  const runDir = path.join(dir, name);
+  await runPretraining(root, registry, {
+    method: 'toy',
+    data,
+    outDir: runDir,
+    backend: 'cpu',
+    flags: { maxSteps },
+    sets,
+  });
+  return runDir;
+}
+
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });
   dir = await mkdtemp(path.join(tmpdir(), 'ssdet-run-'));
@@ -168,19 +191,8 @@ describe('runPretraining', () => {
   });
 
   it('accumulating 2 micro-batches of 2 makes the same step as one batch of 4', async () => {
-    const weightsAfterOneStep = async (name: string, sets: string[]) => {
-      const { root, registry } = inProcess();
-      const runDir = path.join(dir, name);
-      await runPretraining(root, registry, {
-        method: 'toy',
-        data,
-        outDir: runDir,
-        backend: 'cpu',
-        flags: { maxSteps: 1 },
-        sets,
-      });
-      return finalWeights(runDir);
-    };
+    const weightsAfterOneStep = async (name: string, sets: string[]) =>
+      finalWeights(await trainToy(name, 1, sets));
     const whole = await weightsAfterOneStep('whole', ['train.batchSize=4']);
     const accumulated = await weightsAfterOneStep('accumulated', [
       'train.batchSize=2',
@@ -208,16 +220,7 @@ describe('runPretraining', () => {
   });
 
   it('logs and guards the total the optimizer differentiates, not the sum of the terms', async () => {
-    const { root, registry } = inProcess();
-    const runDir = path.join(dir, 'diagnostic');
-    await runPretraining(root, registry, {
-      method: 'toy',
-      data,
-      outDir: runDir,
-      backend: 'cpu',
-      flags: { maxSteps: 2 },
-      sets: ['diagnostic=true'],
-    });
+    const runDir = await trainToy('diagnostic', 2, ['diagnostic=true']);
     const records = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))
       .trim()
       .split('\n')
@@ -236,15 +239,9 @@ describe('runPretraining', () => {
       bus.subscribe((event: SsdetEvent) => {
         if (event.type === 'log' && event.level === 'warn') warnings.push(event.message);
       });
-      const { root, registry } = inProcess(bus, entry === undefined ? {} : { entry });
-      const runDir = path.join(dir, name);
-      await runPretraining(root, registry, {
-        method: 'toy',
-        data,
-        outDir: runDir,
-        backend: 'cpu',
-        flags: { maxSteps: 3 },
-        sets: [`train.data.workers=${workers}`],
+      const runDir = await trainToy(name, 3, [`train.data.workers=${workers}`], {
+        bus,
+        ...(entry === undefined ? {} : { entry }),
       });
       return { losses: await losses(runDir), warnings };
     };

@@ -1,4 +1,5 @@
-import { open, readFile, rename, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { writeFileAtomically } from '@ssdet/core';
 import { decodeEntry, type RegionCache } from '../cache/region-cache.js';
 
 /** One line of `manifest.jsonl`: a finished image and where its regions are. */
@@ -92,9 +93,7 @@ export class ManifestWriter {
 
   /** Starts the manifest over with `kept` (written atomically), then appends to it. */
   static async open(file: string, kept: readonly ManifestEntry[]): Promise<ManifestWriter> {
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, kept.map(manifestLine).join(''));
-    await rename(temporary, file);
+    await writeFileAtomically(file, kept.map(manifestLine).join(''));
     return new ManifestWriter(await open(file, 'a'));
   }
 

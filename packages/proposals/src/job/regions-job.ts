@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EventBus, Logger, SsdetError, type Dataset } from '@ssdet/core';
+import { EventBus, Logger, SsdetError, writeFileAtomically, type Dataset } from '@ssdet/core';
 import { openDataset } from '@ssdet/data';
 import { canonicalJson } from '../cache/canonical-json.js';
 import { RegionCache, REGION_CACHE_VERSION } from '../cache/region-cache.js';
@@ -273,7 +273,7 @@ export async function runRegionsJob(options: RegionsJobOptions): Promise<Regions
         : { previews: path.relative(files.outDir, files.previews) }),
     },
   });
-  await writeAtomically(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomically(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
   return { summary, files };
 }
 
@@ -303,7 +303,7 @@ async function claimOutputDirectory(
       );
     }
   }
-  await writeAtomically(files.job, `${JSON.stringify(identity, null, 2)}\n`);
+  await writeFileAtomically(files.job, `${JSON.stringify(identity, null, 2)}\n`);
 }
 
 /** The manifest entries worth keeping: wanted by `keep` and whose cache entry reads back. */
@@ -325,10 +325,4 @@ async function keepReadable(
     });
   }
   return kept;
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, file);
 }

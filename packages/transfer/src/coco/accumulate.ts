@@ -41,15 +41,15 @@ export function accumulate(
     for (let a = 0; a < A; a++) {
       const records = evaluations[k]![a]!.filter((e): e is ImageEvaluation => e !== undefined);
       if (records.length === 0) continue;
+      // Ground truths that count (not crowd, inside the area range); without any, no curve.
+      const positives = records.reduce(
+        (sum, e) => sum + e.gtIgnore.reduce((n, flag) => n + (flag === 0 ? 1 : 0), 0),
+        0,
+      );
+      if (positives === 0) continue;
       params.maxDets.forEach((maxDet, m) => {
         const scores = records.flatMap((e) => Array.from(e.dtScores.subarray(0, maxDet)));
         const order = stableArgsort(scores.map((s) => -s));
-        const gtIgnored = records.reduce(
-          (sum, e) => sum + e.gtIgnore.reduce((n, flag) => n + (flag === 0 ? 1 : 0), 0),
-          0,
-        );
-        if (gtIgnored === 0) return;
-        const positives = gtIgnored;
         for (let t = 0; t < T; t++) {
           const matched = records.flatMap((e) => Array.from(e.dtMatches[t]!.subarray(0, maxDet)));
           const ignored = records.flatMap((e) => Array.from(e.dtIgnore[t]!.subarray(0, maxDet)));
