@@ -32,3 +32,61 @@ export {
   rpnProposals,
   type ProposalOptions,
 } from './detection/rpn-proposals.js';
+export { sampleBalanced, type BalancedSample } from './detection/balanced-sampler.js';
+export { smoothL1Sum } from './detection/smooth-l1.js';
+export { assignAnchorTargets, type AnchorTargets } from './detection/rpn-targets.js';
+export {
+  binaryCrossEntropyWithLogits,
+  rpnLoss,
+  type RpnLossTargets,
+} from './detection/rpn-loss.js';
+export {
+  ROI_SAMPLING_DEFAULTS,
+  selectRoiTrainingSamples,
+  type RoiSamplingOptions,
+  type RoiTrainingSamples,
+} from './detection/roi-training-samples.js';
+export { TwoMlpHead } from './detection/two-mlp-head.js';
+export { FastRcnnPredictor } from './detection/fast-rcnn-predictor.js';
+export { fastRcnnLoss } from './detection/fast-rcnn-loss.js';
+export {
+  DETECTION_DEFAULTS,
+  postprocessDetections,
+  type DetectionOptions,
+  type Detections,
+} from './detection/postprocess-detections.js';
+export {
+  FasterRcnn,
+  RPN_TRAIN_PROPOSALS,
+  type DetectionInput,
+  type DetectionTargets,
+  type FasterRcnnLosses,
+  type FasterRcnnOptions,
+} from './detection/faster-rcnn.js';
+export {
+  readLabeledSplit,
+  type LabeledSplit,
+  type LabeledSplitOptions,
+} from './datasets/labeled-split.js';
+export { LabeledDataset } from './datasets/labeled-dataset.js';
+export {
+  canvasSize,
+  DETECTION_VIEW,
+  DetectionViews,
+  type DetectionViewOptions,
+} from './finetune/detection-views.js';
+export { DetectorTraining } from './finetune/detector-training.js';
+export {
+  finetuneConfigSchema,
+  finetuneLearningRate,
+  type FinetuneConfig,
+  type FinetuneConfigInput,
+} from './finetune/finetune-config.js';
+export { initializeDetector, type Initialization } from './finetune/initialize-detector.js';
+export { detectImages, toCocoResults, type ImageDetections } from './finetune/detect-images.js';
+export {
+  imageSizeInput,
+  runFinetune,
+  type FinetuneOutcome,
+  type FinetuneRequest,
+} from './finetune/run-finetune.js';

@@ -8,7 +8,8 @@ import {
   type IouType,
 } from './coco-format.js';
 
-async function readJson(file: string, what: string): Promise<unknown> {
+/** Reads a JSON file; `what` (e.g. `--gt`) names it in errors. */
+export async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -1,0 +1,84 @@
+import { collate, disposeBatch, Rng, type Dataset } from '@ssdet/core';
+import { viewToSource } from '@ssdet/data';
+import type { CocoResult } from '../coco/coco-format.js';
+import type { FasterRcnn } from '../detection/faster-rcnn.js';
+import { DETECTION_VIEW, type DetectionViews } from './detection-views.js';
+
+/** One image's detections in its own pixels, with COCO category ids. */
+export interface ImageDetections {
+  readonly imageId: number;
+  /** `[D, 4]` xyxy in source-image pixels. */
+  readonly boxes: Float32Array;
+  readonly scores: Float32Array;
+  readonly categoryIds: Int32Array;
+}
+
+/**
+ * Runs a detector over every image of `dataset` (evaluation views, `batchSize` at a time) and maps
+ * the detections back into each image's pixels.
+ */
+export async function detectImages(
+  detector: FasterRcnn,
+  dataset: Dataset,
+  views: DetectionViews,
+  categoryIds: readonly number[],
+  batchSize: number,
+): Promise<ImageDetections[]> {
+  const out: ImageDetections[] = [];
+  const rng = Rng.fromSeed(0);
+  for (let start = 0; start < dataset.size; start += batchSize) {
+    const indices = Array.from(
+      { length: Math.min(batchSize, dataset.size - start) },
+      (_, i) => start + i,
+    );
+    const samples = await Promise.all(indices.map((index) => dataset.load(index)));
+    const host = {
+      epoch: 0,
+      index: start,
+      cursor: start,
+      records: samples.map((sample) => sample.record),
+      views: samples.map(({ record, image }) => views.generate({ record, image }, undefined, rng)),
+    };
+    const batch = collate(host, views.viewNames);
+    try {
+      const view = batch.views[DETECTION_VIEW]!;
+      const detections = detector.detect({
+        images: view.images,
+        imageSizes: view.geometry.map((g) => [g.height, g.width] as const),
+      });
+      detections.forEach((detection, i) => {
+        const geometry = view.geometry[i]!;
+        const boxes = new Float32Array(detection.boxes.length);
+        for (let k = 0; k < detection.boxes.length; k += 4) {
+          const [a, b] = viewToSource(geometry, detection.boxes[k]!, detection.boxes[k + 1]!);
+          const [c, d] = viewToSource(geometry, detection.boxes[k + 2]!, detection.boxes[k + 3]!);
+          boxes.set([Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)], k);
+        }
+        out.push({
+          imageId: Number(samples[i]!.record.id),
+          boxes,
+          scores: detection.scores,
+          categoryIds: Int32Array.from(detection.labels, (label) => categoryIds[label - 1]!),
+        });
+      });
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  return out;
+}
+
+/** Detections as the standard COCO results list (`bbox` = `[x, y, w, h]`). */
+export function toCocoResults(detections: readonly ImageDetections[]): CocoResult[] {
+  return detections.flatMap((image) =>
+    Array.from(image.scores, (score, k) => {
+      const [x1, y1, x2, y2] = image.boxes.subarray(4 * k, 4 * k + 4);
+      return {
+        image_id: image.imageId,
+        category_id: image.categoryIds[k]!,
+        score,
+        bbox: [x1!, y1!, x2! - x1!, y2! - y1!],
+      };
+    }),
+  );
+}

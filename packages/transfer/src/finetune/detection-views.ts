@@ -1,0 +1,78 @@
+import type { Regions, Rng, Sample, View, ViewGenerator } from '@ssdet/core';
+import {
+  flipGeometry,
+  identityGeometry,
+  mapBoxesToView,
+  normalize,
+  renderView,
+  resizeGeometry,
+  shorterSideSize,
+} from '@ssdet/data';
+
+/** How fine-tuning images are resized: detectron2's `ResizeShortestEdge` and flip. */
+export interface DetectionViewOptions {
+  /** Shorter-side sizes; training draws one per image (multi-scale), evaluation uses the last. */
+  readonly shorterSides: readonly number[];
+  /** Longest side allowed after resizing; also the padded canvas (rounded up to 32). */
+  readonly maxSize: number;
+  /** Mirror left–right with probability ½. */
+  readonly flip: boolean;
+}
+
+/** The view name of a detection batch. */
+export const DETECTION_VIEW = 'image';
+
+/** Canvas side: `maxSize` rounded up to a multiple of 32, as torchvision pads batches. */
+export function canvasSize(maxSize: number): number {
+  return Math.ceil(maxSize / 32) * 32;
+}
+
+/**
+ * One view per image for detector training and evaluation: the whole image resized so its
+ * shorter side is `s` (drawn from `shorterSides` in training) and its longer side at most
+ * `maxSize`, optionally mirrored, ImageNet-normalised, and pasted at the top left of a
+ * zero canvas (zero after normalisation, as torchvision pads) so every view of a batch has one
+ * size. `geometry` describes the image inside the canvas (its size is the image's own), the
+ * boxes travel with the image, and `boxIds` carry each box's class label (1 … K).
+ */
+export class DetectionViews implements ViewGenerator {
+  readonly viewNames = [DETECTION_VIEW];
+  readonly needsRegions = false;
+  private readonly canvas: number;
+
+  constructor(private readonly options: DetectionViewOptions) {
+    this.canvas = canvasSize(options.maxSize);
+  }
+
+  generate(sample: Sample, _regions: Regions | undefined, rng: Rng): View[] {
+    const { image } = sample;
+    const sides = this.options.shorterSides;
+    const side = this.options.flip ? sides[rng.int(0, sides.length)]! : sides[sides.length - 1]!;
+    const [height, width] = shorterSideSize(image.width, image.height, side, this.options.maxSize);
+    let geometry = resizeGeometry(identityGeometry(image.width, image.height), width, height);
+    if (this.options.flip && rng.bernoulli(0.5)) geometry = flipGeometry(geometry);
+    const content = { width, height, data: renderView(image, geometry) };
+    normalize(content);
+    const pixels = new Float32Array(this.canvas * this.canvas * 3);
+    for (let y = 0; y < height; y++) {
+      pixels.set(content.data.subarray(y * width * 3, (y + 1) * width * 3), y * this.canvas * 3);
+    }
+    const view: View = {
+      name: DETECTION_VIEW,
+      width: this.canvas,
+      height: this.canvas,
+      pixels,
+      geometry,
+    };
+    const annotations = sample.annotations;
+    if (annotations === undefined) return [view];
+    const mapped = mapBoxesToView(annotations.boxes, geometry, 1e-3);
+    return [
+      {
+        ...view,
+        boxes: mapped.boxes,
+        boxIds: Int32Array.from(mapped.kept, (k) => annotations.categories[k]!),
+      },
+    ];
+  }
+}

@@ -1,0 +1,57 @@
+import type { Batch, LossOutput, NamedVariables, PretrainMethod, StepContext } from '@ssdet/core';
+import { trainableVariables } from '@ssdet/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DetectionTargets, FasterRcnn } from '../detection/faster-rcnn.js';
+import { DETECTION_VIEW, type DetectionViews } from './detection-views.js';
+
+/**
+ * A detector as the core {@link Trainer} sees a method: one view of each image, the detector's
+ * summed losses, and its trainable variables — so fine-tuning gets pre-training's checkpoints,
+ * resume, metrics, TensorBoard and NaN guard unchanged.
+ */
+export class DetectorTraining implements PretrainMethod {
+  readonly name: string;
+
+  constructor(
+    readonly detector: FasterRcnn,
+    readonly views: DetectionViews,
+    detectorName: string,
+  ) {
+    this.name = `finetune-${detectorName}`;
+  }
+
+  loss(batch: Batch, context: StepContext): LossOutput {
+    const view = batch.views[DETECTION_VIEW]!;
+    const boxes = view.boxes!.arraySync();
+    const ids = view.boxIds!.arraySync();
+    const targets: DetectionTargets[] = boxes.map((rows, i) => {
+      const kept = ids[i]!.map((label, k) => [label, k] as const).filter(([label]) => label > 0);
+      return {
+        boxes: Float32Array.from(kept.flatMap(([, k]) => rows[k]!)),
+        labels: Int32Array.from(kept.map(([label]) => label)),
+      };
+    });
+    const losses = this.detector.losses(
+      {
+        images: view.images,
+        imageSizes: view.geometry.map((g) => [g.height, g.width] as const),
+      },
+      targets,
+      context.rng,
+    );
+    const terms = { ...losses };
+    return { total: tf.addN(Object.values(terms)) as tf.Scalar, terms };
+  }
+
+  variables(): NamedVariables {
+    return this.detector.variables();
+  }
+
+  trainableVariables(): NamedVariables {
+    return trainableVariables(this.detector.variables());
+  }
+
+  exports(): Readonly<Record<string, NamedVariables>> {
+    return { detector: this.detector.variables() };
+  }
+}

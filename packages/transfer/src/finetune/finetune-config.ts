@@ -1,0 +1,95 @@
+import { backboneConfigSchema, optimizerConfigSchema } from '@ssdet/core';
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/**
+ * A fine-tune's configuration. The defaults are torchvision's `fasterrcnn_resnet50_fpn` with the
+ * detectron2 / MoCo 1× recipe: SGD 0.02 at batch 16 (scaled linearly), momentum 0.9, weight decay
+ * 1e-4, 100 linear warm-up steps from 0.1%, ÷10 at 2/3 and 8/9 of the run, multi-scale training.
+ */
+export const finetuneConfigSchema = z
+  .object({
+    detector: z.enum(['faster-rcnn']).default('faster-rcnn'),
+    backbone: backboneConfigSchema({ arch: 'resnet50' }),
+    /**
+     * Backbone normalisation: `bn` trains BatchNorm with batch statistics (MoCo's and DenseCL's
+     * detection protocol; what self-supervised features need), `frozen` keeps the initial
+     * statistics and affine (torchvision's and detectron2's ImageNet recipe).
+     */
+    norm: z.enum(['bn', 'frozen']).default('bn'),
+    /** Backbone stages not trained: −1 none, 0 the stem, k the stem and the first k stages. */
+    frozenStages: z.number().int().min(-1).max(4).default(-1),
+    input: z
+      .object({
+        /** Training draws a shorter side from these; evaluation uses the last. */
+        shorterSides: z.array(positiveInt).min(1).default([640, 672, 704, 736, 768, 800]),
+        maxSize: positiveInt.default(1333),
+        flip: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    model: z
+      .object({
+        fpnChannels: positiveInt.default(256),
+        representationSize: positiveInt.default(1024),
+        rpnBatchSizePerImage: positiveInt.default(256),
+        roiBatchSizePerImage: positiveInt.default(512),
+        trainPreNmsTopN: positiveInt.default(2000),
+        trainPostNmsTopN: positiveInt.default(2000),
+        testPreNmsTopN: positiveInt.default(1000),
+        testPostNmsTopN: positiveInt.default(1000),
+        detectionsPerImage: positiveInt.default(100),
+      })
+      .strict()
+      .prefault({}),
+    train: z
+      .object({
+        batchSize: positiveInt.default(2),
+        epochs: positiveInt.default(12),
+        maxSteps: positiveInt.optional(),
+        optimizer: optimizerConfigSchema.prefault({
+          type: 'sgd',
+          lr: 0.02,
+          momentum: 0.9,
+          weightDecay: 1e-4,
+        }),
+        /** The learning rate `optimizer.lr` is for; the run scales it by batch / this. */
+        referenceBatchSize: positiveInt.default(16),
+        warmupSteps: z.number().int().min(0).default(100),
+        warmupStartFactor: z.number().min(0).max(1).default(0.001),
+        /** Fractions of the run after which the learning rate is multiplied by `gamma`. */
+        decayAt: z.array(z.number().gt(0).lt(1)).default([2 / 3, 8 / 9]),
+        gamma: z.number().positive().default(0.1),
+        seed: z.number().int().default(0),
+        checkpointEvery: positiveInt.default(1000),
+        keepCheckpoints: positiveInt.default(2),
+        logEvery: positiveInt.default(20),
+        workers: z.number().int().min(0).default(0),
+        concurrency: positiveInt.default(4),
+        onBadImage: z.enum(['error', 'skip']).default('error'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type FinetuneConfig = z.output<typeof finetuneConfigSchema>;
+export type FinetuneConfigInput = z.input<typeof finetuneConfigSchema>;
+
+/** The learning rate of 0-based step `step` of `totalSteps` under `train`'s recipe. */
+export function finetuneLearningRate(
+  step: number,
+  totalSteps: number,
+  train: FinetuneConfig['train'],
+): number {
+  const peak = (train.optimizer.lr * train.batchSize) / train.referenceBatchSize;
+  const warmup =
+    step < train.warmupSteps
+      ? train.warmupStartFactor + ((1 - train.warmupStartFactor) * step) / train.warmupSteps
+      : 1;
+  const decays = train.decayAt.filter(
+    (fraction) => step >= Math.floor(fraction * totalSteps),
+  ).length;
+  return peak * warmup * train.gamma ** decays;
+}

@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRootContainer, EventBus, PluginRegistry, selectBackend } from '@ssdet/core';
+import { writeSyntheticDataset } from '@ssdet/data';
+import { plugin as nnPlugin } from '@ssdet/nn';
+import { runFinetune } from './run-finetune.js';
+
+let dir: string;
+let train: string;
+let val: string;
+
+/** A detector small enough to train a few steps in a test. */
+export const TINY_FINETUNE = {
+  backbone: { arch: 'resnet18', widthMultiplier: 0.25 },
+  input: { shorterSides: [96, 128], maxSize: 160 },
+  model: {
+    fpnChannels: 32,
+    representationSize: 64,
+    rpnBatchSizePerImage: 64,
+    roiBatchSizePerImage: 64,
+    trainPreNmsTopN: 200,
+    trainPostNmsTopN: 100,
+    testPreNmsTopN: 200,
+    testPostNmsTopN: 100,
+  },
+  train: {
+    batchSize: 2,
+    warmupSteps: 2,
+    logEvery: 1,
+    optimizer: { type: 'sgd', lr: 0.08, momentum: 0.9, weightDecay: 1e-4 },
+  },
+};
+
+function rootWithNn() {
+  const bus = new EventBus();
+  const root = createRootContainer({ bus });
+  root.resolve(PluginRegistry).add(nnPlugin, { packageName: '@ssdet/nn', discovery: 'api' });
+  return root;
+}
+
+beforeAll(async () => {
+  await selectBackend({ request: 'cpu' });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ssdet-finetune-'));
+  train = (
+    await writeSyntheticDataset({
+      out: path.join(dir, 'train'),
+      count: 6,
+      seed: 1,
+      width: 160,
+      height: 120,
+    })
+  ).annotationFile;
+  val = (
+    await writeSyntheticDataset({
+      out: path.join(dir, 'val'),
+      count: 3,
+      seed: 2,
+      width: 160,
+      height: 120,
+    })
+  ).annotationFile;
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('runFinetune', () => {
+  it('trains Faster R-CNN on COCO json, evaluates the validation split and writes eval.json', async () => {
+    const out = path.join(dir, 'run');
+    const outcome = await runFinetune(rootWithNn(), {
+      init: 'random',
+      train,
+      val,
+      outDir: out,
+      base: TINY_FINETUNE,
+      flags: { maxSteps: 4 },
+      backend: 'cpu',
+    });
+    expect(outcome.result.position.step).toBe(4);
+    expect(Number.isFinite(outcome.result.lastLoss)).toBe(true);
+    const written = JSON.parse(readFileSync(path.join(out, 'eval.json'), 'utf8')) as {
+      bbox: { stats: number[] };
+    };
+    expect(written.bbox.stats).toHaveLength(12);
+    expect(existsSync(path.join(out, 'metrics.jsonl'))).toBe(true);
+    await expect(
+      runFinetune(rootWithNn(), { init: 'random', train, val, outDir: out, base: TINY_FINETUNE }),
+    ).rejects.toThrow(/already holds a run/);
+  }, 300_000);
+
+  it('fine-tunes and evaluates on real photos with hand-drawn VOC boxes (--images)', async () => {
+    const voc = path.resolve(import.meta.dirname, '../../test/fixtures/voc-photos');
+    const photos = path.resolve(import.meta.dirname, '../../../data/assets/photos');
+    const out = path.join(dir, 'voc-run');
+    const outcome = await runFinetune(rootWithNn(), {
+      init: 'random',
+      train: voc,
+      val: voc,
+      images: photos,
+      outDir: out,
+      base: { ...TINY_FINETUNE, train: { ...TINY_FINETUNE.train, batchSize: 1 } },
+      flags: { maxSteps: 6 },
+      backend: 'cpu',
+    });
+    expect(outcome.result.position.step).toBe(6);
+    const detections = JSON.parse(readFileSync(path.join(out, 'detections.json'), 'utf8')) as {
+      image_id: number;
+      category_id: number;
+      bbox: number[];
+    }[];
+    // Every detection is in its own photo's pixels and of one of the nine hand-labelled classes.
+    const sizes = new Map([
+      [1, [512, 512]],
+      [2, [451, 300]],
+      [3, [600, 400]],
+    ]);
+    for (const detection of detections) {
+      expect(detection.category_id).toBeGreaterThanOrEqual(1);
+      expect(detection.category_id).toBeLessThanOrEqual(9);
+      const [width, height] = sizes.get(detection.image_id)!;
+      expect(detection.bbox[0]! + detection.bbox[2]!).toBeLessThanOrEqual(width! + 1e-3);
+      expect(detection.bbox[1]! + detection.bbox[3]!).toBeLessThanOrEqual(height! + 1e-3);
+    }
+    expect(outcome.evaluation!.stats).toHaveLength(12);
+    expect(Object.keys(outcome.evaluation!.per_category_AP)).toHaveLength(9);
+  }, 300_000);
+});

@@ -1,0 +1,338 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import {
+  type BackendRequest,
+  type BackendSelection,
+  buildBackbone,
+  CheckpointManager,
+  CNN_TRAINING_KERNELS,
+  type ConfigObject,
+  type DependencyContainer,
+  CORE_VERSION_STRING,
+  createOptimizer,
+  deepMerge,
+  EVENT_BUS,
+  JsonlMetricsSink,
+  LOGGER,
+  parseConfig,
+  parseSetOverrides,
+  readConfigFile,
+  resolveToken,
+  restoreVariables,
+  Rng,
+  selectBackend,
+  SsdetError,
+  TensorBoardSink,
+  Trainer,
+  type TrainerPosition,
+  type TrainerResult,
+  writeFileAtomically,
+} from '@ssdet/core';
+import { DataLoader } from '@ssdet/data';
+import { evaluateCoco, type CocoEvaluation } from '../coco/coco-eval.js';
+import { COCO_STAT_NAMES } from '../coco/summarize.js';
+import { LabeledDataset } from '../datasets/labeled-dataset.js';
+import { readLabeledSplit } from '../datasets/labeled-split.js';
+import { FasterRcnn } from '../detection/faster-rcnn.js';
+import { DetectionViews } from './detection-views.js';
+import { detectImages, toCocoResults } from './detect-images.js';
+import { DetectorTraining } from './detector-training.js';
+import {
+  finetuneConfigSchema,
+  finetuneLearningRate,
+  type FinetuneConfig,
+} from './finetune-config.js';
+import { initializeDetector, type Initialization } from './initialize-detector.js';
+
+/** What `ssdet finetune` asks for. */
+export interface FinetuneRequest {
+  /** `random`, a pre-training run directory, or a weights file. */
+  readonly init: string;
+  /** `--train` / `--val`: COCO json or VOC XML folder. */
+  readonly train: string;
+  readonly val: string;
+  /** `--images`: where images are when annotation file names do not resolve. */
+  readonly images?: string;
+  readonly outDir: string;
+  readonly configFile?: string;
+  /** Configuration objects merged over the defaults before `--config` (the benchmark's preset). */
+  readonly base?: ConfigObject;
+  readonly sets?: readonly string[];
+  readonly flags?: {
+    readonly detector?: string;
+    readonly backbone?: string;
+    readonly imageSize?: number;
+    readonly batchSize?: number;
+    readonly epochs?: number;
+    readonly maxSteps?: number;
+    readonly seed?: number;
+  };
+  readonly resume?: boolean;
+  readonly backend?: BackendRequest;
+  readonly shouldStop?: () => boolean;
+}
+
+export interface FinetuneOutcome {
+  readonly runDir: string;
+  readonly config: FinetuneConfig;
+  readonly backend: BackendSelection;
+  readonly initialization: Initialization;
+  readonly totalSteps: number;
+  readonly result: TrainerResult;
+  /** Undefined when the run stopped early (no evaluation then). */
+  readonly evaluation?: CocoEvaluation;
+  readonly evalFile?: string;
+}
+
+/**
+ * One fine-tune, end to end: configuration (defaults ← base ← --config ← flags ← --set), backend,
+ * the labeled splits (class ids from the training split), the detector on a registered backbone,
+ * `--init`, the core trainer (checkpoints, resume, metrics.jsonl, TensorBoard), and at the end a
+ * COCO evaluation of the validation split into `eval.json` and `detections.json`.
+ */
+export async function runFinetune(
+  root: DependencyContainer,
+  request: FinetuneRequest,
+): Promise<FinetuneOutcome> {
+  const logger = resolveToken(root, LOGGER).child('finetune');
+  const bus = resolveToken(root, EVENT_BUS);
+  const runDir = path.resolve(request.outDir);
+  const checkpoints = new CheckpointManager(path.join(runDir, 'checkpoints'), 1, logger);
+  const resumePoint = request.resume === true ? await checkpoints.loadLatest() : undefined;
+  if (request.resume !== true) await refuseUsedRunDirectory(runDir);
+  else if (resumePoint === undefined)
+    logger.warn(`--resume: no checkpoint in ${checkpoints.directory}; starting from scratch.`);
+
+  const rawConfig: ConfigObject =
+    resumePoint !== undefined
+      ? (resumePoint.meta.config as ConfigObject)
+      : deepMerge(
+          request.base ?? {},
+          request.configFile === undefined ? {} : await readConfigFile(request.configFile),
+          flagLayer(request.flags),
+          parseSetOverrides(request.sets ?? []),
+        );
+  const config = parseConfig(finetuneConfigSchema, rawConfig, 'the fine-tune configuration');
+
+  const backend = await selectBackend({
+    request: request.backend ?? 'auto',
+    requiredKernels: CNN_TRAINING_KERNELS,
+    bus,
+  });
+  const trainSplit = await readLabeledSplit(request.train, {
+    flag: '--train',
+    ...(request.images === undefined ? {} : { images: request.images }),
+  });
+  const categories = [...trainSplit.groundTruth.categories].sort((a, b) => a.id - b.id);
+  const valSplit = await readLabeledSplit(request.val, {
+    flag: '--val',
+    ...(request.images === undefined ? {} : { images: request.images }),
+    classes: categories.map((category) => category.name ?? String(category.id)),
+  });
+  const categoryIds = categories.map((category) => category.id);
+  const trainData = new LabeledDataset(trainSplit, categoryIds);
+  const valData = new LabeledDataset(valSplit, categoryIds);
+
+  const rng = Rng.fromSeed(config.train.seed);
+  const backbone = buildBackbone(root, config.backbone, rng.fork('backbone'), {
+    method: `finetune ${config.detector}`,
+    levels: ['C2', 'C3', 'C4', 'C5'],
+    frozenNorm: config.norm === 'frozen',
+    frozenStages: config.frozenStages,
+  });
+  const detector = new FasterRcnn(backbone, {
+    numClasses: categoryIds.length + 1,
+    fpnChannels: config.model.fpnChannels,
+    representationSize: config.model.representationSize,
+    rpnBatchSizePerImage: config.model.rpnBatchSizePerImage,
+    roiSampling: {
+      batchSizePerImage: config.model.roiBatchSizePerImage,
+      positiveFraction: 0.25,
+      foregroundIou: 0.5,
+      backgroundIou: 0.5,
+    },
+    trainProposals: {
+      preNmsTopN: config.model.trainPreNmsTopN,
+      postNmsTopN: config.model.trainPostNmsTopN,
+      nmsThreshold: 0.7,
+      scoreThreshold: 0,
+      minSize: 1e-3,
+    },
+    testProposals: {
+      preNmsTopN: config.model.testPreNmsTopN,
+      postNmsTopN: config.model.testPostNmsTopN,
+      nmsThreshold: 0.7,
+      scoreThreshold: 0,
+      minSize: 1e-3,
+    },
+    detection: {
+      scoreThreshold: 0.05,
+      nmsThreshold: 0.5,
+      detectionsPerImage: config.model.detectionsPerImage,
+      minSize: 1e-2,
+    },
+    rng: rng.fork('detector'),
+  });
+  const initialization =
+    resumePoint === undefined
+      ? await initializeDetector(detector, request.init)
+      : { source: resumePoint.file, scope: 'detector' as const, loaded: 0, missing: [] };
+  logger.info(
+    initialization.scope === 'random'
+      ? 'init: random'
+      : `init: ${initialization.scope} from ${initialization.source} (${initialization.loaded} tensors)`,
+  );
+
+  const trainViews = new DetectionViews({
+    shorterSides: config.input.shorterSides,
+    maxSize: config.input.maxSize,
+    flip: config.input.flip,
+  });
+  const evalViews = new DetectionViews({
+    shorterSides: config.input.shorterSides,
+    maxSize: config.input.maxSize,
+    flip: false,
+  });
+  const method = new DetectorTraining(detector, trainViews, config.detector);
+  const optimizer = createOptimizer(config.train.optimizer, [
+    { name: 'all', variables: method.trainableVariables() },
+  ]);
+  const loader = new DataLoader(trainData, trainViews, rng.fork('data'), {
+    batchSize: config.train.batchSize,
+    concurrency: config.train.concurrency,
+    onBadImage: config.train.onBadImage,
+  });
+  const stepsPerEpoch = loader.batchesPerEpoch;
+  if (stepsPerEpoch < 1) {
+    await loader.close();
+    throw new SsdetError(
+      'DATASET_TOO_SMALL',
+      `--train ${request.train} has ${trainData.size} images: fewer than one batch of ${config.train.batchSize}.`,
+      { hint: 'Lower --batch-size or add images.' },
+    );
+  }
+  const totalSteps = config.train.maxSteps ?? config.train.epochs * stepsPerEpoch;
+
+  await mkdir(runDir, { recursive: true });
+  await writeFile(
+    path.join(runDir, 'config.yaml'),
+    toYaml({ finetune: config, init: request.init }),
+  );
+  let start: TrainerPosition = { step: 0, epoch: 0, cursor: 0 };
+  if (resumePoint !== undefined) {
+    restoreVariables(
+      Trainer.checkpointVariables(method, optimizer),
+      resumePoint.tensors,
+      resumePoint.file,
+    );
+    start = {
+      step: resumePoint.meta.step,
+      epoch: resumePoint.meta.epoch,
+      cursor: resumePoint.meta.cursor,
+    };
+    bus.emit('train.resumed', { file: resumePoint.file, step: start.step, epoch: start.epoch });
+  }
+  const sinks = [
+    new JsonlMetricsSink(path.join(runDir, 'metrics.jsonl'), { resumeFromStep: start.step }),
+    new TensorBoardSink(runDir, { resumeFromStep: start.step }),
+  ];
+  const trainer = new Trainer({
+    method,
+    loader,
+    optimizer,
+    learningRate: (step) => finetuneLearningRate(step, totalSteps, config.train),
+    totalSteps,
+    checkpoints: checkpoints.keepLast(config.train.keepCheckpoints),
+    checkpointEvery: config.train.checkpointEvery,
+    checkpointMeta: {
+      rng: rng.saveState(),
+      config: rawConfig,
+      versions: {
+        core: CORE_VERSION_STRING,
+        plugin: { name: method.name, version: CORE_VERSION_STRING },
+      },
+      exports: {
+        detector: Object.fromEntries(
+          [...detector.variables().keys()].map((name) => [name, `model/${name}`]),
+        ),
+      },
+    },
+    sinks,
+    logEvery: config.train.logEvery,
+    rng: rng.fork('steps'),
+    backend: backend.backend,
+    bus,
+    ...(request.shouldStop === undefined ? {} : { shouldStop: request.shouldStop }),
+  });
+  let result: TrainerResult;
+  try {
+    result = await trainer.run(start);
+  } finally {
+    await Promise.all(sinks.map((sink) => sink.close()));
+    await loader.close();
+  }
+  const outcome = { runDir, config, backend, initialization, totalSteps, result };
+  if (result.stoppedEarly) return outcome;
+
+  const detections = await detectImages(
+    detector,
+    valData,
+    evalViews,
+    categoryIds,
+    config.train.batchSize,
+  );
+  const results = toCocoResults(detections);
+  const evaluation = evaluateCoco(valSplit.groundTruth, results, 'bbox');
+  const evalFile = path.join(runDir, 'eval.json');
+  await writeFileAtomically(evalFile, `${JSON.stringify({ bbox: evaluation }, null, 2)}\n`);
+  await writeFileAtomically(path.join(runDir, 'detections.json'), `${JSON.stringify(results)}\n`);
+  logger.info(
+    `val ${valSplit.description}: ${COCO_STAT_NAMES.slice(0, 3)
+      .map((name, i) => `${name} ${evaluation.stats[i]!.toFixed(3)}`)
+      .join(', ')}`,
+  );
+  return { ...outcome, evaluation, evalFile };
+}
+
+/** A run directory belongs to one run: refuse one that already holds checkpoints or metrics. */
+async function refuseUsedRunDirectory(runDir: string): Promise<void> {
+  if (!existsSync(runDir)) return;
+  const entries = await readdir(runDir);
+  const used = entries.filter((name) =>
+    ['checkpoints', 'metrics.jsonl', 'eval.json', 'config.yaml'].includes(name),
+  );
+  if (used.length > 0)
+    throw new SsdetError(
+      'RUN_DIR_IN_USE',
+      `--out ${runDir} already holds a run (${used.join(', ')}).`,
+      { hint: 'Pass --resume to continue it, or another --out.' },
+    );
+}
+
+function flagLayer(flags: FinetuneRequest['flags']): ConfigObject {
+  if (flags === undefined) return {};
+  const layer: ConfigObject = {};
+  const train: ConfigObject = {};
+  if (flags.detector !== undefined) layer['detector'] = flags.detector;
+  if (flags.backbone !== undefined) layer['backbone'] = { arch: flags.backbone };
+  if (flags.imageSize !== undefined) layer['input'] = imageSizeInput(flags.imageSize);
+  if (flags.batchSize !== undefined) train['batchSize'] = flags.batchSize;
+  if (flags.epochs !== undefined) train['epochs'] = flags.epochs;
+  if (flags.maxSteps !== undefined) train['maxSteps'] = flags.maxSteps;
+  if (flags.seed !== undefined) train['seed'] = flags.seed;
+  if (Object.keys(train).length > 0) layer['train'] = train;
+  return layer;
+}
+
+/**
+ * `--image-size N`: evaluate at shorter side N, train multi-scale from 0.8·N to N in steps of
+ * 32 (detectron2's 640…800 for N = 800), longer side at most 5/3·N (1333 for 800).
+ */
+export function imageSizeInput(size: number): ConfigObject {
+  const sides: number[] = [];
+  for (let side = Math.round((0.8 * size) / 32) * 32; side < size; side += 32) sides.push(side);
+  sides.push(size);
+  return { shorterSides: sides, maxSize: Math.ceil((size * 5) / 3) };
+}
