@@ -7,7 +7,9 @@ import {
   type BackendRequest,
   type LogLevel,
 } from '@ssdet/core';
+import { benchmarkCommand, type BenchmarkCommandOptions } from './commands/benchmark-command.js';
 import { evalCommand } from './commands/eval-command.js';
+import { finetuneCommand, type FinetuneCommandOptions } from './commands/finetune-command.js';
 import { exportCommand, type ExportFormat } from './commands/export-command.js';
 import { pluginsCommand } from './commands/plugins-command.js';
 import { pretrainCommand, type PretrainCommandOptions } from './commands/pretrain-command.js';
@@ -105,6 +107,81 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .action(async (options: PretrainCommandOptions) => {
       exitCode = await pretrainCommand(options, io, bus);
+    });
+
+  program
+    .command('finetune')
+    .description(
+      'fine-tune a detector from random init, a pre-training run or weights, and evaluate it',
+    )
+    .addOption(
+      new Option('--detector <name>', 'detector to fine-tune')
+        .choices(['faster-rcnn'])
+        .default('faster-rcnn'),
+    )
+    .requiredOption(
+      '--init <init>',
+      'random, a pre-training run directory, or a weights file (.safetensors, .pth)',
+    )
+    .requiredOption('--train <path>', 'labeled training split: COCO json or a folder of VOC XML')
+    .requiredOption('--val <path>', 'labeled validation split: COCO json or a folder of VOC XML')
+    .option('--images <dir>', 'where the images are when annotation file names do not resolve')
+    .option('--out <dir>', 'run directory (default runs/finetune-<detector>-<time>)')
+    .option('--config <file>', 'YAML or JSON configuration merged over the defaults')
+    .option(
+      '--set <key=value>',
+      'override one configuration key, e.g. train.optimizer.lr=0.01; repeatable',
+      collect,
+      [],
+    )
+    .option('--backbone <arch>', 'backbone architecture (backbone.arch); must match --init')
+    .option(
+      '--image-size <px>',
+      'test shorter side; training draws 0.8×…1× of it',
+      parsePositiveInt,
+    )
+    .option('--batch-size <n>', 'images per step (train.batchSize)', parsePositiveInt)
+    .option('--epochs <n>', 'epochs (train.epochs)', parsePositiveInt)
+    .option('--max-steps <n>', 'stop after this many steps (train.maxSteps)', parsePositiveInt)
+    .option('--seed <n>', 'random seed (train.seed)', parseInteger)
+    .option('--resume', 'continue from the newest valid checkpoint in --out', false)
+    .addOption(
+      new Option('--backend <name>', 'tensor backend')
+        .choices(['auto', ...BACKEND_PREFERENCE])
+        .default('auto'),
+    )
+    .option(
+      '--plugin <package>',
+      'also load this plugin package (name or path); repeatable',
+      collect,
+      [],
+    )
+    .action(async (options: FinetuneCommandOptions) => {
+      exitCode = await finetuneCommand(options, io, bus);
+    });
+
+  program
+    .command('benchmark')
+    .description('pre-train methods, fine-tune each (and random init) over seeds, and table the AP')
+    .option(
+      '--methods <list>',
+      'comma-separated methods, e.g. densecl,soco (default: every installed one)',
+    )
+    .option('--demo', 'the small plan CI runs (minutes), not the full low-label benchmark', false)
+    .option('--out <dir>', 'output directory (default runs/benchmark-<time>)')
+    .addOption(
+      new Option('--backend <name>', 'tensor backend')
+        .choices(['auto', ...BACKEND_PREFERENCE])
+        .default('auto'),
+    )
+    .option(
+      '--plugin <package>',
+      'also load this plugin package (name or path); repeatable',
+      collect,
+      [],
+    )
+    .action(async (options: BenchmarkCommandOptions) => {
+      exitCode = await benchmarkCommand(options, io, bus);
     });
 
   program

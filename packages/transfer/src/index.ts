@@ -41,8 +41,11 @@ export {
   type RpnLossTargets,
 } from './detection/rpn-loss.js';
 export {
+  labelRois,
+  roiTargets,
   ROI_SAMPLING_DEFAULTS,
   selectRoiTrainingSamples,
+  type LabeledRois,
   type RoiSamplingOptions,
   type RoiTrainingSamples,
 } from './detection/roi-training-samples.js';
@@ -90,3 +93,15 @@ export {
   type FinetuneOutcome,
   type FinetuneRequest,
 } from './finetune/run-finetune.js';
+export { DEMO_BENCHMARK, FULL_BENCHMARK, type BenchmarkPlan } from './benchmark/benchmark-plan.js';
+export {
+  benchmarkHtml,
+  benchmarkMarkdown,
+  meanStd,
+  type BenchmarkRow,
+} from './benchmark/benchmark-table.js';
+export {
+  runBenchmark,
+  type BenchmarkOutcome,
+  type BenchmarkRequest,
+} from './benchmark/run-benchmark.js';

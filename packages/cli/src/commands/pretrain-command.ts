@@ -6,6 +6,7 @@ import { runPretraining, type PretrainOutcome } from '@ssdet/data';
 import type { CliIo } from '../io.js';
 import { renderProgress } from '../render/render-progress.js';
 import { discoverForCli } from './discover.js';
+import { onStopSignals } from './stop-signals.js';
 
 export interface PretrainCommandOptions {
   readonly method: string;
@@ -40,16 +41,7 @@ export async function pretrainCommand(
     io.cwd,
     options.out ?? path.join('runs', `${options.method}-${timestamp()}`),
   );
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    io.stderr(
-      `\n${signal}: finishing the current step and writing a checkpoint (send again to exit at once)\n`,
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = onStopSignals(io);
   const stopRendering = renderProgress(bus, io);
   let outcome: PretrainOutcome;
   try {
@@ -71,12 +63,11 @@ export async function pretrainCommand(
       resume: options.resume,
       backend: options.backend,
       dryRun: options.dryRun,
-      shouldStop: () => stopRequested,
+      shouldStop: stop.requested,
     });
   } finally {
     stopRendering();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 
   if (options.dryRun) {

@@ -18,6 +18,12 @@ export const finetuneConfigSchema = z
      * statistics and affine (torchvision's and detectron2's ImageNet recipe).
      */
     norm: z.enum(['bn', 'frozen']).default('bn'),
+    /**
+     * Normalisation in the FPN: `auto` follows `norm` — BatchNorm with `bn` (the MoCo / DenseCL
+     * detectron2 configs' `FPN.NORM: SyncBN`, which keeps pre-trained features, whose scale
+     * differs from random init's, from blowing up the heads), none with `frozen` (torchvision).
+     */
+    fpnNorm: z.enum(['auto', 'none', 'bn']).default('auto'),
     /** Backbone stages not trained: −1 none, 0 the stem, k the stem and the first k stages. */
     frozenStages: z.number().int().min(-1).max(4).default(-1),
     input: z

@@ -145,6 +145,10 @@ export async function runFinetune(
   const detector = new FasterRcnn(backbone, {
     numClasses: categoryIds.length + 1,
     fpnChannels: config.model.fpnChannels,
+    fpnNorm:
+      config.fpnNorm === 'bn' || (config.fpnNorm === 'auto' && config.norm === 'bn')
+        ? 'batch'
+        : 'none',
     representationSize: config.model.representationSize,
     rpnBatchSizePerImage: config.model.rpnBatchSizePerImage,
     roiSampling: {

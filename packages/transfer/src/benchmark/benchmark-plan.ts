@@ -1,0 +1,74 @@
+import type { ConfigObject } from '@ssdet/core';
+
+/** Sizes and budgets of one benchmark: the same for every initialisation. */
+export interface BenchmarkPlan {
+  readonly name: 'full' | 'demo';
+  /** Synthetic scenes: unlabeled (pre-training), labeled (fine-tuning) and validation. */
+  readonly unlabeledImages: number;
+  readonly labeledImages: number;
+  readonly valImages: number;
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+  /** Every method pre-trains on this many images in total (steps × its batch size). */
+  readonly pretrainImages: number;
+  readonly backbone: { readonly arch: string; readonly widthMultiplier: number };
+  readonly seeds: readonly number[];
+  /** The fine-tune configuration every initialisation gets. */
+  readonly finetune: ConfigObject;
+}
+
+const smallDetector = (fpnChannels: number, representationSize: number): ConfigObject => ({
+  fpnChannels,
+  representationSize,
+  rpnBatchSizePerImage: 128,
+  roiBatchSizePerImage: 128,
+  trainPreNmsTopN: 600,
+  trainPostNmsTopN: 300,
+  testPreNmsTopN: 300,
+  testPostNmsTopN: 150,
+});
+
+/**
+ * The low-label regime on synthetic scenes: 2,000 unlabeled images, 100 labeled, 500 for
+ * validation, ResNet-18 at half width, 3 seeds.
+ */
+export const FULL_BENCHMARK: BenchmarkPlan = {
+  name: 'full',
+  unlabeledImages: 2000,
+  labeledImages: 100,
+  valImages: 500,
+  imageWidth: 320,
+  imageHeight: 240,
+  pretrainImages: 2000 * 20,
+  backbone: { arch: 'resnet18', widthMultiplier: 0.5 },
+  seeds: [0, 1, 2],
+  finetune: {
+    input: { shorterSides: [192, 224, 240], maxSize: 320 },
+    model: smallDetector(64, 256),
+    train: { batchSize: 4, epochs: 24, warmupSteps: 50, logEvery: 10, checkpointEvery: 500 },
+  },
+};
+
+/** Small enough for CI (two cores, native backend): the same pipeline end to end. */
+export const DEMO_BENCHMARK: BenchmarkPlan = {
+  name: 'demo',
+  unlabeledImages: 32,
+  labeledImages: 12,
+  valImages: 12,
+  imageWidth: 160,
+  imageHeight: 120,
+  pretrainImages: 96,
+  backbone: { arch: 'resnet18', widthMultiplier: 0.125 },
+  seeds: [0, 1, 2],
+  finetune: {
+    input: { shorterSides: [96, 120], maxSize: 160 },
+    model: smallDetector(32, 64),
+    train: {
+      batchSize: 2,
+      maxSteps: 12,
+      warmupSteps: 2,
+      logEvery: 4,
+      optimizer: { type: 'sgd', lr: 0.08, momentum: 0.9, weightDecay: 1e-4 },
+    },
+  },
+};

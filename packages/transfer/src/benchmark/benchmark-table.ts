@@ -1,0 +1,100 @@
+/** One initialisation's fine-tuned results over the seeds. */
+export interface BenchmarkRow {
+  /** `random` or the method's name. */
+  readonly init: string;
+  /** Pre-training wall time in seconds (0 for random). */
+  readonly pretrainSeconds: number;
+  /** Per seed: AP, AP50, AP75 (COCOeval stats 0, 1, 2). */
+  readonly runs: readonly { readonly seed: number; readonly stats: readonly number[] }[];
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for one value). */
+export function meanStd(values: readonly number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance =
+    values.length < 2 ? 0 : values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
+  return { mean, std: Math.sqrt(variance) };
+}
+
+const METRICS = [
+  ['AP', 0],
+  ['AP50', 1],
+  ['AP75', 2],
+] as const;
+
+function cell(row: BenchmarkRow, stat: number): string {
+  const { mean, std } = meanStd(row.runs.map((run) => run.stats[stat]! * 100));
+  return `${mean.toFixed(1)} ± ${std.toFixed(1)}`;
+}
+
+/** The benchmark as a markdown table: AP, AP50, AP75 (×100, mean ± std) and pre-training time. */
+export function benchmarkMarkdown(rows: readonly BenchmarkRow[]): string {
+  const header = `| init | ${METRICS.map(([name]) => name).join(' | ')} | Δ AP vs random | pre-training |`;
+  const random = rows.find((row) => row.init === 'random');
+  const randomAp =
+    random === undefined ? undefined : meanStd(random.runs.map((r) => r.stats[0]! * 100)).mean;
+  const lines = rows.map((row) => {
+    const ap = meanStd(row.runs.map((run) => run.stats[0]! * 100)).mean;
+    const delta =
+      randomAp === undefined || row.init === 'random'
+        ? '—'
+        : `${ap - randomAp >= 0 ? '+' : ''}${(ap - randomAp).toFixed(1)}`;
+    const time = row.init === 'random' ? '—' : `${row.pretrainSeconds.toFixed(0)} s`;
+    return `| ${row.init} | ${METRICS.map(([, stat]) => cell(row, stat)).join(' | ')} | ${delta} | ${time} |`;
+  });
+  return [header, `|${' --- |'.repeat(METRICS.length + 3)}`, ...lines].join('\n');
+}
+
+/** A self-contained HTML page: the table and a bar chart of AP with ±std whiskers. */
+export function benchmarkHtml(rows: readonly BenchmarkRow[], title: string): string {
+  const barWidth = 48;
+  const gap = 24;
+  const height = 220;
+  const stats = rows.map((row) => meanStd(row.runs.map((run) => run.stats[0]! * 100)));
+  const top = Math.max(1, ...stats.map((s) => s.mean + s.std)) * 1.15;
+  const y = (value: number): number => height - 30 - (value / top) * (height - 60);
+  const bars = rows
+    .map((row, i) => {
+      const { mean, std } = stats[i]!;
+      const x = 50 + i * (barWidth + gap);
+      return [
+        `<rect x="${x}" y="${y(mean).toFixed(1)}" width="${barWidth}" height="${(y(0) - y(mean)).toFixed(1)}" fill="${row.init === 'random' ? '#999' : '#3b7dd8'}"/>`,
+        `<line x1="${x + barWidth / 2}" x2="${x + barWidth / 2}" y1="${y(mean + std).toFixed(1)}" y2="${y(Math.max(0, mean - std)).toFixed(1)}" stroke="#222"/>`,
+        `<text x="${x + barWidth / 2}" y="${height - 12}" font-size="11" text-anchor="middle">${escapeHtml(row.init)}</text>`,
+        `<text x="${x + barWidth / 2}" y="${(y(mean + std) - 4).toFixed(1)}" font-size="10" text-anchor="middle">${mean.toFixed(1)}</text>`,
+      ].join('');
+    })
+    .join('\n');
+  const width = 60 + rows.length * (barWidth + gap);
+  const tableRows = benchmarkMarkdown(rows)
+    .split('\n')
+    .filter((_, i) => i !== 1)
+    .map((line, i) => {
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => escapeHtml(c.trim()));
+      const tag = i === 0 ? 'th' : 'td';
+      return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+    })
+    .join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style>
+</head><body><h1>${escapeHtml(title)}</h1>
+<p>COCO box AP (×100) of Faster R-CNN fine-tuned from each initialisation, mean ± std over seeds.</p>
+<svg width="${width}" height="${height}" role="img" aria-label="AP per initialisation">
+<line x1="40" x2="${width}" y1="${y(0)}" y2="${y(0)}" stroke="#222"/>
+${bars}
+</svg>
+<table>
+${tableRows}
+</table></body></html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!,
+  );
+}
