@@ -116,8 +116,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .addOption(
       new Option('--detector <name>', 'detector to fine-tune')
-        .choices(['faster-rcnn'])
-        .default('faster-rcnn'),
+        .choices(['auto', 'faster-rcnn', 'mask-rcnn'])
+        .default('auto'),
     )
     .requiredOption(
       '--init <init>',

@@ -39,6 +39,8 @@ beforeAll(async () => {
         trainPostNmsTopN: 50,
         testPreNmsTopN: 100,
         testPostNmsTopN: 50,
+        maskHeadLayers: [8],
+        maskPredictorChannels: 8,
       },
       train: { warmupSteps: 1, logEvery: 1 },
     }),
@@ -75,12 +77,14 @@ describe('ssdet finetune', () => {
     );
     expect(run.err).not.toMatch(/at .*\.js:\d+/);
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/Finished at step 2\/2/);
+    expect(run.out).toMatch(/mask-rcnn: finished at step 2\/2/);
     expect(run.out).toMatch(/AP50 +\d\.\d{3}/);
     const written = JSON.parse(await readFile(path.join(out, 'eval.json'), 'utf8')) as {
       bbox: { stats: number[]; per_category_AP: Record<string, number> };
+      segm: { stats: number[]; per_category_AP: Record<string, number> };
     };
     expect(written.bbox.stats).toHaveLength(12);
+    expect(written.segm.stats).toHaveLength(12);
   }, 240_000);
 
   it('names the flag and the path of a missing split, without a stack trace', async () => {

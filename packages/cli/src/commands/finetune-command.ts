@@ -70,9 +70,9 @@ export async function finetuneCommand(
     stopRendering();
     stop.dispose();
   }
-  const { result, evaluation } = outcome;
+  const { result, evaluation, segmEvaluation } = outcome;
   const lines = [
-    `${result.stoppedEarly ? 'Stopped' : 'Finished'} at step ${result.position.step}/${outcome.totalSteps}, loss ${result.lastLoss.toFixed(4)} (init: ${outcome.initialization.scope === 'random' ? 'random' : `${outcome.initialization.scope} from ${outcome.initialization.source}`}).`,
+    `${outcome.detector}: ${result.stoppedEarly ? 'stopped' : 'finished'} at step ${result.position.step}/${outcome.totalSteps}, loss ${result.lastLoss.toFixed(4)} (init: ${outcome.initialization.scope === 'random' ? 'random' : `${outcome.initialization.scope} from ${outcome.initialization.source}`}).`,
     `Run directory: ${runDir}`,
   ];
   if (result.lastCheckpoint !== undefined)
@@ -81,8 +81,11 @@ export async function finetuneCommand(
     );
   if (evaluation !== undefined) {
     lines.push(`  eval:        ${outcome.evalFile!}`);
+    lines.push(`    ${''.padEnd(6)} ${'bbox'.padStart(5)}${segmEvaluation === undefined ? '' : '  segm'}`);
     COCO_STAT_NAMES.forEach((name, i) =>
-      lines.push(`    ${name.padEnd(6)} ${evaluation.stats[i]!.toFixed(3)}`),
+      lines.push(
+        `    ${name.padEnd(6)} ${evaluation.stats[i]!.toFixed(3)}${segmEvaluation === undefined ? '' : ` ${segmEvaluation.stats[i]!.toFixed(3)}`}`,
+      ),
     );
   }
   io.stdout(`${lines.join('\n')}\n`);

@@ -1,5 +1,6 @@
 import { SsdetError, type Dataset, type ImageRecord, type Sample } from '@ssdet/core';
-import { decodeImage } from '@ssdet/data';
+import { decodeImage, rleToBitmap } from '@ssdet/data';
+import { segmentationToRle } from '../coco/annotation-mask.js';
 import type { CocoAnnotation } from '../coco/coco-format.js';
 import type { LabeledSplit } from './labeled-split.js';
 
@@ -11,6 +12,8 @@ import type { LabeledSplit } from './labeled-split.js';
  */
 export class LabeledDataset implements Dataset {
   readonly description: string;
+  /** Whether the split's objects have segmentations (then samples carry an instance mask). */
+  readonly hasMasks: boolean;
   private readonly records: readonly ImageRecord[];
   private readonly objects: ReadonlyMap<number, readonly CocoAnnotation[]>;
   private readonly labelOf: ReadonlyMap<number, number>;
@@ -38,6 +41,9 @@ export class LabeledDataset implements Dataset {
       objects.set(annotation.image_id, list);
     }
     this.objects = objects;
+    this.hasMasks = [...objects.values()].some((list) =>
+      list.some((object) => object.segmentation !== undefined),
+    );
   }
 
   get size(): number {
@@ -67,6 +73,24 @@ export class LabeledDataset implements Dataset {
       boxes.set([x!, y!, x! + w!, y! + h!], 4 * i);
       categories[i] = this.labelOf.get(object.category_id)!;
     });
-    return { record, image, annotations: { boxes, categories } };
+    if (!this.hasMasks) return { record, image, annotations: { boxes, categories } };
+    // Object i paints label i + 1 where pycocotools' rasteriser puts its mask.
+    const labels = new Int32Array(image.width * image.height);
+    objects.forEach((object, i) => {
+      if (object.segmentation === undefined) return;
+      const bits = rleToBitmap(segmentationToRle(object.segmentation, image.height, image.width));
+      for (let x = 0; x < image.width; x++)
+        for (let y = 0; y < image.height; y++)
+          if (bits[x * image.height + y] === 1) labels[y * image.width + x] = i + 1;
+    });
+    return {
+      record,
+      image,
+      annotations: {
+        boxes,
+        categories,
+        instanceMask: { width: image.width, height: image.height, labels },
+      },
+    };
   }
 }

@@ -12,15 +12,20 @@ import {
   type Detections,
 } from './postprocess-detections.js';
 import { RpnHead } from './rpn-head.js';
-import { rpnLoss } from './rpn-loss.js';
 import { RPN_TEST_PROPOSALS, rpnProposals, type ProposalOptions } from './rpn-proposals.js';
 import { assignAnchorTargets } from './rpn-targets.js';
 import {
   ROI_SAMPLING_DEFAULTS,
   selectRoiTrainingSamples,
   type RoiSamplingOptions,
+  type RoiTrainingSamples,
 } from './roi-training-samples.js';
 import { TwoMlpHead } from './two-mlp-head.js';
+import { MaskRcnnHeads } from './mask-rcnn-heads.js';
+import { MaskRcnnPredictor } from './mask-rcnn-predictor.js';
+import { maskRcnnLoss } from './mask-rcnn-loss.js';
+import { projectMasksOnBoxes, type ObjectMasks } from './mask-targets.js';
+import { gatherRows, rpnLoss } from './rpn-loss.js';
 
 /** One image's objects, in the padded input's pixels. */
 export interface DetectionTargets {
@@ -28,6 +33,8 @@ export interface DetectionTargets {
   readonly boxes: Float32Array;
   /** `[N]` contiguous classes `1 … K−1`. */
   readonly labels: Int32Array;
+  /** Mask R-CNN: object `i`'s mask is `masks.data[i]`, in the padded input's pixels. */
+  readonly masks?: ObjectMasks;
 }
 
 /** A padded batch: `[B, H, W, 3]` normalised images, each image's own size at the top left. */
@@ -54,6 +61,11 @@ export interface FasterRcnnOptions {
   readonly rpnPositiveFraction?: number;
   readonly roiSampling?: RoiSamplingOptions;
   readonly detection?: DetectionOptions;
+  /**
+   * Present: Mask R-CNN (`maskrcnn_resnet50_fpn`): MultiScaleRoIAlign 14×14 over P2–P5, the mask
+   * head's convolutions (default four of 256) and the predictor (default 256 channels).
+   */
+  readonly mask?: { readonly layers?: readonly number[]; readonly dimReduced?: number };
 }
 
 export const RPN_TRAIN_PROPOSALS: ProposalOptions = {
@@ -68,7 +80,18 @@ export interface FasterRcnnLosses {
   readonly loss_rpn_box_reg: tf.Scalar;
   readonly loss_classifier: tf.Scalar;
   readonly loss_box_reg: tf.Scalar;
+  /** Mask R-CNN only. */
+  readonly loss_mask?: tf.Scalar;
 }
+
+/** Mask R-CNN's mask branch. */
+interface MaskBranch {
+  readonly head: MaskRcnnHeads;
+  readonly predictor: MaskRcnnPredictor;
+}
+
+/** Side of the mask head's predictions (torchvision's `discretization_size`). */
+export const MASK_SIZE = 28;
 
 /** Pyramid levels the RoI heads pool from (torchvision: '0'…'3'; the RPN also sees P6). */
 const ROI_LEVELS = ['P2', 'P3', 'P4', 'P5'];
@@ -90,7 +113,9 @@ export class FasterRcnn implements HasVariables {
   readonly boxHead: TwoMlpHead;
   readonly boxPredictor: FastRcnnPredictor;
   readonly numClasses: number;
-  private readonly settings: Required<Omit<FasterRcnnOptions, 'fpnNorm'>>;
+  /** Present for Mask R-CNN. */
+  readonly maskBranch: MaskBranch | undefined;
+  private readonly settings: Required<Omit<FasterRcnnOptions, 'fpnNorm' | 'mask'>>;
 
   constructor(
     readonly backbone: Backbone,
@@ -137,6 +162,20 @@ export class FasterRcnn implements HasVariables {
       options.numClasses,
       options.rng.fork('box_predictor'),
     );
+    if (options.mask === undefined) {
+      this.maskBranch = undefined;
+    } else {
+      const layers = options.mask.layers ?? [256, 256, 256, 256];
+      this.maskBranch = {
+        head: new MaskRcnnHeads(channels, layers, options.rng.fork('mask_head')),
+        predictor: new MaskRcnnPredictor(
+          layers[layers.length - 1]!,
+          options.mask.dimReduced ?? 256,
+          options.numClasses,
+          options.rng.fork('mask_predictor'),
+        ),
+      };
+    }
   }
 
   /** The four losses of a training batch (BatchNorm in training mode where it is trained). */
@@ -202,12 +241,14 @@ export class FasterRcnn implements HasVariables {
         concatInt32(samples.map((s) => s.labels)),
         concatFloat32(samples.map((s) => s.regressionTargets)),
       );
-      return {
+      const losses = {
         loss_objectness: rpn.objectness,
         loss_rpn_box_reg: rpn.boxRegression,
         loss_classifier: head.classifier,
         loss_box_reg: head.boxRegression,
       };
+      if (this.maskBranch === undefined) return losses;
+      return { ...losses, loss_mask: this.maskLoss(pyramid, samples, targets) };
     });
   }
 
@@ -250,6 +291,11 @@ export class FasterRcnn implements HasVariables {
         offset += count;
         outputs.push(detections);
       });
+      if (this.maskBranch === undefined) return;
+      outputs.forEach((detections, b) => {
+        const probabilities = this.maskProbabilities(pyramid, b, detections);
+        outputs[b] = { ...detections, masks: probabilities };
+      });
     });
     return outputs;
   }
@@ -261,6 +307,12 @@ export class FasterRcnn implements HasVariables {
       ['rpn.head', this.rpnHead],
       ['roi_heads.box_head', this.boxHead],
       ['roi_heads.box_predictor', this.boxPredictor],
+      ...(this.maskBranch === undefined
+        ? []
+        : ([
+            ['roi_heads.mask_head', this.maskBranch.head],
+            ['roi_heads.mask_predictor', this.maskBranch.predictor],
+          ] as const)),
     ]);
   }
 
@@ -297,11 +349,81 @@ export class FasterRcnn implements HasVariables {
     return { pyramid, objectness, deltas, anchors, anchorsPerLevel };
   }
 
+  /**
+   * torchvision's mask training: the foreground RoIs of the sampled set, their 14×14 features
+   * through the mask head, against each RoI's matched object mask projected to 28×28.
+   */
+  private maskLoss(
+    pyramid: Readonly<Record<string, tf.Tensor4D>>,
+    samples: readonly RoiTrainingSamples[],
+    targets: readonly DetectionTargets[],
+  ): tf.Scalar {
+    const branch = this.maskBranch!;
+    const positives = samples.map((sample) => {
+      const kept = Array.from(sample.labels, (label, r) => (label > 0 ? r : -1)).filter(
+        (r) => r >= 0,
+      );
+      return {
+        rois: gatherRows(sample.proposals, kept),
+        labels: Int32Array.from(kept, (r) => sample.labels[r]!),
+        matched: Int32Array.from(kept, (r) => sample.matchedObjects[r]!),
+      };
+    });
+    const maskTargets = positives.map((positive, b) => {
+      const masks = targets[b]!.masks;
+      if (masks === undefined)
+        throw new Error("Mask R-CNN training needs every image's object masks (targets[].masks).");
+      return projectMasksOnBoxes(masks, positive.rois, positive.matched, MASK_SIZE);
+    });
+    const pooled = this.pool(
+      pyramid,
+      positives.map((positive) => positive.rois),
+      14,
+    );
+    const logits = branch.predictor.forward(branch.head.forward(pooled));
+    return maskRcnnLoss(
+      logits,
+      concatInt32(positives.map((positive) => positive.labels)),
+      tf.concat(maskTargets, 0) as tf.Tensor3D,
+    );
+  }
+
+  /** `maskrcnn_inference`: each detection's mask probabilities of its own class, `[D·28·28]`. */
+  private maskProbabilities(
+    pyramid: Readonly<Record<string, tf.Tensor4D>>,
+    image: number,
+    detections: Detections,
+  ): Float32Array {
+    const branch = this.maskBranch!;
+    const count = detections.labels.length;
+    if (count === 0) return new Float32Array(0);
+    const rois = Array.from({ length: image + 1 }, (_, b) =>
+      b === image ? detections.boxes : new Float32Array(0),
+    );
+    return tf.tidy(() => {
+      const logits = branch.predictor.forward(branch.head.forward(this.pool(pyramid, rois, 14)));
+      const selection = tf.reshape(
+        tf.oneHot(tf.tensor1d(detections.labels, 'int32'), this.numClasses),
+        [count, 1, 1, this.numClasses],
+      );
+      return tf.sigmoid(tf.sum(tf.mul(logits, selection), 3)).dataSync() as Float32Array;
+    });
+  }
+
   /** MultiScaleRoIAlign over P2–P5, the box head and the predictor, for per-image RoIs. */
   private boxForward(
     pyramid: Readonly<Record<string, tf.Tensor4D>>,
     rois: readonly Float32Array[],
   ): { classLogits: tf.Tensor2D; boxDeltas: tf.Tensor2D } {
+    return this.boxPredictor.forward(this.boxHead.forward(this.pool(pyramid, rois, 7)));
+  }
+
+  /** torchvision's MultiScaleRoIAlign over P2–P5 (sampling 2, `aligned=False`), per-image RoIs. */
+  private pool(
+    pyramid: Readonly<Record<string, tf.Tensor4D>>,
+    rois: readonly Float32Array[],
+    outputSize: number,
+  ): tf.Tensor4D {
     const levels: PyramidLevel[] = ROI_LEVELS.map((name) => ({
       features: pyramid[name]!,
       stride: this.fpn.levels.find((level) => level.name === name)!.stride,
@@ -314,12 +436,7 @@ export class FasterRcnn implements HasVariables {
         table.set(boxes.subarray(4 * i, 4 * i + 4), row * 5 + 1);
       }
     });
-    const pooled = multiScaleRoiAlign(levels, table, {
-      outputSize: 7,
-      samplingRatio: 2,
-      aligned: false,
-    });
-    return this.boxPredictor.forward(this.boxHead.forward(pooled));
+    return multiScaleRoiAlign(levels, table, { outputSize, samplingRatio: 2, aligned: false });
   }
 }
 

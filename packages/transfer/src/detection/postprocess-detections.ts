@@ -24,6 +24,8 @@ export interface Detections {
   readonly scores: Float32Array;
   /** Contiguous classes `1 … K−1` (0 is background and never detected). */
   readonly labels: Int32Array;
+  /** Mask R-CNN: `[D, 28, 28]` mask probabilities of each detection's class, in its box. */
+  readonly masks?: Float32Array;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { multiScaleRoiAlign } from '@ssdet/nn';
+import { loadStateDict, multiScaleRoiAlign, type WeightMap } from '@ssdet/nn';
 import { expectClose, readReferenceJson } from '@ssdet/test-support';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,11 @@ import { fastRcnnLoss } from './fast-rcnn-loss.js';
 import { FastRcnnPredictor } from './fast-rcnn-predictor.js';
 import { postprocessDetections } from './postprocess-detections.js';
 import { labelRois, roiTargets } from './roi-training-samples.js';
+import { MaskRcnnHeads } from './mask-rcnn-heads.js';
+import { MaskRcnnPredictor } from './mask-rcnn-predictor.js';
+import { maskRcnnLoss } from './mask-rcnn-loss.js';
+import { projectMasksOnBoxes } from './mask-targets.js';
+import { pasteMask } from './paste-masks.js';
 import { rpnLoss } from './rpn-loss.js';
 import { assignAnchorTargets } from './rpn-targets.js';
 import { TwoMlpHead } from './two-mlp-head.js';
@@ -71,7 +76,40 @@ interface Fixture {
   };
 }
 
-const fixture = readReferenceJson<Fixture>('transfer', 'roi_heads.json');
+interface MaskFixture {
+  maskHead: {
+    weights: Record<string, Packed>;
+    inference: {
+      boxes: BoxList[];
+      labels: number[][];
+      maskLogitsOfLabel: Packed;
+      maskProbs: Packed;
+    };
+    training: {
+      imageSize: [number, number];
+      gtMasks: Packed[];
+      gtLabels: number[][];
+      proposals: BoxList[];
+      matchedIdxs: number[][];
+      maskLogits: Packed;
+      maskTargets: Packed;
+      lossMask: number;
+    };
+  };
+  pasteMasks: {
+    imageSize: [number, number];
+    masks: Packed;
+    boxes: BoxList;
+    pasted: Packed;
+  };
+}
+
+const fixture = readReferenceJson<Fixture & MaskFixture>('transfer', 'roi_heads.json');
+const nchwToNhwc = (packed: Packed): tf.Tensor4D =>
+  tf.transpose(
+    tf.tensor4d(packed.data, packed.shape as [number, number, number, number]),
+    [0, 2, 3, 1],
+  );
 const flat = (rows: BoxList): Float32Array => Float32Array.from(rows.flat());
 
 describe('RPN training targets and loss (torchvision compute_loss)', () => {
@@ -131,9 +169,7 @@ function assignLinear(
 ): void {
   const weight = weights[`${name}.weight`]!;
   tf.tidy(() => {
-    layer.weight.assign(
-      tf.transpose(tf.tensor2d(weight.data, weight.shape as [number, number])),
-    );
+    layer.weight.assign(tf.transpose(tf.tensor2d(weight.data, weight.shape as [number, number])));
     layer.bias!.assign(tf.tensor1d(weights[`${name}.bias`]!.data));
   });
 }
@@ -152,10 +188,7 @@ describe('RoI box head (MultiScaleRoIAlign, TwoMLPHead, FastRCNNPredictor) in ev
 
   const outputs = tf.tidy(() => {
     const levels = f.featureNames.map((name, i) => ({
-      features: tf.transpose(
-        tf.tensor4d(f.features[name]!.data, f.features[name]!.shape as [number, number, number, number]),
-        [0, 2, 3, 1],
-      ) as tf.Tensor4D,
+      features: nchwToNhwc(f.features[name]!),
       stride: 4 * 2 ** i,
     }));
     const pooled = multiScaleRoiAlign(
@@ -226,7 +259,12 @@ describe('RoI head training targets and fastrcnn_loss', () => {
       expectClose(targets.regressionTargets, f.regressionTargets[i]!.flat(), 1e-5, {
         relative: 'element',
       });
-      const sample = sampleBalanced(rois.labels, f.config.batchSizePerImage, f.config.positiveFraction, Rng.fromSeed(i));
+      const sample = sampleBalanced(
+        rois.labels,
+        f.config.batchSizePerImage,
+        f.config.positiveFraction,
+        Rng.fromSeed(i),
+      );
       expect(sample.positive.length).toBe(f.sampledPositive[i]!.length);
       expect(sample.negative.length).toBe(f.sampledNegative[i]!.length);
     });
@@ -245,3 +283,103 @@ describe('RoI head training targets and fastrcnn_loss', () => {
     expectClose(losses, [f.lossClassifier, f.lossBoxReg], 1e-5, { relative: 'element' });
   });
 });
+
+describe('Mask R-CNN branch (MaskRCNNHeads, MaskRCNNPredictor, maskrcnn_loss, paste_masks_in_image)', () => {
+  const f = fixture.maskHead;
+  const rng = Rng.fromSeed(0);
+  const layers = [
+    f.weights['mask_head.0.0.weight']!.shape[0]!,
+    f.weights['mask_head.1.0.weight']!.shape[0]!,
+  ];
+  const channels = fixture.boxHead.features['0']!.shape[1]!;
+  const numClasses = f.weights['mask_predictor.mask_fcn_logits.weight']!.shape[0]!;
+  const heads = new MaskRcnnHeads(channels, layers, rng);
+  const predictor = new MaskRcnnPredictor(
+    layers[1]!,
+    f.weights['mask_predictor.conv5_mask.weight']!.shape[1]!,
+    numClasses,
+    rng,
+  );
+  loadStateDict(heads, weightMap(f.weights, 'mask_head.'));
+  loadStateDict(predictor, weightMap(f.weights, 'mask_predictor.'));
+
+  it('predicts the same mask logits and probabilities for the detections', () => {
+    const { logits, probabilities } = tf.tidy(() => {
+      const levels = fixture.boxHead.featureNames.map((name, i) => ({
+        features: nchwToNhwc(fixture.boxHead.features[name]!),
+        stride: 4 * 2 ** i,
+      }));
+      const pooled = multiScaleRoiAlign(levels, f.inference.boxes, {
+        outputSize: 14,
+        samplingRatio: 2,
+        aligned: false,
+      });
+      const maskLogits = predictor.forward(heads.forward(pooled));
+      const labels = Int32Array.from(f.inference.labels.flat());
+      const own = tf.sum(
+        tf.mul(
+          maskLogits,
+          tf.reshape(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), [
+            labels.length,
+            1,
+            1,
+            numClasses,
+          ]),
+        ),
+        3,
+      );
+      return { logits: own.dataSync(), probabilities: tf.sigmoid(own).dataSync() };
+    });
+    expectClose(logits, f.inference.maskLogitsOfLabel.data, 1e-4, { relative: 'tensor' });
+    expectClose(probabilities, f.inference.maskProbs.data, 1e-5);
+  });
+
+  it('projects the ground-truth masks onto the RoIs and gives the same loss', () => {
+    const t = f.training;
+    const [height, width] = t.imageSize;
+    const targets = t.proposals.map((proposals, i) => {
+      const masks = t.gtMasks[i]!;
+      return projectMasksOnBoxes(
+        { count: masks.shape[0]!, height, width, data: Float32Array.from(masks.data) },
+        flat(proposals),
+        Int32Array.from(t.matchedIdxs[i]!),
+        28,
+      );
+    });
+    const labels = Int32Array.from(
+      t.matchedIdxs.flatMap((idxs, i) => idxs.map((k) => t.gtLabels[i]![k]!)),
+    );
+    const [targetValues, loss] = tf.tidy(() => {
+      const all = tf.concat(targets, 0) as tf.Tensor3D;
+      const value = maskRcnnLoss(nchwToNhwc(t.maskLogits), labels, all);
+      return [all.dataSync(), value.dataSync()[0]!] as const;
+    });
+    tf.dispose(targets);
+    expectClose(targetValues, t.maskTargets.data, 1e-5);
+    expectClose([loss], [t.lossMask], 1e-5, { relative: 'element' });
+  });
+
+  it('pastes masks into the image as torchvision does (expanded, truncated, bilinear, cropped)', () => {
+    const p = fixture.pasteMasks;
+    const [height, width] = p.imageSize;
+    const count = p.masks.shape[0]!;
+    const pasted = new Float32Array(count * height * width);
+    for (let r = 0; r < count; r++) {
+      const mask = p.masks.data.slice(r * 28 * 28, (r + 1) * 28 * 28);
+      pasted.set(pasteMask(mask, 28, p.boxes[r]!, height, width), r * height * width);
+    }
+    expectClose(pasted, p.pasted.data, 1e-6);
+  });
+});
+
+/** The entries under `prefix`, without it, as a state dict for `loadStateDict`. */
+function weightMap(weights: Record<string, Packed>, prefix: string): WeightMap {
+  return new Map(
+    Object.entries(weights)
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, packed]) => [
+        name.slice(prefix.length),
+        { dtype: 'F32', shape: packed.shape, data: Float32Array.from(packed.data) },
+      ]),
+  );
+}

@@ -73,7 +73,11 @@ export function labelRois(
       const match = matches[p]!;
       matchedObjects[p] = Math.max(0, match);
       labels[p] =
-        match === BELOW_LOW_THRESHOLD ? 0 : match === BETWEEN_THRESHOLDS ? -1 : objectLabels[match]!;
+        match === BELOW_LOW_THRESHOLD
+          ? 0
+          : match === BETWEEN_THRESHOLDS
+            ? -1
+            : objectLabels[match]!;
     }
   }
   return { candidates, labels, matchedObjects };

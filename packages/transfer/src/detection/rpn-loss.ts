@@ -27,33 +27,53 @@ export function rpnLoss(
   targets: RpnLossTargets,
 ): { objectness: tf.Scalar; boxRegression: tf.Scalar } {
   return tf.tidy(() => {
-    const sampled = Int32Array.from([...targets.positive, ...targets.negative]);
-    const sampledCount = Math.max(1, sampled.length);
-    const positiveIndex = tf.tensor1d(targets.positive, 'int32');
-    const positiveTargets = tf.tensor2d(gatherRows(targets.regressionTargets, targets.positive), [
-      targets.positive.length,
-      4,
-    ]);
+    // Dense 0/1 selections instead of gathers: the gradient of a gather over a few hundred
+    // thousand anchors is an unsorted segment sum, which tfjs's CPU kernels make quadratic.
+    const anchorCount = objectness.shape[0];
+    const sampledCount = Math.max(1, targets.positive.length + targets.negative.length);
+    const sampled = new Float32Array(anchorCount);
+    for (const a of targets.positive) sampled[a] = 1;
+    for (const a of targets.negative) sampled[a] = 1;
+    const positive = new Float32Array(anchorCount * 4);
+    const positiveTargets = new Float32Array(anchorCount * 4);
+    for (const a of targets.positive) {
+      for (let c = 0; c < 4; c++) {
+        positive[4 * a + c] = 1;
+        positiveTargets[4 * a + c] = targets.regressionTargets[4 * a + c]!;
+      }
+    }
+    const positiveMask = tf.tensor2d(positive, [anchorCount, 4]);
     const boxRegression: tf.Scalar = tf.div(
-      smoothL1Sum(tf.gather(deltas, positiveIndex), positiveTargets, 1 / 9),
+      smoothL1Sum(
+        tf.mul(deltas, positiveMask),
+        tf.tensor2d(positiveTargets, [anchorCount, 4]),
+        1 / 9,
+      ),
       sampledCount,
     );
-    const logits = tf.gather(objectness, tf.tensor1d(sampled, 'int32'));
-    const labels = tf.tensor1d(Float32Array.from(sampled, (i) => targets.labels[i]!));
-    return { objectness: binaryCrossEntropyWithLogits(logits, labels), boxRegression };
+    const labels = tf.tensor1d(Float32Array.from(targets.labels, (y) => Math.max(0, y)));
+    const perAnchor = binaryCrossEntropyWithLogitsTerms(objectness, labels);
+    const objectnessLoss: tf.Scalar = tf.div(
+      tf.sum(tf.mul(perAnchor, tf.tensor1d(sampled))),
+      sampledCount,
+    );
+    return { objectness: objectnessLoss, boxRegression };
   });
+}
+
+/** Elementwise `max(x, 0) − x·y + log(1 + e^{−|x|})`, PyTorch's numerically stable form. */
+export function binaryCrossEntropyWithLogitsTerms(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
+  return tf.tidy(() =>
+    tf.add(
+      tf.sub(tf.relu(logits), tf.mul(logits, labels)),
+      tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
+    ),
+  );
 }
 
 /** `mean(max(x, 0) − x·y + log(1 + e^{−|x|}))`, PyTorch's numerically stable form. */
 export function binaryCrossEntropyWithLogits(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  return tf.tidy(() =>
-    tf.mean(
-      tf.add(
-        tf.sub(tf.relu(logits), tf.mul(logits, labels)),
-        tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
-      ),
-    ),
-  );
+  return tf.tidy(() => tf.mean(binaryCrossEntropyWithLogitsTerms(logits, labels)));
 }
 
 /** Rows `indices` of a flat `[N, 4]` array. */

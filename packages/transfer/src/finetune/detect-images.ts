@@ -1,5 +1,7 @@
 import { collate, disposeBatch, Rng, type Dataset } from '@ssdet/core';
-import { viewToSource } from '@ssdet/data';
+import { encodeRleCounts, rleFromBitmap, viewToSource } from '@ssdet/data';
+import { MASK_SIZE } from '../detection/faster-rcnn.js';
+import { pasteMask } from '../detection/paste-masks.js';
 import type { CocoResult } from '../coco/coco-format.js';
 import type { FasterRcnn } from '../detection/faster-rcnn.js';
 import { DETECTION_VIEW, type DetectionViews } from './detection-views.js';
@@ -11,6 +13,8 @@ export interface ImageDetections {
   readonly boxes: Float32Array;
   readonly scores: Float32Array;
   readonly categoryIds: Int32Array;
+  /** Mask R-CNN: each detection's binary mask as COCO compressed RLE of the image's size. */
+  readonly masks?: readonly { readonly size: [number, number]; readonly counts: string }[];
 }
 
 /**
@@ -54,11 +58,15 @@ export async function detectImages(
           const [c, d] = viewToSource(geometry, detection.boxes[k + 2]!, detection.boxes[k + 3]!);
           boxes.set([Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)], k);
         }
+        const { width, height } = samples[i]!.image;
         out.push({
           imageId: Number(samples[i]!.record.id),
           boxes,
           scores: detection.scores,
           categoryIds: Int32Array.from(detection.labels, (label) => categoryIds[label - 1]!),
+          ...(detection.masks === undefined
+            ? {}
+            : { masks: masksAsRle(detection.masks, boxes, height, width) }),
         });
       });
     } finally {
@@ -68,7 +76,36 @@ export async function detectImages(
   return out;
 }
 
-/** Detections as the standard COCO results list (`bbox` = `[x, y, w, h]`). */
+/**
+ * Each detection's 28×28 probabilities pasted into the image at its box as torchvision does
+ * ({@link pasteMask}), thresholded at 0.5 (torchvision's COCO evaluation), as compressed RLE.
+ */
+function masksAsRle(
+  probabilities: Float32Array,
+  boxes: Float32Array,
+  height: number,
+  width: number,
+): { size: [number, number]; counts: string }[] {
+  const area = MASK_SIZE * MASK_SIZE;
+  return Array.from({ length: boxes.length / 4 }, (_, k) => {
+    const pasted = pasteMask(
+      probabilities.subarray(k * area, (k + 1) * area),
+      MASK_SIZE,
+      boxes.subarray(4 * k, 4 * k + 4),
+      height,
+      width,
+    );
+    const bits = new Uint8Array(height * width);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) bits[x * height + y] = pasted[y * width + x]! > 0.5 ? 1 : 0;
+    return {
+      size: [height, width] as [number, number],
+      counts: encodeRleCounts(rleFromBitmap(bits, height, width).counts),
+    };
+  });
+}
+
+/** Detections as the standard COCO results list (`bbox` = `[x, y, w, h]`, RLE `segmentation`). */
 export function toCocoResults(detections: readonly ImageDetections[]): CocoResult[] {
   return detections.flatMap((image) =>
     Array.from(image.scores, (score, k) => {
@@ -78,6 +115,7 @@ export function toCocoResults(detections: readonly ImageDetections[]): CocoResul
         category_id: image.categoryIds[k]!,
         score,
         bbox: [x1!, y1!, x2! - x1!, y2! - y1!],
+        ...(image.masks === undefined ? {} : { segmentation: image.masks[k]! }),
       };
     }),
   );

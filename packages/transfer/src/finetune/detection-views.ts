@@ -3,6 +3,7 @@ import {
   flipGeometry,
   identityGeometry,
   mapBoxesToView,
+  mapMaskToView,
   normalize,
   renderView,
   resizeGeometry,
@@ -17,6 +18,8 @@ export interface DetectionViewOptions {
   readonly maxSize: number;
   /** Mirror left–right with probability ½. */
   readonly flip: boolean;
+  /** Carry each sample's instance mask (Mask R-CNN). */
+  readonly masks?: boolean;
 }
 
 /** The view name of a detection batch. */
@@ -33,7 +36,8 @@ export function canvasSize(maxSize: number): number {
  * `maxSize`, optionally mirrored, ImageNet-normalised, and pasted at the top left of a
  * zero canvas (zero after normalisation, as torchvision pads) so every view of a batch has one
  * size. `geometry` describes the image inside the canvas (its size is the image's own), the
- * boxes travel with the image, and `boxIds` carry each box's class label (1 … K).
+ * boxes travel with the image, and `boxIds` carry each box's class label (1 … K). With `masks`,
+ * `mask` is the instance mask on the canvas with box `j`'s pixels labelled `j + 1`.
  */
 export class DetectionViews implements ViewGenerator {
   readonly viewNames = [DETECTION_VIEW];
@@ -67,12 +71,18 @@ export class DetectionViews implements ViewGenerator {
     const annotations = sample.annotations;
     if (annotations === undefined) return [view];
     const mapped = mapBoxesToView(annotations.boxes, geometry, 1e-3);
-    return [
-      {
-        ...view,
-        boxes: mapped.boxes,
-        boxIds: Int32Array.from(mapped.kept, (k) => annotations.categories[k]!),
-      },
-    ];
+    const labelled = {
+      ...view,
+      boxes: mapped.boxes,
+      boxIds: Int32Array.from(mapped.kept, (k) => annotations.categories[k]!),
+    };
+    if (this.options.masks !== true || annotations.instanceMask === undefined) return [labelled];
+    const inView = mapMaskToView(annotations.instanceMask, geometry);
+    const position = new Map(Array.from(mapped.kept, (k, j) => [k + 1, j + 1]));
+    const labels = new Int32Array(this.canvas * this.canvas);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        labels[y * this.canvas + x] = position.get(inView.labels[y * width + x]!) ?? 0;
+    return [{ ...labelled, mask: { width: this.canvas, height: this.canvas, labels } }];
   }
 }

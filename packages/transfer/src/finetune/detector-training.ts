@@ -24,12 +24,24 @@ export class DetectorTraining implements PretrainMethod {
     const view = batch.views[DETECTION_VIEW]!;
     const boxes = view.boxes!.arraySync();
     const ids = view.boxIds!.arraySync();
+    const [, height, width] = view.images.shape;
+    const instanceMasks =
+      this.detector.maskBranch === undefined ? undefined : (view.masks?.dataSync() as Int32Array);
     const targets: DetectionTargets[] = boxes.map((rows, i) => {
       const kept = ids[i]!.map((label, k) => [label, k] as const).filter(([label]) => label > 0);
-      return {
+      const target = {
         boxes: Float32Array.from(kept.flatMap(([, k]) => rows[k]!)),
         labels: Int32Array.from(kept.map(([label]) => label)),
       };
+      if (instanceMasks === undefined) return target;
+      // Box k's pixels carry label k + 1 (see DetectionViews).
+      const pixels = height * width;
+      const data = new Float32Array(kept.length * pixels);
+      const image = instanceMasks.subarray(i * pixels, (i + 1) * pixels);
+      kept.forEach(([, k], j) => {
+        for (let p = 0; p < pixels; p++) if (image[p] === k + 1) data[j * pixels + p] = 1;
+      });
+      return { ...target, masks: { count: kept.length, height, width, data } };
     });
     const losses = this.detector.losses(
       {

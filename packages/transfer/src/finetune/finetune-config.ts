@@ -10,7 +10,8 @@ const positiveInt = z.number().int().positive();
  */
 export const finetuneConfigSchema = z
   .object({
-    detector: z.enum(['faster-rcnn']).default('faster-rcnn'),
+    /** `auto`: Mask R-CNN when the training annotations have masks, else Faster R-CNN. */
+    detector: z.enum(['auto', 'faster-rcnn', 'mask-rcnn']).default('auto'),
     backbone: backboneConfigSchema({ arch: 'resnet50' }),
     /**
      * Backbone normalisation: `bn` trains BatchNorm with batch statistics (MoCo's and DenseCL's
@@ -46,6 +47,9 @@ export const finetuneConfigSchema = z
         testPreNmsTopN: positiveInt.default(1000),
         testPostNmsTopN: positiveInt.default(1000),
         detectionsPerImage: positiveInt.default(100),
+        /** Mask R-CNN's mask head: convolution widths and the predictor's channels. */
+        maskHeadLayers: z.array(positiveInt).min(1).default([256, 256, 256, 256]),
+        maskPredictorChannels: positiveInt.default(256),
       })
       .strict()
       .prefault({}),

@@ -25,6 +25,8 @@ export const TINY_FINETUNE = {
     trainPostNmsTopN: 100,
     testPreNmsTopN: 200,
     testPostNmsTopN: 100,
+    maskHeadLayers: [16, 16],
+    maskPredictorChannels: 16,
   },
   train: {
     batchSize: 2,
@@ -69,7 +71,7 @@ afterAll(async () => {
 });
 
 describe('runFinetune', () => {
-  it('trains Faster R-CNN on COCO json, evaluates the validation split and writes eval.json', async () => {
+  it('trains Mask R-CNN on COCO json with masks, evaluates boxes and masks and writes eval.json', async () => {
     const out = path.join(dir, 'run');
     const outcome = await runFinetune(rootWithNn(), {
       init: 'random',
@@ -80,12 +82,19 @@ describe('runFinetune', () => {
       flags: { maxSteps: 4 },
       backend: 'cpu',
     });
+    expect(outcome.detector).toBe('mask-rcnn');
     expect(outcome.result.position.step).toBe(4);
+    expect(outcome.result.lastLoss).toBeGreaterThan(0);
+    expect(outcome.segmEvaluation!.stats).toHaveLength(12);
     expect(Number.isFinite(outcome.result.lastLoss)).toBe(true);
     const written = JSON.parse(readFileSync(path.join(out, 'eval.json'), 'utf8')) as {
       bbox: { stats: number[] };
+      segm: { stats: number[] };
     };
     expect(written.bbox.stats).toHaveLength(12);
+    expect(written.segm.stats).toEqual(outcome.segmEvaluation!.stats);
+    const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
+    expect(metrics).toMatch(/"loss_mask":/);
     expect(existsSync(path.join(out, 'metrics.jsonl'))).toBe(true);
     await expect(
       runFinetune(rootWithNn(), { init: 'random', train, val, outDir: out, base: TINY_FINETUNE }),
@@ -106,6 +115,7 @@ describe('runFinetune', () => {
       flags: { maxSteps: 6 },
       backend: 'cpu',
     });
+    expect(outcome.detector).toBe('faster-rcnn');
     expect(outcome.result.position.step).toBe(6);
     const detections = JSON.parse(readFileSync(path.join(out, 'detections.json'), 'utf8')) as {
       image_id: number;

@@ -81,8 +81,12 @@ export interface FinetuneOutcome {
   readonly initialization: Initialization;
   readonly totalSteps: number;
   readonly result: TrainerResult;
-  /** Undefined when the run stopped early (no evaluation then). */
+  /** The detector trained (`auto` resolved). */
+  readonly detector: 'faster-rcnn' | 'mask-rcnn';
+  /** Box AP; undefined when the run stopped early (no evaluation then). */
   readonly evaluation?: CocoEvaluation;
+  /** Mask AP (Mask R-CNN). */
+  readonly segmEvaluation?: CocoEvaluation;
   readonly evalFile?: string;
 }
 
@@ -135,9 +139,22 @@ export async function runFinetune(
   const trainData = new LabeledDataset(trainSplit, categoryIds);
   const valData = new LabeledDataset(valSplit, categoryIds);
 
+  const detectorName =
+    config.detector === 'auto'
+      ? trainData.hasMasks
+        ? 'mask-rcnn'
+        : 'faster-rcnn'
+      : config.detector;
+  if (detectorName === 'mask-rcnn' && !trainData.hasMasks)
+    throw new SsdetError(
+      'FINETUNE_NO_MASKS',
+      `--detector mask-rcnn needs instance masks, but no annotation of --train ${request.train} has a segmentation.`,
+      { hint: 'Use --detector faster-rcnn, or annotations with polygon or RLE segmentations.' },
+    );
+  const withMasks = detectorName === 'mask-rcnn';
   const rng = Rng.fromSeed(config.train.seed);
   const backbone = buildBackbone(root, config.backbone, rng.fork('backbone'), {
-    method: `finetune ${config.detector}`,
+    method: `finetune ${detectorName}`,
     levels: ['C2', 'C3', 'C4', 'C5'],
     frozenNorm: config.norm === 'frozen',
     frozenStages: config.frozenStages,
@@ -177,6 +194,14 @@ export async function runFinetune(
       detectionsPerImage: config.model.detectionsPerImage,
       minSize: 1e-2,
     },
+    ...(withMasks
+      ? {
+          mask: {
+            layers: config.model.maskHeadLayers,
+            dimReduced: config.model.maskPredictorChannels,
+          },
+        }
+      : {}),
     rng: rng.fork('detector'),
   });
   const initialization =
@@ -193,13 +218,14 @@ export async function runFinetune(
     shorterSides: config.input.shorterSides,
     maxSize: config.input.maxSize,
     flip: config.input.flip,
+    masks: withMasks,
   });
   const evalViews = new DetectionViews({
     shorterSides: config.input.shorterSides,
     maxSize: config.input.maxSize,
     flip: false,
   });
-  const method = new DetectorTraining(detector, trainViews, config.detector);
+  const method = new DetectorTraining(detector, trainViews, detectorName);
   const optimizer = createOptimizer(config.train.optimizer, [
     { name: 'all', variables: method.trainableVariables() },
   ]);
@@ -277,7 +303,15 @@ export async function runFinetune(
     await Promise.all(sinks.map((sink) => sink.close()));
     await loader.close();
   }
-  const outcome = { runDir, config, backend, initialization, totalSteps, result };
+  const outcome = {
+    runDir,
+    config,
+    detector: detectorName,
+    backend,
+    initialization,
+    totalSteps,
+    result,
+  };
   if (result.stoppedEarly) return outcome;
 
   const detections = await detectImages(
@@ -289,15 +323,31 @@ export async function runFinetune(
   );
   const results = toCocoResults(detections);
   const evaluation = evaluateCoco(valSplit.groundTruth, results, 'bbox');
+  const segm = withMasks ? evaluateCoco(valSplit.groundTruth, results, 'segm') : undefined;
   const evalFile = path.join(runDir, 'eval.json');
-  await writeFileAtomically(evalFile, `${JSON.stringify({ bbox: evaluation }, null, 2)}\n`);
+  await writeFileAtomically(
+    evalFile,
+    `${JSON.stringify({ bbox: evaluation, ...(segm === undefined ? {} : { segm }) }, null, 2)}\n`,
+  );
   await writeFileAtomically(path.join(runDir, 'detections.json'), `${JSON.stringify(results)}\n`);
   logger.info(
     `val ${valSplit.description}: ${COCO_STAT_NAMES.slice(0, 3)
       .map((name, i) => `${name} ${evaluation.stats[i]!.toFixed(3)}`)
       .join(', ')}`,
   );
-  return { ...outcome, evaluation, evalFile };
+  if (segm !== undefined)
+    logger.info(
+      `val segm: ${COCO_STAT_NAMES.slice(0, 3)
+        .map((name, i) => `${name} ${segm.stats[i]!.toFixed(3)}`)
+        .join(', ')}`,
+    );
+  return {
+    ...outcome,
+    detector: detectorName,
+    evaluation,
+    ...(segm === undefined ? {} : { segmEvaluation: segm }),
+    evalFile,
+  };
 }
 
 /** A run directory belongs to one run: refuse one that already holds checkpoints or metrics. */
