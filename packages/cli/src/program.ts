@@ -8,6 +8,7 @@ import {
   type LogLevel,
 } from '@ssdet/core';
 import { benchmarkCommand, type BenchmarkCommandOptions } from './commands/benchmark-command.js';
+import { detectCommand, type DetectCommandOptions } from './commands/detect-command.js';
 import { evalCommand } from './commands/eval-command.js';
 import { finetuneCommand, type FinetuneCommandOptions } from './commands/finetune-command.js';
 import { exportCommand, type ExportFormat } from './commands/export-command.js';
@@ -185,6 +186,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
 
   program
+    .command('detect')
+    .description("draw a fine-tuned detector's boxes and masks on images (PNG)")
+    .requiredOption('--run <dir>', 'run directory of ssdet finetune')
+    .requiredOption('--images <paths...>', 'image files or folders')
+    .requiredOption('--out <dir>', 'where the PNGs and detections.json go')
+    .option('--score <threshold>', 'smallest score drawn', parseFraction, 0.5)
+    .option(
+      '--plugin <package>',
+      'also load this plugin package (name or path); repeatable',
+      collect,
+      [],
+    )
+    .action(async (options: DetectCommandOptions) => {
+      exitCode = await detectCommand(options, io, bus);
+    });
+
+  program
     .command('export')
     .description("write a run's pre-trained backbone for a downstream detector")
     .requiredOption('--run <dir>', 'run directory of ssdet pretrain')
@@ -266,4 +284,11 @@ function parsePositiveInt(value: string): number {
   const parsed = parseInteger(value);
   if (parsed < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}".`);
   return parsed;
+}
+
+function parseFraction(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || number > 1)
+    throw new InvalidArgumentError(`expected a number in [0, 1]; got "${value}".`);
+  return number;
 }

@@ -32,7 +32,7 @@ export {
   pluginConfigToken,
 } from './di/tokens.js';
 
-export type { BackboneFactory, BackboneRequest } from './stages/backbone-factory.js';
+export type { BackboneFactory, BackboneNorm, BackboneRequest } from './stages/backbone-factory.js';
 export type { NeckFactory, NeckRequest } from './stages/neck-factory.js';
 export type { RegionParameters, RegionSourceFactory } from './stages/region-source-factory.js';
 export type { ViewRecipeFactory, ViewRecipeRequest } from './stages/view-recipe-factory.js';

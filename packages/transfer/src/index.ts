@@ -60,6 +60,7 @@ export {
 } from './detection/postprocess-detections.js';
 export {
   FasterRcnn,
+  MASK_SIZE,
   RPN_TRAIN_PROPOSALS,
   type DetectionInput,
   type DetectionTargets,
@@ -105,3 +106,11 @@ export {
   type BenchmarkOutcome,
   type BenchmarkRequest,
 } from './benchmark/run-benchmark.js';
+export { buildFinetuneDetector } from './finetune/build-detector.js';
+export { drawDetections } from './finetune/draw-detections.js';
+export { runDetect, type DetectRequest } from './finetune/run-detect.js';
+export { MaskRcnnHeads } from './detection/mask-rcnn-heads.js';
+export { MaskRcnnPredictor } from './detection/mask-rcnn-predictor.js';
+export { maskRcnnLoss } from './detection/mask-rcnn-loss.js';
+export { projectMasksOnBoxes, type ObjectMasks } from './detection/mask-targets.js';
+export { pasteMask } from './detection/paste-masks.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeSyntheticDataset } from '@ssdet/data';
@@ -85,6 +85,24 @@ describe('ssdet finetune', () => {
     };
     expect(written.bbox.stats).toHaveLength(12);
     expect(written.segm.stats).toHaveLength(12);
+
+    const drawn = path.join(project, 'drawn');
+    const detect = await ssdet(
+      project,
+      'detect',
+      '--run',
+      out,
+      '--images',
+      path.join(project, 'val', 'images'),
+      '--out',
+      drawn,
+      '--score',
+      '0',
+    );
+    expect(detect.err).not.toMatch(/at .*\.js:\d+/);
+    expect(detect.code).toBe(0);
+    expect(detect.out).toMatch(/on 2 image\(s\); drawn into/);
+    expect((await readdir(drawn)).sort()).toEqual(['000000.png', '000001.png', 'detections.json']);
   }, 240_000);
 
   it('names the flag and the path of a missing split, without a stack trace', async () => {

@@ -81,7 +81,9 @@ export async function finetuneCommand(
     );
   if (evaluation !== undefined) {
     lines.push(`  eval:        ${outcome.evalFile!}`);
-    lines.push(`    ${''.padEnd(6)} ${'bbox'.padStart(5)}${segmEvaluation === undefined ? '' : '  segm'}`);
+    lines.push(
+      `    ${''.padEnd(6)} ${'bbox'.padStart(5)}${segmEvaluation === undefined ? '' : '  segm'}`,
+    );
     COCO_STAT_NAMES.forEach((name, i) =>
       lines.push(
         `    ${name.padEnd(6)} ${evaluation.stats[i]!.toFixed(3)}${segmEvaluation === undefined ? '' : ` ${segmEvaluation.stats[i]!.toFixed(3)}`}`,

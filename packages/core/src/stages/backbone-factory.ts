@@ -1,6 +1,9 @@
 import type { Backbone } from '../contracts/backbone.js';
 import type { Rng } from '../random/rng.js';
 
+/** A backbone's normalisation layers (see {@link BackboneRequest.norm}). */
+export type BackboneNorm = 'batch' | 'frozen' | 'group';
+
 /** What a method asks a backbone factory for: the config's `backbone` section and a stream. */
 export interface BackboneRequest {
   /** The registered name, e.g. `resnet50` (`--backbone resnet50`). */
@@ -11,6 +14,12 @@ export interface BackboneRequest {
   readonly rng: Rng;
   /** Normalisation frozen to its statistics (DETR's and detectron2's FrozenBatchNorm2d). */
   readonly frozenNorm?: boolean;
+  /**
+   * The normalisation layers: `batch` (BatchNorm, batch statistics in training), `frozen` (as
+   * `frozenNorm`) or `group` (GroupNorm). Absent: the factory's default, or `frozen` with
+   * `frozenNorm`. A factory that cannot build the asked kind throws.
+   */
+  readonly norm?: BackboneNorm;
   /**
    * Stages whose parameters are not trained (mmdetection's `frozen_stages`): −1 none (default),
    * 0 the stem, k the stem and the first k stages.

@@ -5,6 +5,7 @@ import { STAGES } from '../di/tokens.js';
 import { SsdetError } from '../errors/ssdet-error.js';
 import type { Rng } from '../random/rng.js';
 import type { BackboneConfig } from './stage-config.js';
+import type { BackboneNorm } from './backbone-factory.js';
 
 /** What a method needs of its backbone. */
 export interface BackboneNeeds {
@@ -14,6 +15,8 @@ export interface BackboneNeeds {
   readonly levels: readonly string[];
   /** Normalisation frozen to its statistics (FrozenBatchNorm2d). */
   readonly frozenNorm?: boolean;
+  /** `batch`, `frozen` or `group` normalisation layers (fine-tuning's choice). */
+  readonly norm?: BackboneNorm;
   /** Stages not trained: −1 none, 0 the stem, k the stem and the first k stages. */
   readonly frozenStages?: number;
 }
@@ -37,6 +40,7 @@ export function buildBackbone(
     widthMultiplier: config.widthMultiplier,
     rng,
     ...(needs.frozenNorm === undefined ? {} : { frozenNorm: needs.frozenNorm }),
+    ...(needs.norm === undefined ? {} : { norm: needs.norm }),
     ...(needs.frozenStages === undefined ? {} : { frozenStages: needs.frozenStages }),
   });
   const have = backbone.levels.map((level) => level.name);

@@ -5,12 +5,16 @@ function resnetFactory(depth: ResNetDepth, parameters: string): BackboneFactory 
   return {
     name: `resnet${depth}`,
     description: `torchvision ResNet-${depth} (${parameters} at width 1; any width), levels C2–C5`,
-    create: ({ widthMultiplier, rng, frozenNorm, frozenStages }) =>
+    create: ({ widthMultiplier, rng, frozenNorm, norm, frozenStages }) =>
       new ResNet({
         depth,
         widthMultiplier,
         rng,
-        ...(frozenNorm === true ? { normLayer: 'frozen' } : {}),
+        ...(norm !== undefined
+          ? { normLayer: norm }
+          : frozenNorm === true
+            ? { normLayer: 'frozen' }
+            : {}),
         ...(frozenStages === undefined ? {} : { frozenStages }),
       }),
   };

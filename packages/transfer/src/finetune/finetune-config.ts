@@ -16,9 +16,10 @@ export const finetuneConfigSchema = z
     /**
      * Backbone normalisation: `bn` trains BatchNorm with batch statistics (MoCo's and DenseCL's
      * detection protocol; what self-supervised features need), `frozen` keeps the initial
-     * statistics and affine (torchvision's and detectron2's ImageNet recipe).
+     * statistics and affine (torchvision's and detectron2's ImageNet recipe), `gn` GroupNorm
+     * (32 groups; independent of the batch size; a BatchNorm checkpoint's statistics are not used).
      */
-    norm: z.enum(['bn', 'frozen']).default('bn'),
+    norm: z.enum(['bn', 'frozen', 'gn']).default('bn'),
     /**
      * Normalisation in the FPN: `auto` follows `norm` — BatchNorm with `bn` (the MoCo / DenseCL
      * detectron2 configs' `FPN.NORM: SyncBN`, which keeps pre-trained features, whose scale

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRootContainer, EventBus, PluginRegistry, selectBackend } from '@ssdet/core';
 import { writeSyntheticDataset } from '@ssdet/data';
 import { plugin as nnPlugin } from '@ssdet/nn';
+import sharp from 'sharp';
+import { runDetect } from './run-detect.js';
 import { runFinetune } from './run-finetune.js';
 
 let dir: string;
@@ -137,5 +139,23 @@ describe('runFinetune', () => {
     }
     expect(outcome.evaluation!.stats).toHaveLength(12);
     expect(Object.keys(outcome.evaluation!.per_category_AP)).toHaveLength(9);
+
+    // The fine-tuned detector draws its boxes on the photos (every detection, threshold 0).
+    const drawn = await runDetect(rootWithNn(), {
+      run: out,
+      images: [photos],
+      outDir: path.join(dir, 'drawn'),
+      scoreThreshold: 0,
+    });
+    expect(drawn.files.map((file) => path.basename(file))).toEqual([
+      'astronaut.png',
+      'chelsea.png',
+      'coffee.png',
+    ]);
+    const coffee = await sharp(drawn.files[2]!).metadata();
+    expect([coffee.width, coffee.height]).toEqual([600, 400]);
+    // The same detector and image size as the run's evaluation: the same detections.
+    const evaluated = detections.filter((d) => d.image_id === 3).length;
+    expect(drawn.detections[2]!.scores.length).toBe(evaluated);
   }, 300_000);
 });

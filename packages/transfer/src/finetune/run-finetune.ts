@@ -5,7 +5,6 @@ import { stringify as toYaml } from 'yaml';
 import {
   type BackendRequest,
   type BackendSelection,
-  buildBackbone,
   CheckpointManager,
   CNN_TRAINING_KERNELS,
   type ConfigObject,
@@ -35,7 +34,8 @@ import { evaluateCoco, type CocoEvaluation } from '../coco/coco-eval.js';
 import { COCO_STAT_NAMES } from '../coco/summarize.js';
 import { LabeledDataset } from '../datasets/labeled-dataset.js';
 import { readLabeledSplit } from '../datasets/labeled-split.js';
-import { FasterRcnn } from '../detection/faster-rcnn.js';
+import { exportStateDict, writeSafetensors } from '@ssdet/nn';
+import { buildFinetuneDetector } from './build-detector.js';
 import { DetectionViews } from './detection-views.js';
 import { detectImages, toCocoResults } from './detect-images.js';
 import { DetectorTraining } from './detector-training.js';
@@ -153,57 +153,13 @@ export async function runFinetune(
     );
   const withMasks = detectorName === 'mask-rcnn';
   const rng = Rng.fromSeed(config.train.seed);
-  const backbone = buildBackbone(root, config.backbone, rng.fork('backbone'), {
-    method: `finetune ${detectorName}`,
-    levels: ['C2', 'C3', 'C4', 'C5'],
-    frozenNorm: config.norm === 'frozen',
-    frozenStages: config.frozenStages,
-  });
-  const detector = new FasterRcnn(backbone, {
-    numClasses: categoryIds.length + 1,
-    fpnChannels: config.model.fpnChannels,
-    fpnNorm:
-      config.fpnNorm === 'bn' || (config.fpnNorm === 'auto' && config.norm === 'bn')
-        ? 'batch'
-        : 'none',
-    representationSize: config.model.representationSize,
-    rpnBatchSizePerImage: config.model.rpnBatchSizePerImage,
-    roiSampling: {
-      batchSizePerImage: config.model.roiBatchSizePerImage,
-      positiveFraction: 0.25,
-      foregroundIou: 0.5,
-      backgroundIou: 0.5,
-    },
-    trainProposals: {
-      preNmsTopN: config.model.trainPreNmsTopN,
-      postNmsTopN: config.model.trainPostNmsTopN,
-      nmsThreshold: 0.7,
-      scoreThreshold: 0,
-      minSize: 1e-3,
-    },
-    testProposals: {
-      preNmsTopN: config.model.testPreNmsTopN,
-      postNmsTopN: config.model.testPostNmsTopN,
-      nmsThreshold: 0.7,
-      scoreThreshold: 0,
-      minSize: 1e-3,
-    },
-    detection: {
-      scoreThreshold: 0.05,
-      nmsThreshold: 0.5,
-      detectionsPerImage: config.model.detectionsPerImage,
-      minSize: 1e-2,
-    },
-    ...(withMasks
-      ? {
-          mask: {
-            layers: config.model.maskHeadLayers,
-            dimReduced: config.model.maskPredictorChannels,
-          },
-        }
-      : {}),
-    rng: rng.fork('detector'),
-  });
+  const detector = buildFinetuneDetector(
+    root,
+    config,
+    detectorName,
+    categoryIds.length + 1,
+    rng.fork('detector'),
+  );
   const initialization =
     resumePoint === undefined
       ? await initializeDetector(detector, request.init)
@@ -313,6 +269,18 @@ export async function runFinetune(
     result,
   };
   if (result.stoppedEarly) return outcome;
+  await writeFileAtomically(
+    path.join(runDir, 'classes.json'),
+    `${JSON.stringify(categories.map(({ id, name }) => ({ id, name: name ?? String(id) })))}\n`,
+  );
+  await writeFile(
+    path.join(runDir, 'detector.safetensors'),
+    writeSafetensors(exportStateDict(detector), {
+      format: 'pt',
+      producer: 'ssdet',
+      detector: detectorName,
+    }),
+  );
 
   const detections = await detectImages(
     detector,
