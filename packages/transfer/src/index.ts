@@ -62,8 +62,6 @@ export {
   FasterRcnn,
   MASK_SIZE,
   RPN_TRAIN_PROPOSALS,
-  type DetectionInput,
-  type DetectionTargets,
   type FasterRcnnLosses,
   type FasterRcnnOptions,
 } from './detection/faster-rcnn.js';
@@ -114,3 +112,4 @@ export { MaskRcnnPredictor } from './detection/mask-rcnn-predictor.js';
 export { maskRcnnLoss } from './detection/mask-rcnn-loss.js';
 export { projectMasksOnBoxes, type ObjectMasks } from './detection/mask-targets.js';
 export { pasteMask } from './detection/paste-masks.js';
+export type { DetectionInput, DetectionTargets, Detector } from './detection/detector.js';

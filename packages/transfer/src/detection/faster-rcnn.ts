@@ -1,4 +1,4 @@
-import type { Backbone, ForwardOptions, HasVariables, NamedVariables, Rng } from '@ssdet/core';
+import type { Backbone, ForwardOptions, NamedVariables, Rng } from '@ssdet/core';
 import { collectVariables, Fpn, multiScaleRoiAlign, type PyramidLevel } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { AnchorGenerator, featureGrids } from './anchor-generator.js';
@@ -24,25 +24,9 @@ import { TwoMlpHead } from './two-mlp-head.js';
 import { MaskRcnnHeads } from './mask-rcnn-heads.js';
 import { MaskRcnnPredictor } from './mask-rcnn-predictor.js';
 import { maskRcnnLoss } from './mask-rcnn-loss.js';
-import { projectMasksOnBoxes, type ObjectMasks } from './mask-targets.js';
+import { projectMasksOnBoxes } from './mask-targets.js';
+import type { DetectionInput, DetectionTargets, Detector } from './detector.js';
 import { gatherRows, rpnLoss } from './rpn-loss.js';
-
-/** One image's objects, in the padded input's pixels. */
-export interface DetectionTargets {
-  /** `[N, 4]` xyxy. */
-  readonly boxes: Float32Array;
-  /** `[N]` contiguous classes `1 … K−1`. */
-  readonly labels: Int32Array;
-  /** Mask R-CNN: object `i`'s mask is `masks.data[i]`, in the padded input's pixels. */
-  readonly masks?: ObjectMasks;
-}
-
-/** A padded batch: `[B, H, W, 3]` normalised images, each image's own size at the top left. */
-export interface DetectionInput {
-  readonly images: tf.Tensor4D;
-  /** `[height, width]` of each image inside the padding. */
-  readonly imageSizes: readonly (readonly [number, number])[];
-}
 
 /** Faster R-CNN's settings; the defaults are `fasterrcnn_resnet50_fpn`'s. */
 export interface FasterRcnnOptions {
@@ -106,7 +90,7 @@ const ROI_LEVELS = ['P2', 'P3', 'P4', 'P5'];
  * `backbone.fpn.*` (detectron2's FPN names, see {@link Fpn}), `rpn.head.*`,
  * `roi_heads.box_head.*`, `roi_heads.box_predictor.*`.
  */
-export class FasterRcnn implements HasVariables {
+export class FasterRcnn implements Detector {
   readonly fpn: Fpn;
   readonly rpnHead: RpnHead;
   readonly anchorGenerator = new AnchorGenerator();
@@ -178,8 +162,16 @@ export class FasterRcnn implements HasVariables {
     }
   }
 
+  get needsMasks(): boolean {
+    return this.maskBranch !== undefined;
+  }
+
   /** The four losses of a training batch (BatchNorm in training mode where it is trained). */
-  losses(input: DetectionInput, targets: readonly DetectionTargets[], rng: Rng): FasterRcnnLosses {
+  losses(
+    input: DetectionInput,
+    targets: readonly DetectionTargets[],
+    rng: Rng,
+  ): FasterRcnnLosses & Record<string, tf.Scalar> {
     return tf.tidy(() => {
       const { pyramid, objectness, deltas, anchors, anchorsPerLevel } = this.rpnForward(input, {
         training: true,

@@ -3,7 +3,7 @@ import { encodeRleCounts, rleFromBitmap, viewToSource } from '@ssdet/data';
 import { MASK_SIZE } from '../detection/faster-rcnn.js';
 import { pasteMask } from '../detection/paste-masks.js';
 import type { CocoResult } from '../coco/coco-format.js';
-import type { FasterRcnn } from '../detection/faster-rcnn.js';
+import type { Detector } from '../detection/detector.js';
 import { DETECTION_VIEW, type DetectionViews } from './detection-views.js';
 
 /** One image's detections in its own pixels, with COCO category ids. */
@@ -22,7 +22,7 @@ export interface ImageDetections {
  * the detections back into each image's pixels.
  */
 export async function detectImages(
-  detector: FasterRcnn,
+  detector: Detector,
   dataset: Dataset,
   views: DetectionViews,
   categoryIds: readonly number[],

@@ -1,7 +1,7 @@
 import type { Batch, LossOutput, NamedVariables, PretrainMethod, StepContext } from '@ssdet/core';
 import { trainableVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
-import type { DetectionTargets, FasterRcnn } from '../detection/faster-rcnn.js';
+import type { DetectionTargets, Detector } from '../detection/detector.js';
 import { DETECTION_VIEW, type DetectionViews } from './detection-views.js';
 
 /**
@@ -13,7 +13,7 @@ export class DetectorTraining implements PretrainMethod {
   readonly name: string;
 
   constructor(
-    readonly detector: FasterRcnn,
+    readonly detector: Detector,
     readonly views: DetectionViews,
     detectorName: string,
   ) {
@@ -25,8 +25,9 @@ export class DetectorTraining implements PretrainMethod {
     const boxes = view.boxes!.arraySync();
     const ids = view.boxIds!.arraySync();
     const [, height, width] = view.images.shape;
-    const instanceMasks =
-      this.detector.maskBranch === undefined ? undefined : (view.masks?.dataSync() as Int32Array);
+    const instanceMasks = !this.detector.needsMasks
+      ? undefined
+      : (view.masks?.dataSync() as Int32Array);
     const targets: DetectionTargets[] = boxes.map((rows, i) => {
       const kept = ids[i]!.map((label, k) => [label, k] as const).filter(([label]) => label > 0);
       const target = {
@@ -51,7 +52,7 @@ export class DetectorTraining implements PretrainMethod {
       targets,
       context.rng,
     );
-    const terms = { ...losses };
+    const terms: Record<string, tf.Scalar> = { ...losses };
     return { total: tf.addN(Object.values(terms)) as tf.Scalar, terms };
   }
 

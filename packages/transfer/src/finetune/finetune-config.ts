@@ -10,8 +10,11 @@ const positiveInt = z.number().int().positive();
  */
 export const finetuneConfigSchema = z
   .object({
-    /** `auto`: Mask R-CNN when the training annotations have masks, else Faster R-CNN. */
-    detector: z.enum(['auto', 'faster-rcnn', 'mask-rcnn']).default('auto'),
+    /**
+     * `auto`: Mask R-CNN when the training annotations have masks, else Faster R-CNN. `detr`
+     * starts from {@link DETR_PRESET} (AdamW, frozen BatchNorm, backbone lr ÷10, clipping).
+     */
+    detector: z.enum(['auto', 'faster-rcnn', 'mask-rcnn', 'detr']).default('auto'),
     backbone: backboneConfigSchema({ arch: 'resnet50' }),
     /**
      * Backbone normalisation: `bn` trains BatchNorm with batch statistics (MoCo's and DenseCL's
@@ -54,6 +57,20 @@ export const finetuneConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** DETR's transformer (DETR-R50's values). */
+    detr: z
+      .object({
+        dModel: positiveInt.default(256),
+        numHeads: positiveInt.default(8),
+        dimFeedforward: positiveInt.default(2048),
+        encoderLayers: positiveInt.default(6),
+        decoderLayers: positiveInt.default(6),
+        dropout: z.number().min(0).lt(1).default(0.1),
+        preNorm: z.boolean().default(false),
+        numQueries: positiveInt.default(100),
+      })
+      .strict()
+      .prefault({}),
     train: z
       .object({
         batchSize: positiveInt.default(2),
@@ -72,6 +89,10 @@ export const finetuneConfigSchema = z
         /** Fractions of the run after which the learning rate is multiplied by `gamma`. */
         decayAt: z.array(z.number().gt(0).lt(1)).default([2 / 3, 8 / 9]),
         gamma: z.number().positive().default(0.1),
+        /** The backbone's learning rate relative to the rest (DETR: 0.1). */
+        backboneLrMultiplier: z.number().min(0).default(1),
+        /** Global gradient-norm clipping (DETR: 0.1); off when absent. */
+        clipGradNorm: z.number().positive().optional(),
         seed: z.number().int().default(0),
         checkpointEvery: positiveInt.default(1000),
         keepCheckpoints: positiveInt.default(2),
@@ -104,3 +125,20 @@ export function finetuneLearningRate(
   ).length;
   return peak * warmup * train.gamma ** decays;
 }
+
+/**
+ * What `--detector detr` changes under the user's configuration: DETR's recipe (`main.py`) —
+ * AdamW 1e-4 (for batch 16, scaled to the batch) with weight decay 1e-4, the backbone at a tenth,
+ * gradients clipped at 0.1, no warm-up, one ÷10 drop at 2/3 of the run, frozen BatchNorm.
+ */
+export const DETR_PRESET = {
+  norm: 'frozen',
+  train: {
+    optimizer: { type: 'adamw', lr: 1e-4, weightDecay: 1e-4 },
+    referenceBatchSize: 16,
+    warmupSteps: 0,
+    decayAt: [2 / 3],
+    backboneLrMultiplier: 0.1,
+    clipGradNorm: 0.1,
+  },
+} as const;

@@ -3,14 +3,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SsdetError } from '@ssdet/core';
 import { loadStateDict, readWeightFile, type LoadStateDictReport } from '@ssdet/nn';
-import type { FasterRcnn } from '../detection/faster-rcnn.js';
+import type { Detector } from '../detection/detector.js';
+import { DetrDetector } from '../detection/detr-detector.js';
+import { FasterRcnn } from '../detection/faster-rcnn.js';
+import { assignMatching, readRunArtifacts } from './run-artifacts.js';
 
 /** What `--init` loaded, for the log and the report. */
 export interface Initialization {
   /** `random`, or the file the weights came from. */
   readonly source: string;
-  /** `random`, `backbone` or `detector`. */
-  readonly scope: 'random' | 'backbone' | 'detector';
+  /** `random`, `backbone`, `backbone+fpn` (SoCo) or `detector` (a DETR-family run, a detector file). */
+  readonly scope: 'random' | 'backbone' | 'backbone+fpn' | 'detector';
   readonly loaded: number;
   /** Detector variables the file did not provide (heads of a backbone-only file are expected). */
   readonly missing: readonly string[];
@@ -18,13 +21,15 @@ export interface Initialization {
 
 /**
  * Applies `--init`: `random` leaves the initialisation alone; a pre-training run directory
- * provides its exported `backbone.safetensors`; a weights file (`.safetensors` or `.pth`) is a
+ * provides its exported `backbone.safetensors`, and what else its method pre-trained that the
+ * detector has: SoCo's FPN for Faster / Mask R-CNN, a DETR-family method's transformer, queries
+ * and box head for DETR (the class head is the downstream task's); a weights file (`.safetensors` or `.pth`) is a
  * torchvision-named backbone (`conv1.weight`, `layer1.0.…`, optionally under `module.`,
  * `module.encoder_q.` or `backbone.body.`) or a whole torchvision detector (`backbone.body.…`,
  * `rpn.…`, `roi_heads.…`), which then initialises everything whose shape fits.
  */
 export async function initializeDetector(
-  detector: FasterRcnn,
+  detector: Detector,
   init: string,
 ): Promise<Initialization> {
   if (init === 'random') return { source: 'random', scope: 'random', loaded: 0, missing: [] };
@@ -34,9 +39,8 @@ export async function initializeDetector(
       'INIT_MISSING',
       `--init ${init}: no such file or run directory (expected random, a pre-training run directory or a weights file).`,
     );
-  const file = statSync(location).isDirectory()
-    ? path.join(location, 'backbone.safetensors')
-    : location;
+  const isRun = statSync(location).isDirectory();
+  const file = isRun ? path.join(location, 'backbone.safetensors') : location;
   if (!existsSync(file))
     throw new SsdetError(
       'INIT_NO_BACKBONE',
@@ -73,6 +77,29 @@ export async function initializeDetector(
       'INIT_SHAPE_MISMATCH',
       `--init ${file}: ${report.shapeMismatches.length} tensor(s) have other shapes than backbone "${detector.backbone.name}", e.g. ${report.shapeMismatches[0]!.name} is [${report.shapeMismatches[0]!.actual.join(', ')}], expected [${report.shapeMismatches[0]!.expected.join(', ')}]. Was it pre-trained with another --backbone or width?`,
     );
+  if (!isRun) return describe(file, 'backbone', report);
+  const artifacts = await readRunArtifacts(location);
+  const pretrainedDetector = artifacts?.get('detector');
+  if (detector instanceof DetrDetector && pretrainedDetector !== undefined) {
+    const { assigned } = assignMatching(detector.variables(), pretrainedDetector);
+    return {
+      source: location,
+      scope: 'detector',
+      loaded: report.loaded.length + assigned.length,
+      missing: report.missing,
+    };
+  }
+  const fpn = artifacts?.get('fpn');
+  if (detector instanceof FasterRcnn && fpn !== undefined) {
+    const { assigned } = assignMatching(detector.fpn.variables(), fpn);
+    if (assigned.length > 0)
+      return {
+        source: location,
+        scope: 'backbone+fpn',
+        loaded: report.loaded.length + assigned.length,
+        missing: report.missing,
+      };
+  }
   return describe(file, 'backbone', report);
 }
 

@@ -103,6 +103,40 @@ describe('runFinetune', () => {
     ).rejects.toThrow(/already holds a run/);
   }, 300_000);
 
+  it('trains DETR with its set loss and recipe, and evaluates it', async () => {
+    const out = path.join(dir, 'detr-run');
+    const outcome = await runFinetune(rootWithNn(), {
+      init: 'random',
+      train,
+      val,
+      outDir: out,
+      base: {
+        backbone: TINY_FINETUNE.backbone,
+        input: TINY_FINETUNE.input,
+        detr: {
+          dModel: 32,
+          numHeads: 4,
+          dimFeedforward: 64,
+          encoderLayers: 1,
+          decoderLayers: 2,
+          numQueries: 12,
+        },
+        train: { batchSize: 2, logEvery: 1 },
+      },
+      flags: { detector: 'detr', maxSteps: 3 },
+      backend: 'cpu',
+    });
+    expect(outcome.detector).toBe('detr');
+    // DETR's recipe under the user's settings.
+    expect(outcome.config.train.optimizer.type).toBe('adamw');
+    expect(outcome.config.norm).toBe('frozen');
+    expect(outcome.config.train.clipGradNorm).toBe(0.1);
+    const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
+    for (const term of ['loss_ce', 'loss_bbox', 'loss_giou', 'loss_ce_0'])
+      expect(metrics).toContain(`"${term}":`);
+    expect(outcome.evaluation!.stats).toHaveLength(12);
+  }, 300_000);
+
   it('fine-tunes and evaluates on real photos with hand-drawn VOC boxes (--images)', async () => {
     const voc = path.resolve(import.meta.dirname, '../../test/fixtures/voc-photos');
     const photos = path.resolve(import.meta.dirname, '../../../data/assets/photos');

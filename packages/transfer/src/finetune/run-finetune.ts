@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import {
   type BackendRequest,
   type BackendSelection,
   CheckpointManager,
+  clipByGlobalNorm,
   CNN_TRAINING_KERNELS,
   type ConfigObject,
   type DependencyContainer,
@@ -35,11 +36,13 @@ import { COCO_STAT_NAMES } from '../coco/summarize.js';
 import { LabeledDataset } from '../datasets/labeled-dataset.js';
 import { readLabeledSplit } from '../datasets/labeled-split.js';
 import { exportStateDict, writeSafetensors } from '@ssdet/nn';
-import { buildFinetuneDetector } from './build-detector.js';
+import { buildFinetuneDetector, type FinetuneDetectorName } from './build-detector.js';
 import { DetectionViews } from './detection-views.js';
 import { detectImages, toCocoResults } from './detect-images.js';
 import { DetectorTraining } from './detector-training.js';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
+  DETR_PRESET,
   finetuneConfigSchema,
   finetuneLearningRate,
   type FinetuneConfig,
@@ -82,7 +85,7 @@ export interface FinetuneOutcome {
   readonly totalSteps: number;
   readonly result: TrainerResult;
   /** The detector trained (`auto` resolved). */
-  readonly detector: 'faster-rcnn' | 'mask-rcnn';
+  readonly detector: FinetuneDetectorName;
   /** Box AP; undefined when the run stopped early (no evaluation then). */
   readonly evaluation?: CocoEvaluation;
   /** Mask AP (Mask R-CNN). */
@@ -109,15 +112,23 @@ export async function runFinetune(
   else if (resumePoint === undefined)
     logger.warn(`--resume: no checkpoint in ${checkpoints.directory}; starting from scratch.`);
 
-  const rawConfig: ConfigObject =
-    resumePoint !== undefined
-      ? (resumePoint.meta.config as ConfigObject)
-      : deepMerge(
-          request.base ?? {},
-          request.configFile === undefined ? {} : await readConfigFile(request.configFile),
-          flagLayer(request.flags),
-          parseSetOverrides(request.sets ?? []),
-        );
+  let rawConfig: ConfigObject;
+  if (resumePoint !== undefined) {
+    rawConfig = resumePoint.meta.config as ConfigObject;
+  } else {
+    const layers = [
+      request.base ?? {},
+      request.configFile === undefined ? {} : await readConfigFile(request.configFile),
+      flagLayer(request.flags),
+      parseSetOverrides(request.sets ?? []),
+    ];
+    // DETR's recipe goes under everything the user said.
+    const asked = deepMerge(...layers)['detector'];
+    rawConfig = deepMerge(
+      asked === 'detr' ? (DETR_PRESET as unknown as ConfigObject) : {},
+      ...layers,
+    );
+  }
   const config = parseConfig(finetuneConfigSchema, rawConfig, 'the fine-tune configuration');
 
   const backend = await selectBackend({
@@ -182,8 +193,18 @@ export async function runFinetune(
     flip: false,
   });
   const method = new DetectorTraining(detector, trainViews, detectorName);
+  const trainable = method.trainableVariables();
+  const backboneVariables = new Set(detector.backbone.variables().values());
   const optimizer = createOptimizer(config.train.optimizer, [
-    { name: 'all', variables: method.trainableVariables() },
+    {
+      name: 'backbone',
+      variables: new Map([...trainable].filter(([, v]) => backboneVariables.has(v))),
+      lrMultiplier: config.train.backboneLrMultiplier,
+    },
+    {
+      name: 'heads',
+      variables: new Map([...trainable].filter(([, v]) => !backboneVariables.has(v))),
+    },
   ]);
   const loader = new DataLoader(trainData, trainViews, rng.fork('data'), {
     batchSize: config.train.batchSize,
@@ -230,6 +251,12 @@ export async function runFinetune(
     optimizer,
     learningRate: (step) => finetuneLearningRate(step, totalSteps, config.train),
     totalSteps,
+    ...(config.train.clipGradNorm === undefined
+      ? {}
+      : {
+          clipGradients: (gradients: Map<string, tf.Tensor>) =>
+            clipByGlobalNorm(gradients, config.train.clipGradNorm!).gradients,
+        }),
     checkpoints: checkpoints.keepLast(config.train.keepCheckpoints),
     checkpointEvery: config.train.checkpointEvery,
     checkpointMeta: {
@@ -331,6 +358,42 @@ async function refuseUsedRunDirectory(runDir: string): Promise<void> {
       `--out ${runDir} already holds a run (${used.join(', ')}).`,
       { hint: 'Pass --resume to continue it, or another --out.' },
     );
+}
+
+/**
+ * What a pre-training run directory given to `--init` fixes: its backbone (architecture and
+ * width) and, for a DETR-family run, the transformer's shape and query count.
+ */
+async function pretrainingLayer(init: string): Promise<ConfigObject> {
+  const file = path.join(path.resolve(init), 'config.yaml');
+  if (init === 'random' || !existsSync(file)) return {};
+  const stored = parseYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null;
+  const layer: ConfigObject = {};
+  const backbone = stored?.['backbone'] as Record<string, unknown> | undefined;
+  if (typeof backbone?.['arch'] === 'string')
+    layer['backbone'] = {
+      arch: backbone['arch'],
+      ...(typeof backbone['widthMultiplier'] === 'number'
+        ? { widthMultiplier: backbone['widthMultiplier'] }
+        : {}),
+    };
+  const transformer = stored?.['transformer'] as Record<string, unknown> | undefined;
+  if (transformer !== undefined) {
+    const detr: ConfigObject = {};
+    for (const key of [
+      'dModel',
+      'numHeads',
+      'dimFeedforward',
+      'encoderLayers',
+      'decoderLayers',
+      'dropout',
+      'preNorm',
+    ])
+      if (transformer[key] !== undefined) detr[key] = transformer[key] as number | boolean;
+    if (typeof stored?.['numQueries'] === 'number') detr['numQueries'] = stored['numQueries'];
+    layer['detr'] = detr;
+  }
+  return layer;
 }
 
 function flagLayer(flags: FinetuneRequest['flags']): ConfigObject {
