@@ -170,6 +170,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .option('--demo', 'the small plan CI runs (minutes), not the full low-label benchmark', false)
     .option('--out <dir>', 'output directory (default runs/benchmark-<time>)')
+    .option('--resume', 'finish a benchmark in --out, reusing its finished runs', false)
     .addOption(
       new Option('--backend <name>', 'tensor backend')
         .choices(['auto', ...BACKEND_PREFERENCE])

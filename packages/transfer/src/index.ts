@@ -79,6 +79,7 @@ export {
 } from './finetune/detection-views.js';
 export { DetectorTraining } from './finetune/detector-training.js';
 export {
+  DETR_PRESET,
   finetuneConfigSchema,
   finetuneLearningRate,
   type FinetuneConfig,
@@ -104,7 +105,8 @@ export {
   type BenchmarkOutcome,
   type BenchmarkRequest,
 } from './benchmark/run-benchmark.js';
-export { buildFinetuneDetector } from './finetune/build-detector.js';
+export { buildFinetuneDetector, type FinetuneDetectorName } from './finetune/build-detector.js';
+export { DetrDetector, type DetrOptions } from './detection/detr-detector.js';
 export { drawDetections } from './finetune/draw-detections.js';
 export { runDetect, type DetectRequest } from './finetune/run-detect.js';
 export { MaskRcnnHeads } from './detection/mask-rcnn-heads.js';

@@ -9,6 +9,7 @@ export interface BenchmarkCommandOptions {
   readonly methods?: string;
   readonly demo: boolean;
   readonly out?: string;
+  readonly resume: boolean;
   readonly backend: BackendRequest;
   readonly plugin: readonly string[];
 }
@@ -38,10 +39,11 @@ export async function benchmarkCommand(
     methods,
     demo: options.demo,
     outDir,
+    resume: options.resume,
     backend: options.backend,
   });
   io.stdout(
-    `${outcome.markdown}\n\nFaster R-CNN box AP ×100 on the ${outcome.plan.name} plan (${outcome.plan.labeledImages} labeled, ${outcome.plan.valImages} val images; ${outcome.plan.seeds.length} seeds).\nWrote ${outcome.files.markdown}, ${outcome.files.json}, ${outcome.files.html}\n`,
+    `${outcome.markdown}\n\nBox AP ×100 on the ${outcome.plan.name} plan (${outcome.plan.labeledImages} labeled, ${outcome.plan.valImages} val images; ${outcome.plan.seeds.length} seeds).\nWrote ${outcome.files.markdown}, ${outcome.files.json}, ${outcome.files.html}\n`,
   );
   return 0;
 }

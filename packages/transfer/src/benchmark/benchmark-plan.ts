@@ -15,7 +15,23 @@ export interface BenchmarkPlan {
   readonly seeds: readonly number[];
   /** The fine-tune configuration every initialisation gets. */
   readonly finetune: ConfigObject;
+  /**
+   * What DETR fine-tunes change on top (over DETR's recipe): the transformer's shape for random
+   * init (a DETR-family run brings its own), and the learning rate.
+   */
+  readonly detrFinetune: ConfigObject;
 }
+
+/** UP-DETR's demo shape (the DETR-family methods pre-train with their demo presets here). */
+const SMALL_DETR: ConfigObject = {
+  dModel: 32,
+  numHeads: 4,
+  dimFeedforward: 64,
+  encoderLayers: 2,
+  decoderLayers: 2,
+  preNorm: true,
+  numQueries: 20,
+};
 
 const smallDetector = (fpnChannels: number, representationSize: number): ConfigObject => ({
   fpnChannels,
@@ -62,6 +78,11 @@ export const FULL_BENCHMARK: BenchmarkPlan = {
       optimizer: { type: 'sgd', lr: 0.08, momentum: 0.9, weightDecay: 1e-4 },
     },
   },
+  // AdamW 1e-4 at batch 4 (DETR's 1e-4 is for batch 16; the short schedule needs the full rate).
+  detrFinetune: {
+    detr: SMALL_DETR,
+    train: { optimizer: { type: 'adamw', lr: 4e-4, weightDecay: 1e-4 } },
+  },
 };
 
 /** Small enough for CI (two cores, native backend): the same pipeline end to end. */
@@ -86,5 +107,9 @@ export const DEMO_BENCHMARK: BenchmarkPlan = {
       logEvery: 4,
       optimizer: { type: 'sgd', lr: 0.08, momentum: 0.9, weightDecay: 1e-4 },
     },
+  },
+  detrFinetune: {
+    detr: SMALL_DETR,
+    train: { optimizer: { type: 'adamw', lr: 8e-4, weightDecay: 1e-4 } },
   },
 };

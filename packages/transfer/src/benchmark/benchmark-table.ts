@@ -2,6 +2,8 @@
 export interface BenchmarkRow {
   /** `random` or the method's name. */
   readonly init: string;
+  /** The fine-tuned detector: Faster R-CNN for every init, DETR for the DETR family and random. */
+  readonly detector: string;
   /** Pre-training wall time in seconds (0 for random). */
   readonly pretrainSeconds: number;
   /** Per seed: AP, AP50, AP75 (COCOeval stats 0, 1, 2). */
@@ -29,20 +31,20 @@ function cell(row: BenchmarkRow, stat: number): string {
 
 /** The benchmark as a markdown table: AP, AP50, AP75 (×100, mean ± std) and pre-training time. */
 export function benchmarkMarkdown(rows: readonly BenchmarkRow[]): string {
-  const header = `| init | ${METRICS.map(([name]) => name).join(' | ')} | Δ AP vs random | pre-training |`;
-  const random = rows.find((row) => row.init === 'random');
-  const randomAp =
-    random === undefined ? undefined : meanStd(random.runs.map((r) => r.stats[0]! * 100)).mean;
+  const header = `| init | detector | ${METRICS.map(([name]) => name).join(' | ')} | Δ AP vs random | pre-training |`;
   const lines = rows.map((row) => {
+    const random = rows.find((other) => other.init === 'random' && other.detector === row.detector);
+    const randomAp =
+      random === undefined ? undefined : meanStd(random.runs.map((r) => r.stats[0]! * 100)).mean;
     const ap = meanStd(row.runs.map((run) => run.stats[0]! * 100)).mean;
     const delta =
       randomAp === undefined || row.init === 'random'
         ? '—'
         : `${ap - randomAp >= 0 ? '+' : ''}${(ap - randomAp).toFixed(1)}`;
     const time = row.init === 'random' ? '—' : `${row.pretrainSeconds.toFixed(0)} s`;
-    return `| ${row.init} | ${METRICS.map(([, stat]) => cell(row, stat)).join(' | ')} | ${delta} | ${time} |`;
+    return `| ${row.init} | ${row.detector} | ${METRICS.map(([, stat]) => cell(row, stat)).join(' | ')} | ${delta} | ${time} |`;
   });
-  return [header, `|${' --- |'.repeat(METRICS.length + 3)}`, ...lines].join('\n');
+  return [header, `|${' --- |'.repeat(METRICS.length + 4)}`, ...lines].join('\n');
 }
 
 /** A self-contained HTML page: the table and a bar chart of AP with ±std whiskers. */
@@ -60,7 +62,8 @@ export function benchmarkHtml(rows: readonly BenchmarkRow[], title: string): str
       return [
         `<rect x="${x}" y="${y(mean).toFixed(1)}" width="${barWidth}" height="${(y(0) - y(mean)).toFixed(1)}" fill="${row.init === 'random' ? '#999' : '#3b7dd8'}"/>`,
         `<line x1="${x + barWidth / 2}" x2="${x + barWidth / 2}" y1="${y(mean + std).toFixed(1)}" y2="${y(Math.max(0, mean - std)).toFixed(1)}" stroke="#222"/>`,
-        `<text x="${x + barWidth / 2}" y="${height - 12}" font-size="11" text-anchor="middle">${escapeHtml(row.init)}</text>`,
+        `<text x="${x + barWidth / 2}" y="${height - 16}" font-size="11" text-anchor="middle">${escapeHtml(row.init)}</text>`,
+        `<text x="${x + barWidth / 2}" y="${height - 4}" font-size="9" text-anchor="middle">${escapeHtml(row.detector)}</text>`,
         `<text x="${x + barWidth / 2}" y="${(y(mean + std) - 4).toFixed(1)}" font-size="10" text-anchor="middle">${mean.toFixed(1)}</text>`,
       ].join('');
     })
@@ -81,7 +84,7 @@ export function benchmarkHtml(rows: readonly BenchmarkRow[], title: string): str
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style>
 </head><body><h1>${escapeHtml(title)}</h1>
-<p>COCO box AP (×100) of Faster R-CNN fine-tuned from each initialisation, mean ± std over seeds.</p>
+<p>COCO box AP (×100) of each detector fine-tuned from each initialisation, mean ± std over seeds.</p>
 <svg width="${width}" height="${height}" role="img" aria-label="AP per initialisation">
 <line x1="40" x2="${width}" y1="${y(0)}" y2="${y(0)}" stroke="#222"/>
 ${bars}

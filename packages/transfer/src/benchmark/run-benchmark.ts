@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type BackendRequest,
@@ -16,6 +16,7 @@ import {
 } from '@ssdet/core';
 import { runPretraining, writeSyntheticDataset } from '@ssdet/data';
 import { exportStateDict, writeSafetensors } from '@ssdet/nn';
+import { readRunArtifacts } from '../finetune/run-artifacts.js';
 import { runFinetune } from '../finetune/run-finetune.js';
 import { benchmarkHtml, benchmarkMarkdown, type BenchmarkRow } from './benchmark-table.js';
 import { DEMO_BENCHMARK, FULL_BENCHMARK, type BenchmarkPlan } from './benchmark-plan.js';
@@ -28,6 +29,8 @@ export interface BenchmarkRequest {
   /** Where the synthetic splits are generated (reused across runs). */
   readonly cacheDir?: string;
   readonly backend?: BackendRequest;
+  /** Reuse the finished pre-training and fine-tuning runs in `outDir`; finish the rest. */
+  readonly resume?: boolean;
 }
 
 export interface BenchmarkOutcome {
@@ -41,7 +44,8 @@ export interface BenchmarkOutcome {
  * What pre-training buys, measured: every method pre-trains on the same unlabeled scenes with
  * the same budget of images, then Faster R-CNN is fine-tuned from each backbone — and from random
  * init — on the same small labeled split with the same schedule and seeds, and evaluated on one
- * validation split. Writes benchmark.md, benchmark.json and benchmark.html to `outDir`.
+ * validation split; DETR-family methods (those that export a detector) are also fine-tuned as
+ * the DETR they pre-trained, against a randomly initialised DETR. Writes benchmark.md, benchmark.json and benchmark.html to `outDir`.
  */
 export async function runBenchmark(
   root: DependencyContainer,
@@ -51,68 +55,129 @@ export async function runBenchmark(
   const logger = resolveToken(root, LOGGER).child('benchmark');
   const plan = request.demo === true ? DEMO_BENCHMARK : FULL_BENCHMARK;
   const outDir = path.resolve(request.outDir);
-  if (existsSync(path.join(outDir, 'benchmark.json')))
+  if (request.resume !== true && existsSync(outDir) && (await readdir(outDir)).length > 0)
     throw new SsdetError('RUN_DIR_IN_USE', `--out ${outDir} already holds a benchmark.`, {
-      hint: 'Pass another --out.',
+      hint: 'Pass --resume to finish it (finished runs are reused), or another --out.',
     });
   const methods = request.methods.map((name) => registry.get(name).plugin);
   const splits = await ensureSplits(plan, request.cacheDir ?? defaultCacheDir());
   const backend = request.backend ?? 'auto';
 
-  const rows: BenchmarkRow[] = [];
-  const initDirs = new Map<string, string>([['random', 'random']]);
-  const pretrainSeconds = new Map<string, number>([['random', 0]]);
-  for (const plugin of methods) {
+  const pretrain = async (method: string, runDir: string): Promise<number> => {
+    const plugin = registry.get(method).plugin;
     const presetBatch = (
       resolvePluginConfig(plugin, { preset: 'demo' }) as { train?: { batchSize?: number } }
     ).train?.batchSize;
     const batchSize = presetBatch ?? 8;
     const steps = Math.max(1, Math.ceil(plan.pretrainImages / batchSize));
-    const runDir = path.join(outDir, 'pretrain', plugin.name);
-    logger.info(`pre-training ${plugin.name}: ${steps} steps of ${batchSize} images`);
+    logger.info(`pre-training ${method}: ${steps} steps of ${batchSize} images`);
     const started = Date.now();
     const outcome = await runPretraining(root, registry, {
-      method: plugin.name,
+      method,
       demo: true,
       data: splits.unlabeled,
       flags: { backbone: plan.backbone.arch, maxSteps: steps },
       sets: [`backbone.widthMultiplier=${plan.backbone.widthMultiplier}`],
       outDir: runDir,
+      // A run cut short continues from its checkpoint.
+      resume: existsSync(path.join(runDir, 'checkpoints')),
       backend,
     });
-    pretrainSeconds.set(plugin.name, (Date.now() - started) / 1000);
+    const seconds = (Date.now() - started) / 1000;
     const backbone = outcome.method.exports()['backbone'];
     if (backbone === undefined)
-      throw new SsdetError('BENCHMARK_NO_BACKBONE', `Method "${plugin.name}" exports no backbone.`);
+      throw new SsdetError('BENCHMARK_NO_BACKBONE', `Method "${method}" exports no backbone.`);
     await writeFile(
       path.join(runDir, 'backbone.safetensors'),
       writeSafetensors(exportStateDict({ variables: () => backbone }), {
         format: 'pt',
         producer: 'ssdet',
-        method: plugin.name,
+        method,
       }),
     );
-    initDirs.set(plugin.name, runDir);
-  }
+    return seconds;
+  };
 
-  for (const [init, location] of initDirs) {
+  // Every method pre-trains once; Faster R-CNN starts from each backbone, DETR from each
+  // DETR-family run (the ones that export a detector), and both from random init.
+  const pretrained: { name: string; runDir: string; seconds: number; detr: boolean }[] = [];
+  for (const plugin of methods) {
+    const runDir = path.join(outDir, 'pretrain', plugin.name);
+    const timing = path.join(runDir, 'benchmark-pretrain.json');
+    let seconds: number;
+    const finished = existsSync(timing) ? undefined : await finishedRunSeconds(runDir);
+    if (existsSync(timing)) {
+      seconds = (JSON.parse(await readFile(timing, 'utf8')) as { seconds: number }).seconds;
+      logger.info(`pre-training ${plugin.name}: done before (${seconds.toFixed(0)} s)`);
+    } else if (finished !== undefined) {
+      seconds = finished;
+      await writeFileAtomically(timing, `${JSON.stringify({ seconds, estimated: true })}\n`);
+    } else {
+      seconds = await pretrain(plugin.name, runDir);
+      await writeFileAtomically(timing, `${JSON.stringify({ seconds })}\n`);
+    }
+    const artifacts = await readRunArtifacts(runDir);
+    pretrained.push({
+      name: plugin.name,
+      runDir,
+      seconds,
+      detr: artifacts?.has('detector') === true,
+    });
+  }
+  const plans: { init: string; location: string; seconds: number; detector: string }[] = [
+    { init: 'random', location: 'random', seconds: 0, detector: 'faster-rcnn' },
+    ...pretrained.map((run) => ({
+      init: run.name,
+      location: run.runDir,
+      seconds: run.seconds,
+      detector: 'faster-rcnn',
+    })),
+  ];
+  if (pretrained.some((run) => run.detr))
+    plans.push(
+      { init: 'random', location: 'random', seconds: 0, detector: 'detr' },
+      ...pretrained
+        .filter((run) => run.detr)
+        .map((run) => ({
+          init: run.name,
+          location: run.runDir,
+          seconds: run.seconds,
+          detector: 'detr',
+        })),
+    );
+
+  const rows: BenchmarkRow[] = [];
+  for (const { init, location, seconds, detector } of plans) {
     const runs: { seed: number; stats: number[] }[] = [];
     for (const seed of plan.seeds) {
-      logger.info(`fine-tuning from ${init}, seed ${seed}`);
+      const name =
+        detector === 'faster-rcnn' ? `${init}-seed${seed}` : `${init}-${detector}-seed${seed}`;
+      const runDir = path.join(outDir, 'finetune', name);
+      const evalFile = path.join(runDir, 'eval.json');
+      if (existsSync(evalFile)) {
+        const stored = JSON.parse(await readFile(evalFile, 'utf8')) as {
+          bbox: { stats: number[] };
+        };
+        runs.push({ seed, stats: stored.bbox.stats });
+        continue;
+      }
+      logger.info(`fine-tuning ${detector} from ${init}, seed ${seed}`);
       const outcome = await runFinetune(root, {
         init: location,
         train: splits.labeled,
         val: splits.val,
-        outDir: path.join(outDir, 'finetune', `${init}-seed${seed}`),
-        base: deepMerge(plan.finetune, {
+        outDir: runDir,
+        resume: existsSync(runDir),
+        base: deepMerge(plan.finetune, detector === 'detr' ? plan.detrFinetune : {}, {
           backbone: { ...plan.backbone },
           train: { seed },
         } as ConfigObject),
+        flags: { detector },
         backend,
       });
       runs.push({ seed, stats: outcome.evaluation!.stats });
     }
-    rows.push({ init, pretrainSeconds: pretrainSeconds.get(init)!, runs });
+    rows.push({ init, detector, pretrainSeconds: seconds, runs });
   }
 
   await mkdir(outDir, { recursive: true });
@@ -157,4 +222,27 @@ async function ensureSplits(
     labeled: await split('labeled', plan.labeledImages, 102),
     val: await split('val', plan.valImages, 103),
   };
+}
+
+/** `config` without `train.optimizer` (DETR brings its own optimizer type). */
+function withoutOptimizer(config: ConfigObject): ConfigObject {
+  const train = { ...(config['train'] as ConfigObject | undefined) };
+  delete train['optimizer'];
+  return { ...config, train };
+}
+
+/**
+ * A pre-training run that finished (its backbone exported) but whose time was not recorded: its
+ * wall time extrapolated from the first and last metrics records. Undefined otherwise.
+ */
+async function finishedRunSeconds(runDir: string): Promise<number | undefined> {
+  if (!existsSync(path.join(runDir, 'backbone.safetensors'))) return undefined;
+  const records = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as { step: number; time: number });
+  const first = records[0];
+  const last = records[records.length - 1];
+  if (first === undefined || last === undefined || last.step <= first.step) return undefined;
+  return ((last.time - first.time) / 1000) * (last.step / (last.step - first.step));
 }
