@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResNet } from '../backbones/resnet.js';
 import { createNorm2d } from './norm-2d.js';
-import { GroupNorm } from './group-norm.js';
+import type { GroupNorm } from './group-norm.js';
 
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });

@@ -168,10 +168,11 @@ export async function runBenchmark(
         val: splits.val,
         outDir: runDir,
         resume: existsSync(runDir),
-        base: deepMerge(plan.finetune, detector === 'detr' ? plan.detrFinetune : {}, {
-          backbone: { ...plan.backbone },
-          train: { seed },
-        } as ConfigObject),
+        base: deepMerge(
+          detector === 'detr' ? withoutOptimizer(plan.finetune) : plan.finetune,
+          detector === 'detr' ? plan.detrFinetune : {},
+          { backbone: { ...plan.backbone }, train: { seed } } as ConfigObject,
+        ),
         flags: { detector },
         backend,
       });

@@ -122,10 +122,12 @@ export async function runFinetune(
       flagLayer(request.flags),
       parseSetOverrides(request.sets ?? []),
     ];
-    // DETR's recipe goes under everything the user said.
+    // DETR's recipe, then what the pre-training run fixes (its backbone, a DETR's shape), go
+    // under everything the user said.
     const asked = deepMerge(...layers)['detector'];
     rawConfig = deepMerge(
       asked === 'detr' ? (DETR_PRESET as unknown as ConfigObject) : {},
+      await pretrainingLayer(request.init),
       ...layers,
     );
   }
