@@ -51,6 +51,22 @@ export function parseMetricsLine(line: string, where: string): MetricsRecord {
     );
   }
   const momentum = raw['momentum'];
+  const evaluationRaw = raw['evaluation'];
+  if (
+    evaluationRaw !== undefined &&
+    (typeof evaluationRaw !== 'object' || evaluationRaw === null || Array.isArray(evaluationRaw))
+  ) {
+    throw invalid(where, 'has an "evaluation" field that is not an object of numbers');
+  }
+  const evaluation =
+    evaluationRaw === undefined
+      ? undefined
+      : Object.fromEntries(
+          Object.entries(evaluationRaw as Record<string, unknown>).map(([name, metric]) => [
+            name,
+            numberField(metric, `evaluation.${name}`, where),
+          ]),
+        );
   return {
     step: numberField(raw['step'], 'step', where),
     epoch: numberField(raw['epoch'], 'epoch', where),
@@ -58,6 +74,7 @@ export function parseMetricsLine(line: string, where: string): MetricsRecord {
     terms,
     lr: numberField(raw['lr'], 'lr', where),
     ...(momentum === undefined ? {} : { momentum: numberField(momentum, 'momentum', where) }),
+    ...(evaluation === undefined ? {} : { evaluation }),
     imagesPerSecond: numberField(raw['imagesPerSecond'], 'imagesPerSecond', where),
     dataWaitFraction: numberField(raw['dataWaitFraction'], 'dataWaitFraction', where),
     backend: backend as BackendName,

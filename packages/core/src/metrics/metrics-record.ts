@@ -11,6 +11,11 @@ export interface MetricsRecord {
   readonly lr: number;
   /** Momentum of an EMA target/key encoder, when the method has one. */
   readonly momentum?: number;
+  /**
+   * Validation metrics computed at this step, when the run evaluates (fine-tuning's COCO numbers,
+   * e.g. `{ "bbox/AP": 0.31, "bbox/AP50": 0.52 }`).
+   */
+  readonly evaluation?: Readonly<Record<string, number>>;
   readonly imagesPerSecond: number;
   /** Fraction of wall-clock time the step loop spent waiting for data since the last record. */
   readonly dataWaitFraction: number;

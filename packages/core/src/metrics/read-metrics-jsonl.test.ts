@@ -47,6 +47,21 @@ describe('readMetricsJsonl', () => {
     await expect(readMetricsJsonl(file)).rejects.toThrow(/"backend" "gpu"/);
   });
 
+  it('reads validation metrics back, and names a mistyped one', async () => {
+    const evaluated = { ...makeRecord(4), evaluation: { 'bbox/AP': 0.25, 'bbox/AP50': 0.5 } };
+    await writeFile(file, lines(1) + `${formatMetricsLine(evaluated)}\n`);
+    const records = await readMetricsJsonl(file);
+    expect(records[0]!.evaluation).toBeUndefined();
+    expect(records[1]!.evaluation).toEqual({ 'bbox/AP': 0.25, 'bbox/AP50': 0.5 });
+    await writeFile(
+      file,
+      `${JSON.stringify({ ...makeRecord(1), evaluation: { 'bbox/AP': 'high' } })}\n`,
+    );
+    await expect(readMetricsJsonl(file)).rejects.toThrow(
+      /"evaluation\.bbox\/AP" "high"; expected a number/,
+    );
+  });
+
   it('says so with a SsdetError when the file is missing', async () => {
     const error: unknown = await readMetricsJsonl(path.join(dir, 'none.jsonl')).catch((e) => e);
     expect(error).toBeInstanceOf(SsdetError);

@@ -56,6 +56,21 @@ export function runReportHtml(input: RunReportInput): string {
     ),
     lineChartSvg([series('lr', (r) => r.lr)], { title: 'Learning rate', xLabel: 'step' }),
   ];
+  const evaluated = records.filter((r) => r.evaluation !== undefined);
+  if (evaluated.length > 0) {
+    const names = [...new Set(evaluated.flatMap((r) => Object.keys(r.evaluation!)))].filter(
+      (name) => /\/AP(50|75)?$/.test(name),
+    );
+    charts.push(
+      lineChartSvg(
+        names.map((name) => ({
+          name,
+          points: evaluated.map((r) => [r.step, r.evaluation![name] ?? Number.NaN] as const),
+        })),
+        { title: 'Validation AP', xLabel: 'step' },
+      ),
+    );
+  }
   if (records.some((r) => r.momentum !== undefined)) {
     charts.push(
       lineChartSvg([series('momentum', (r) => r.momentum)], {

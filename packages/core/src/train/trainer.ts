@@ -44,6 +44,15 @@ export interface TrainerOptions {
   readonly shouldStop?: () => boolean;
   /** Called once with the first batch, e.g. to save previews of the views. */
   readonly onFirstBatch?: (batch: HostBatch) => Promise<void>;
+  /**
+   * Validation during training (fine-tuning's COCO AP): after every `every` optimizer steps and
+   * after the last, `run(step)` gives named metrics, which go into that step's metrics record
+   * (written even off the `logEvery` grid) and the `train.step` event stream's sinks.
+   */
+  readonly evaluate?: {
+    readonly every: number;
+    readonly run: (step: number) => Promise<Readonly<Record<string, number>>>;
+  };
 }
 
 export interface TrainerResult {
@@ -160,7 +169,12 @@ export class Trainer {
           imagesPerSecond,
           etaSeconds: secondsPerStep * (totalSteps - step),
         });
-        if (step % this.options.logEvery === 0 || step === totalSteps) {
+        const evaluate = this.options.evaluate;
+        const evaluation =
+          evaluate !== undefined && (step % evaluate.every === 0 || step === totalSteps)
+            ? await evaluate.run(step)
+            : undefined;
+        if (step % this.options.logEvery === 0 || step === totalSteps || evaluation !== undefined) {
           const momentum = method.emaMomentum?.(context);
           const record = {
             step,
@@ -169,6 +183,7 @@ export class Trainer {
             terms: termSums,
             lr,
             ...(momentum === undefined ? {} : { momentum }),
+            ...(evaluation === undefined ? {} : { evaluation }),
             imagesPerSecond,
             dataWaitFraction: Math.min(1, window.waitMs / Math.max(elapsedMs, 1)),
             backend: this.options.backend,

@@ -97,6 +97,8 @@ export const finetuneConfigSchema = z
         checkpointEvery: positiveInt.default(1000),
         keepCheckpoints: positiveInt.default(2),
         logEvery: positiveInt.default(20),
+        /** Evaluate the validation split every this many steps (always after the last). */
+        evalEvery: positiveInt.optional(),
         workers: z.number().int().min(0).default(0),
         concurrency: positiveInt.default(4),
         onBadImage: z.enum(['error', 'skip']).default('error'),

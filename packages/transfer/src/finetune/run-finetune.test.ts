@@ -80,7 +80,7 @@ describe('runFinetune', () => {
       train,
       val,
       outDir: out,
-      base: TINY_FINETUNE,
+      base: { ...TINY_FINETUNE, train: { ...TINY_FINETUNE.train, evalEvery: 2 } },
       flags: { maxSteps: 4 },
       backend: 'cpu',
     });
@@ -97,6 +97,16 @@ describe('runFinetune', () => {
     expect(written.segm.stats).toEqual(outcome.segmEvaluation!.stats);
     const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
     expect(metrics).toMatch(/"loss_mask":/);
+    // Validated at step 2 (evalEvery) and at the end: the end's numbers are eval.json's.
+    const evaluated = metrics
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { step: number; evaluation?: Record<string, number> })
+      .filter((record) => record.evaluation !== undefined);
+    expect(evaluated.map((record) => record.step)).toEqual([2, 4]);
+    expect(evaluated[1]!.evaluation!['bbox/AP']).toBe(written.bbox.stats[0]);
+    expect(evaluated[1]!.evaluation!['segm/AP50']).toBe(written.segm.stats[1]);
+    expect(existsSync(path.join(out, 'report.html'))).toBe(true);
     expect(existsSync(path.join(out, 'metrics.jsonl'))).toBe(true);
     await expect(
       runFinetune(rootWithNn(), { init: 'random', train, val, outDir: out, base: TINY_FINETUNE }),

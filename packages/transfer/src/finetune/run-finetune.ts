@@ -29,9 +29,11 @@ import {
   type TrainerPosition,
   type TrainerResult,
   writeFileAtomically,
+  writeRunReport,
 } from '@ssdet/core';
 import { DataLoader } from '@ssdet/data';
 import { evaluateCoco, type CocoEvaluation } from '../coco/coco-eval.js';
+import type { CocoResult } from '../coco/coco-format.js';
 import { COCO_STAT_NAMES } from '../coco/summarize.js';
 import { LabeledDataset } from '../datasets/labeled-dataset.js';
 import { readLabeledSplit } from '../datasets/labeled-split.js';
@@ -247,6 +249,29 @@ export async function runFinetune(
     new JsonlMetricsSink(path.join(runDir, 'metrics.jsonl'), { resumeFromStep: start.step }),
     new TensorBoardSink(runDir, { resumeFromStep: start.step }),
   ];
+  /** COCO evaluation of the validation split with the detector as it is at `step`. */
+  const validate = async (step: number) => {
+    const detections = await detectImages(
+      detector,
+      valData,
+      evalViews,
+      categoryIds,
+      config.train.batchSize,
+    );
+    const results = toCocoResults(detections);
+    const bbox = evaluateCoco(valSplit.groundTruth, results, 'bbox');
+    const masks = withMasks ? evaluateCoco(valSplit.groundTruth, results, 'segm') : undefined;
+    lastValidation = { step, evaluation: bbox, segm: masks, results };
+    return lastValidation;
+  };
+  let lastValidation:
+    | {
+        step: number;
+        evaluation: CocoEvaluation;
+        segm: CocoEvaluation | undefined;
+        results: CocoResult[];
+      }
+    | undefined;
   const trainer = new Trainer({
     method,
     loader,
@@ -280,6 +305,19 @@ export async function runFinetune(
     backend: backend.backend,
     bus,
     ...(request.shouldStop === undefined ? {} : { shouldStop: request.shouldStop }),
+    // Validation AP goes into metrics.jsonl, TensorBoard and the report during training.
+    evaluate: {
+      every: config.train.evalEvery ?? totalSteps,
+      run: async (step) => {
+        const { evaluation, segm } = await validate(step);
+        const named: Record<string, number> = {};
+        COCO_STAT_NAMES.forEach((name, i) => {
+          named[`bbox/${name}`] = evaluation.stats[i]!;
+          if (segm !== undefined) named[`segm/${name}`] = segm.stats[i]!;
+        });
+        return named;
+      },
+    },
   });
   let result: TrainerResult;
   try {
@@ -311,16 +349,13 @@ export async function runFinetune(
     }),
   );
 
-  const detections = await detectImages(
-    detector,
-    valData,
-    evalViews,
-    categoryIds,
-    config.train.batchSize,
+  const { evaluation, segm, results } =
+    lastValidation?.step === result.position.step
+      ? lastValidation
+      : await validate(result.position.step);
+  await writeRunReport(runDir).catch((error: unknown) =>
+    logger.warn(`report.html not written: ${(error as Error).message}`),
   );
-  const results = toCocoResults(detections);
-  const evaluation = evaluateCoco(valSplit.groundTruth, results, 'bbox');
-  const segm = withMasks ? evaluateCoco(valSplit.groundTruth, results, 'segm') : undefined;
   const evalFile = path.join(runDir, 'eval.json');
   await writeFileAtomically(
     evalFile,

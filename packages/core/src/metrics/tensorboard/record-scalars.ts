@@ -15,5 +15,8 @@ export function recordScalars(record: MetricsRecord): Scalar[] {
   if (record.momentum !== undefined) scalars.push({ tag: 'momentum', value: record.momentum });
   scalars.push({ tag: 'images_per_second', value: record.imagesPerSecond });
   scalars.push({ tag: 'data_wait_fraction', value: record.dataWaitFraction });
+  for (const [name, value] of Object.entries(record.evaluation ?? {})) {
+    scalars.push({ tag: `eval/${name}`, value });
+  }
   return scalars;
 }
