@@ -27,9 +27,7 @@ describe('readLabeledSplit', () => {
     const split = await readLabeledSplit(file, { flag: '--train' });
     expect(split.files.get(7)).toBe(path.join(dir, 'present.jpg'));
     const elsewhere = path.join(dir, 'nested', 'split.json');
-    await import('node:fs/promises').then(({ mkdir }) =>
-      mkdir(path.dirname(elsewhere), { recursive: true }),
-    );
+    await mkdir(path.dirname(elsewhere), { recursive: true });
     await writeFile(elsewhere, JSON.stringify(coco('photos/present.jpg')));
     const viaImages = await readLabeledSplit(elsewhere, { flag: '--train', images: dir });
     expect(viaImages.files.get(7)).toBe(path.join(dir, 'present.jpg'));
