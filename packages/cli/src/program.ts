@@ -193,6 +193,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .requiredOption('--images <paths...>', 'image files or folders')
     .requiredOption('--out <dir>', 'where the PNGs and detections.json go')
     .option('--score <threshold>', 'smallest score drawn', parseFraction, 0.5)
+    .addOption(
+      new Option('--backend <name>', 'tensor backend')
+        .choices(['auto', ...BACKEND_PREFERENCE])
+        .default('auto'),
+    )
     .option(
       '--plugin <package>',
       'also load this plugin package (name or path); repeatable',

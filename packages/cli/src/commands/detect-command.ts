@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { EventBus } from '@ssdet/core';
+import type { BackendRequest, EventBus } from '@ssdet/core';
 import { runDetect } from '@ssdet/transfer';
 import type { CliIo } from '../io.js';
 import { discoverForCli } from './discover.js';
@@ -9,6 +9,7 @@ export interface DetectCommandOptions {
   readonly images: readonly string[];
   readonly out: string;
   readonly score: number;
+  readonly backend: BackendRequest;
   readonly plugin: readonly string[];
 }
 
@@ -25,6 +26,7 @@ export async function detectCommand(
     images: options.images.map((image) => path.resolve(io.cwd, image)),
     outDir: out,
     scoreThreshold: options.score,
+    backend: options.backend,
   });
   const total = detections.reduce((n, image) => n + image.scores.length, 0);
   io.stdout(

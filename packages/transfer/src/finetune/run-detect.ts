@@ -3,6 +3,10 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
+  type BackendRequest,
+  EVENT_BUS,
+  resolveToken,
+  selectBackend,
   type DependencyContainer,
   type Dataset,
   type ImageRecord,
@@ -29,6 +33,7 @@ export interface DetectRequest {
   readonly outDir: string;
   /** Detections under this score are not drawn. Default 0.5. */
   readonly scoreThreshold?: number;
+  readonly backend?: BackendRequest;
 }
 
 /**
@@ -40,6 +45,10 @@ export async function runDetect(
   root: DependencyContainer,
   request: DetectRequest,
 ): Promise<{ readonly files: string[]; readonly detections: ImageDetections[] }> {
+  await selectBackend({
+    request: request.backend ?? 'auto',
+    bus: resolveToken(root, EVENT_BUS),
+  });
   const run = path.resolve(request.run);
   const need = (name: string): string => {
     const file = path.join(run, name);
