@@ -117,7 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .addOption(
       new Option('--detector <name>', 'detector to fine-tune')
-        .choices(['auto', 'faster-rcnn', 'mask-rcnn'])
+        .choices(['auto', 'faster-rcnn', 'mask-rcnn', 'detr', 'deformable-detr'])
         .default('auto'),
     )
     .requiredOption(

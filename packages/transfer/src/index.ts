@@ -79,6 +79,7 @@ export {
 } from './finetune/detection-views.js';
 export { DetectorTraining } from './finetune/detector-training.js';
 export {
+  DEFORMABLE_DETR_PRESET,
   DETR_PRESET,
   finetuneConfigSchema,
   finetuneLearningRate,
@@ -107,6 +108,10 @@ export {
 } from './benchmark/run-benchmark.js';
 export { buildFinetuneDetector, type FinetuneDetectorName } from './finetune/build-detector.js';
 export { DetrDetector, type DetrOptions } from './detection/detr-detector.js';
+export {
+  DeformableDetrDetector,
+  type DeformableDetrOptions,
+} from './detection/deformable-detr-detector.js';
 export { drawDetections } from './finetune/draw-detections.js';
 export { runDetect, type DetectRequest } from './finetune/run-detect.js';
 export { MaskRcnnHeads } from './detection/mask-rcnn-heads.js';

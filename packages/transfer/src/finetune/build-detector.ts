@@ -1,15 +1,16 @@
 import { buildBackbone, type DependencyContainer, type Rng } from '@ssdet/core';
 import type { Detector } from '../detection/detector.js';
+import { DeformableDetrDetector } from '../detection/deformable-detr-detector.js';
 import { DetrDetector } from '../detection/detr-detector.js';
 import { FasterRcnn } from '../detection/faster-rcnn.js';
 
 /** The detectors `ssdet finetune --detector` trains (`auto` resolved). */
-export type FinetuneDetectorName = 'faster-rcnn' | 'mask-rcnn' | 'detr';
+export type FinetuneDetectorName = 'faster-rcnn' | 'mask-rcnn' | 'detr' | 'deformable-detr';
 import type { FinetuneConfig } from './finetune-config.js';
 
 /**
  * The detector a fine-tune configuration describes, on its registered backbone: Faster R-CNN,
- * Mask R-CNN or DETR (`detector` resolved from `auto` by the caller), with `numClasses`
+ * Mask R-CNN, DETR or Deformable DETR (`detector` resolved from `auto` by the caller), with `numClasses`
  * including background.
  */
 export function buildFinetuneDetector(
@@ -21,12 +22,24 @@ export function buildFinetuneDetector(
 ): Detector {
   const backbone = buildBackbone(root, config.backbone, rng.fork('backbone'), {
     method: `finetune ${detector}`,
-    levels: detector === 'detr' ? ['C5'] : ['C2', 'C3', 'C4', 'C5'],
+    levels:
+      detector === 'detr'
+        ? ['C5']
+        : detector === 'deformable-detr'
+          ? ['C3', 'C4', 'C5']
+          : ['C2', 'C3', 'C4', 'C5'],
     norm: config.norm === 'bn' ? 'batch' : config.norm === 'gn' ? 'group' : 'frozen',
     frozenStages: config.frozenStages,
   });
   if (detector === 'detr')
     return new DetrDetector(backbone, { numClasses: numClasses - 1, ...config.detr, rng });
+  if (detector === 'deformable-detr')
+    return new DeformableDetrDetector(backbone, {
+      numClasses: numClasses - 1,
+      ...config.deformableDetr,
+      detectionsPerImage: config.model.detectionsPerImage,
+      rng,
+    });
   const proposals = (preNmsTopN: number, postNmsTopN: number) => ({
     preNmsTopN,
     postNmsTopN,

@@ -14,7 +14,9 @@ export const finetuneConfigSchema = z
      * `auto`: Mask R-CNN when the training annotations have masks, else Faster R-CNN. `detr`
      * starts from {@link DETR_PRESET} (AdamW, frozen BatchNorm, backbone lr ÷10, clipping).
      */
-    detector: z.enum(['auto', 'faster-rcnn', 'mask-rcnn', 'detr']).default('auto'),
+    detector: z
+      .enum(['auto', 'faster-rcnn', 'mask-rcnn', 'detr', 'deformable-detr'])
+      .default('auto'),
     backbone: backboneConfigSchema({ arch: 'resnet50' }),
     /**
      * Backbone normalisation: `bn` trains BatchNorm with batch statistics (MoCo's and DenseCL's
@@ -68,6 +70,21 @@ export const finetuneConfigSchema = z
         dropout: z.number().min(0).lt(1).default(0.1),
         preNorm: z.boolean().default(false),
         numQueries: positiveInt.default(100),
+      })
+      .strict()
+      .prefault({}),
+    /** Deformable DETR's transformer (the official single-stage model's values). */
+    deformableDetr: z
+      .object({
+        dModel: positiveInt.default(256),
+        numHeads: positiveInt.default(8),
+        dimFeedforward: positiveInt.default(1024),
+        encoderLayers: positiveInt.default(6),
+        decoderLayers: positiveInt.default(6),
+        dropout: z.number().min(0).lt(1).default(0.1),
+        numLevels: positiveInt.default(4),
+        numPoints: positiveInt.default(4),
+        numQueries: positiveInt.default(300),
       })
       .strict()
       .prefault({}),
@@ -140,6 +157,24 @@ export const DETR_PRESET = {
     referenceBatchSize: 16,
     warmupSteps: 0,
     decayAt: [2 / 3],
+    backboneLrMultiplier: 0.1,
+    clipGradNorm: 0.1,
+  },
+} as const;
+
+/**
+ * What `--detector deformable-detr` changes under the user's configuration: the official recipe
+ * (`main.py`, `configs/r50_deformable_detr.sh`) — AdamW 2e-4 for batch 32 (scaled to the batch),
+ * weight decay 1e-4, the backbone at a tenth, gradients clipped at 0.1, no warm-up, one ÷10 drop
+ * at 40 of 50 epochs, frozen BatchNorm.
+ */
+export const DEFORMABLE_DETR_PRESET = {
+  norm: 'frozen',
+  train: {
+    optimizer: { type: 'adamw', lr: 2e-4, weightDecay: 1e-4 },
+    referenceBatchSize: 32,
+    warmupSteps: 0,
+    decayAt: [0.8],
     backboneLrMultiplier: 0.1,
     clipGradNorm: 0.1,
   },

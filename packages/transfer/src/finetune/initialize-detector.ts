@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SsdetError } from '@ssdet/core';
 import { loadStateDict, readWeightFile, type LoadStateDictReport } from '@ssdet/nn';
 import type { Detector } from '../detection/detector.js';
+import { DeformableDetrDetector } from '../detection/deformable-detr-detector.js';
 import { DetrDetector } from '../detection/detr-detector.js';
 import { FasterRcnn } from '../detection/faster-rcnn.js';
 import { assignMatching, readRunArtifacts } from './run-artifacts.js';
@@ -80,7 +81,10 @@ export async function initializeDetector(
   if (!isRun) return describe(file, 'backbone', report);
   const artifacts = await readRunArtifacts(location);
   const pretrainedDetector = artifacts?.get('detector');
-  if (detector instanceof DetrDetector && pretrainedDetector !== undefined) {
+  if (
+    (detector instanceof DetrDetector || detector instanceof DeformableDetrDetector) &&
+    pretrainedDetector !== undefined
+  ) {
     const { assigned } = assignMatching(detector.variables(), pretrainedDetector);
     return {
       source: location,

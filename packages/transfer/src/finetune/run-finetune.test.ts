@@ -147,6 +147,43 @@ describe('runFinetune', () => {
     expect(outcome.evaluation!.stats).toHaveLength(12);
   }, 300_000);
 
+  it('trains Deformable DETR with focal matching and its recipe, and evaluates it', async () => {
+    const out = path.join(dir, 'deformable-run');
+    const outcome = await runFinetune(rootWithNn(), {
+      init: 'random',
+      train,
+      val,
+      outDir: out,
+      base: {
+        backbone: TINY_FINETUNE.backbone,
+        input: TINY_FINETUNE.input,
+        deformableDetr: {
+          dModel: 32,
+          numHeads: 4,
+          dimFeedforward: 64,
+          encoderLayers: 1,
+          decoderLayers: 2,
+          numQueries: 12,
+        },
+        train: { batchSize: 2, logEvery: 1 },
+      },
+      flags: { detector: 'deformable-detr', maxSteps: 3 },
+      backend: 'cpu',
+    });
+    expect(outcome.detector).toBe('deformable-detr');
+    expect(outcome.config.train.optimizer.lr).toBe(2e-4);
+    expect(outcome.config.train.referenceBatchSize).toBe(32);
+    const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
+    for (const term of ['loss_ce', 'loss_bbox', 'loss_giou', 'loss_ce_0'])
+      expect(metrics).toContain(`"${term}":`);
+    // The official PostProcess keeps the top detections over queries × classes.
+    const detections = JSON.parse(
+      readFileSync(path.join(out, 'detections.json'), 'utf8'),
+    ) as unknown[];
+    expect(detections.length).toBeGreaterThan(0);
+    expect(outcome.evaluation!.stats).toHaveLength(12);
+  }, 300_000);
+
   it('fine-tunes and evaluates on real photos with hand-drawn VOC boxes (--images)', async () => {
     const voc = path.resolve(import.meta.dirname, '../../test/fixtures/voc-photos');
     const photos = path.resolve(import.meta.dirname, '../../../data/assets/photos');

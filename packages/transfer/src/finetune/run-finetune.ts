@@ -44,6 +44,7 @@ import { detectImages, toCocoResults } from './detect-images.js';
 import { DetectorTraining } from './detector-training.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import {
+  DEFORMABLE_DETR_PRESET,
   DETR_PRESET,
   finetuneConfigSchema,
   finetuneLearningRate,
@@ -127,8 +128,10 @@ export async function runFinetune(
     // DETR's recipe, then what the pre-training run fixes (its backbone, a DETR's shape), go
     // under everything the user said.
     const asked = deepMerge(...layers)['detector'];
+    const preset =
+      asked === 'detr' ? DETR_PRESET : asked === 'deformable-detr' ? DEFORMABLE_DETR_PRESET : {};
     rawConfig = deepMerge(
-      asked === 'detr' ? (DETR_PRESET as unknown as ConfigObject) : {},
+      preset as unknown as ConfigObject,
       await pretrainingLayer(request.init),
       ...layers,
     );
