@@ -122,7 +122,8 @@ afterAll(() => {
         : `torchvision ${torch.skipped}\n`),
   );
   if (images !== undefined) images.dispose();
-});
+  // torchvision's steps run here, after ours: minutes on two cores.
+}, 1_800_000);
 
 describe('Faster R-CNN R50-FPN, batch 2 at 512×682', () => {
   bench('training step (RPN + RoI heads + backward + SGD)', trainingStep, {
