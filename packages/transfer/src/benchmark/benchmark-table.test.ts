@@ -66,6 +66,24 @@ describe('benchmark table', () => {
     expect(lines[5]).toBe('| updetr | detr | 0.5 ± 0.0 | 1.0 ± 0.0 | 0.0 ± 0.0 | -0.5 | 12 s |');
   });
 
+  it('writes a difference that rounds to zero as +0.0, never -0.0', () => {
+    const close: BenchmarkRow[] = [
+      {
+        init: 'random',
+        detector: 'detr',
+        pretrainSeconds: 0,
+        runs: [{ seed: 0, stats: stats(0.0004, 0, 0) }],
+      },
+      {
+        init: 'updetr',
+        detector: 'detr',
+        pretrainSeconds: 1,
+        runs: [{ seed: 0, stats: stats(0.0001, 0, 0) }],
+      },
+    ];
+    expect(benchmarkMarkdown(close).split('\n')[3]).toContain('| +0.0 |');
+  });
+
   it('plots one bar per row in a self-contained page', () => {
     const html = benchmarkHtml(rows, 'test <plan>');
     expect(html).toContain('<title>test &lt;plan&gt;</title>');

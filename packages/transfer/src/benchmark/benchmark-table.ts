@@ -37,14 +37,17 @@ export function benchmarkMarkdown(rows: readonly BenchmarkRow[]): string {
     const randomAp =
       random === undefined ? undefined : meanStd(random.runs.map((r) => r.stats[0]! * 100)).mean;
     const ap = meanStd(row.runs.map((run) => run.stats[0]! * 100)).mean;
-    const delta =
-      randomAp === undefined || row.init === 'random'
-        ? '—'
-        : `${ap - randomAp >= 0 ? '+' : ''}${(ap - randomAp).toFixed(1)}`;
+    const delta = randomAp === undefined || row.init === 'random' ? '—' : signed(ap - randomAp);
     const time = row.init === 'random' ? '—' : `${row.pretrainSeconds.toFixed(0)} s`;
     return `| ${row.init} | ${row.detector} | ${METRICS.map(([, stat]) => cell(row, stat)).join(' | ')} | ${delta} | ${time} |`;
   });
   return [header, `|${' --- |'.repeat(METRICS.length + 4)}`, ...lines].join('\n');
+}
+
+/** `+1.2` / `-0.4`, and `+0.0` for differences that round to zero (never `-0.0`). */
+function signed(value: number): string {
+  const rounded = Number(value.toFixed(1));
+  return `${rounded >= 0 ? '+' : ''}${(rounded === 0 ? 0 : rounded).toFixed(1)}`;
 }
 
 /** A self-contained HTML page: the table and a bar chart of AP with ±std whiskers. */

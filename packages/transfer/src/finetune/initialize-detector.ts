@@ -27,7 +27,8 @@ export interface Initialization {
  * and box head for DETR (the class head is the downstream task's); a weights file (`.safetensors` or `.pth`) is a
  * torchvision-named backbone (`conv1.weight`, `layer1.0.…`, optionally under `module.`,
  * `module.encoder_q.` or `backbone.body.`) or a whole torchvision detector (`backbone.body.…`,
- * `rpn.…`, `roi_heads.…`), which then initialises everything whose shape fits.
+ * `rpn.…`, `roi_heads.…`), which then initialises everything whose shape fits, or detectron2
+ * names (`stem.*`, `res2.*`, optionally under `backbone.bottom_up.`), whose backbone is loaded.
  */
 export async function initializeDetector(
   detector: Detector,
@@ -58,8 +59,15 @@ export async function initializeDetector(
   }
   const tensors = readWeightFile(bytes, file);
   const names = [...tensors.keys()];
+  // detectron2 names (`stem.conv1.*`, `res2.0.*`, under `backbone.bottom_up.` in a detector
+  // checkpoint): the backbone only — detectron2's heads are not torchvision's.
+  const detectron2Prefix = names.some((name) => name.startsWith('backbone.bottom_up.'))
+    ? 'backbone.bottom_up.'
+    : names.some((name) => name.startsWith('stem.') || name.startsWith('res2.'))
+      ? ''
+      : undefined;
   const isDetector = names.some((name) => name.startsWith('rpn.') || name.startsWith('roi_heads.'));
-  if (isDetector) {
+  if (isDetector && detectron2Prefix === undefined) {
     const report = loadStateDict(detector, tensors, { strict: false });
     return describe(file, 'detector', report);
   }
@@ -67,7 +75,13 @@ export async function initializeDetector(
     ['module.encoder_q.', 'backbone.body.', 'module.'].find((candidate) =>
       names.every((name) => name.startsWith(candidate)),
     ) ?? '';
-  const report = loadStateDict(detector.backbone, tensors, { strict: false, prefix });
+  const report = loadStateDict(
+    detector.backbone,
+    tensors,
+    detectron2Prefix === undefined
+      ? { strict: false, prefix }
+      : { strict: false, prefix: detectron2Prefix, naming: 'detectron2' },
+  );
   if (report.loaded.length === 0)
     throw new SsdetError(
       'INIT_NOTHING_LOADED',
