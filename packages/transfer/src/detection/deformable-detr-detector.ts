@@ -9,13 +9,12 @@ import {
   SetCriterion,
   sinePositionEmbedding,
   type SetOutputs,
-  type SetTarget,
 } from '@ssdet/detr';
 import { collectVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DetectionInput, DetectionTargets, Detector } from './detector.js';
 import type { Detections } from './postprocess-detections.js';
-import { normalizedCxcywh, paddingMask } from './set-inputs.js';
+import { paddingMask, pixelBoxes, toSetTargets } from './set-inputs.js';
 
 /** Deformable DETR's architecture; the defaults are the official single-stage model's. */
 export interface DeformableDetrOptions {
@@ -118,11 +117,9 @@ export class DeformableDetrDetector implements Detector {
   ): Record<string, tf.Scalar> {
     return tf.tidy(() => {
       const outputs = this.forward(input, true, rng);
-      const setTargets: SetTarget[] = targets.map((target, b) => ({
-        labels: Int32Array.from(target.labels, (label) => label - 1),
-        boxes: normalizedCxcywh(target.boxes, input.imageSizes[b]!),
-      }));
-      return { ...this.criterion.compute(outputs, setTargets).terms };
+      return {
+        ...this.criterion.compute(outputs, toSetTargets(targets, input.imageSizes)).terms,
+      };
     });
   }
 
@@ -137,22 +134,10 @@ export class DeformableDetrDetector implements Detector {
       const scores = values.arraySync() as number[][];
       const picked = indices.arraySync() as number[][];
       const boxes = outputs.boxes.arraySync() as number[][][];
-      input.imageSizes.forEach(([height, width], b) => {
-        const out = new Float32Array(k * 4);
-        picked[b]!.forEach((index, j) => {
-          const [cx, cy, w, h] = boxes[b]![Math.floor(index / classes)]!;
-          out.set(
-            [
-              (cx! - w! / 2) * width,
-              (cy! - h! / 2) * height,
-              (cx! + w! / 2) * width,
-              (cy! + h! / 2) * height,
-            ],
-            4 * j,
-          );
-        });
+      input.imageSizes.forEach((size, b) => {
+        const queriesOf = picked[b]!.map((index) => Math.floor(index / classes));
         result.push({
-          boxes: out,
+          boxes: pixelBoxes(boxes[b]!, queriesOf, size),
           scores: Float32Array.from(scores[b]!),
           labels: Int32Array.from(picked[b]!, (index) => (index % classes) + 1),
         });

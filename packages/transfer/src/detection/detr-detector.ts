@@ -9,13 +9,12 @@ import {
   sinePositionEmbedding,
   Transformer,
   type SetOutputs,
-  type SetTarget,
 } from '@ssdet/detr';
 import { collectVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DetectionInput, DetectionTargets, Detector } from './detector.js';
 import type { Detections } from './postprocess-detections.js';
-import { normalizedCxcywh, paddingMask } from './set-inputs.js';
+import { paddingMask, pixelBoxes, toSetTargets } from './set-inputs.js';
 
 /** DETR's architecture; the defaults are DETR-R50's (`main.py`). */
 export interface DetrOptions {
@@ -99,12 +98,9 @@ export class DetrDetector implements Detector {
   ): Record<string, tf.Scalar> {
     return tf.tidy(() => {
       const outputs = this.forward(input, true, rng);
-      const setTargets: SetTarget[] = targets.map((target, b) => ({
-        // DETR's classes are 0 … C − 1; ours 1 … C.
-        labels: Int32Array.from(target.labels, (label) => label - 1),
-        boxes: normalizedCxcywh(target.boxes, input.imageSizes[b]!),
-      }));
-      return { ...this.criterion.compute(outputs, setTargets).terms };
+      return {
+        ...this.criterion.compute(outputs, toSetTargets(targets, input.imageSizes)).terms,
+      };
     });
   }
 
@@ -121,25 +117,12 @@ export class DetrDetector implements Detector {
       const scores = tf.max(objects, 2).arraySync() as number[][];
       const labels = tf.argMax(objects, 2).arraySync() as number[][];
       const boxes = outputs.boxes.arraySync() as number[][][];
-      input.imageSizes.forEach(([height, width], b) => {
+      input.imageSizes.forEach((size, b) => {
         const order = scores[b]!.map((_, q) => q).sort(
           (p, q) => scores[b]![q]! - scores[b]![p]! || p - q,
         );
-        const out = new Float32Array(order.length * 4);
-        order.forEach((q, k) => {
-          const [cx, cy, w, h] = boxes[b]![q]!;
-          out.set(
-            [
-              (cx! - w! / 2) * width,
-              (cy! - h! / 2) * height,
-              (cx! + w! / 2) * width,
-              (cy! + h! / 2) * height,
-            ],
-            4 * k,
-          );
-        });
         result.push({
-          boxes: out,
+          boxes: pixelBoxes(boxes[b]!, order, size),
           scores: Float32Array.from(order, (q) => scores[b]![q]!),
           labels: Int32Array.from(order, (q) => labels[b]![q]! + 1),
         });

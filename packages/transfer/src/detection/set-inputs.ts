@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DetectionInput } from './detector.js';
+import type { SetTarget } from '@ssdet/detr';
+import type { DetectionInput, DetectionTargets } from './detector.js';
 
 /** `[B, H, W]` 1 inside each image, 0 in its padding. */
 export function paddingMask(input: DetectionInput): tf.Tensor3D {
@@ -25,4 +26,37 @@ export function normalizedCxcywh(
     out[i + 3] = (boxes[i + 3]! - boxes[i + 1]!) / height;
   }
   return tf.tensor2d(out, [boxes.length / 4, 4]);
+}
+
+/** Detection targets as the set criterion reads them: classes 0 … C − 1 (ours are 1 … C), boxes normalised. */
+export function toSetTargets(
+  targets: readonly DetectionTargets[],
+  imageSizes: DetectionInput['imageSizes'],
+): SetTarget[] {
+  return targets.map((target, b) => ({
+    labels: Int32Array.from(target.labels, (label) => label - 1),
+    boxes: normalizedCxcywh(target.boxes, imageSizes[b]!),
+  }));
+}
+
+/** The `queries`' normalised (cx, cy, w, h) boxes as xyxy pixels of a `height × width` image, in that order. */
+export function pixelBoxes(
+  boxes: readonly (readonly number[])[],
+  queries: readonly number[],
+  [height, width]: readonly [number, number],
+): Float32Array {
+  const out = new Float32Array(queries.length * 4);
+  queries.forEach((q, k) => {
+    const [cx, cy, w, h] = boxes[q]!;
+    out.set(
+      [
+        (cx! - w! / 2) * width,
+        (cy! - h! / 2) * height,
+        (cx! + w! / 2) * width,
+        (cy! + h! / 2) * height,
+      ],
+      4 * k,
+    );
+  });
+  return out;
 }
