@@ -67,6 +67,7 @@ export {
   definePlugin,
   isMethodPlugin,
   type MethodPlugin,
+  type PretrainedBackboneRequirement,
   type SsdetPlugin,
 } from './plugin/plugin.js';
 export { PluginError, type PluginRefusalCode } from './plugin/plugin-errors.js';
@@ -173,6 +174,7 @@ export {
   type TrainerResult,
 } from './train/trainer.js';
 export { bindMethod } from './run/bind-method.js';
+export { EXPORTED_BACKBONE_FILE } from './run/run-files.js';
 export { createMethod } from './run/create-method.js';
 export {
   trainingConfigSchema,

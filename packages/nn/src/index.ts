@@ -65,4 +65,14 @@ export { l2Normalize } from './losses/l2-normalize.js';
 export { normalizedRegressionLoss } from './losses/normalized-regression-loss.js';
 
 export * from './weights/index.js';
+export {
+  backboneNaming,
+  loadBackboneTensors,
+  loadPretrainedBackbone,
+  readWeightSource,
+  resolveWeightSource,
+  type LoadPretrainedBackboneOptions,
+  type PretrainedBackboneReport,
+  type WeightSource,
+} from './pretrained/load-pretrained-backbone.js';
 export * from './roi-align/index.js';

@@ -1,7 +1,8 @@
 import { selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeInGroups } from './shuffle-bn.js';
+import { BatchNorm2d } from '@ssdet/nn';
+import { encodeInGroups, replicaForwardOptions } from './shuffle-bn.js';
 
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });
@@ -56,6 +57,27 @@ describe('encodeInGroups (shuffle-BN in one process)', () => {
     );
     expect(() => encodeInGroups(x, 2, centre, [0, 0, 1, 2, 3, 4])).toThrow(/permutation of 0…5/);
     x.dispose();
+  });
+
+  it('updates BatchNorm running statistics once per step, from group 0 as rank 0 does', () => {
+    const bn = new BatchNorm2d({ numFeatures: 3 });
+    const order = [5, 0, 3, 1, 4, 2]; // group 0 = images {5, 0, 3}, mean 8/3
+    tf.tidy(() =>
+      encodeInGroups(
+        images(6),
+        2,
+        (x, group) => ({ y: bn.forward(x, replicaForwardOptions(group)) }),
+        order,
+      ),
+    );
+    const mean = Array.from(bn.runningMean.dataSync());
+    mean.forEach((value) => expect(value).toBeCloseTo(0.1 * (8 / 3), 6));
+    // Unbiased variance of {5, 0, 3}: 19/3; one update at momentum 0.1.
+    Array.from(bn.runningVar.dataSync()).forEach((value) =>
+      expect(value).toBeCloseTo(0.9 + 0.1 * (19 / 3), 5),
+    );
+    expect(bn.numBatchesTracked.dataSync()[0]).toBe(1);
+    tf.dispose([...bn.variables().values()]);
   });
 
   it('leaks no tensors', () => {

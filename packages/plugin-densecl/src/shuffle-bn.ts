@@ -1,4 +1,4 @@
-import { SsdetError } from '@ssdet/core';
+import { SsdetError, type ForwardOptions } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * Here the `groups` sub-batches run one after another through `encode` (a training-mode
  * forward, so each sees its own batch statistics): images `order[g·b … (g+1)·b − 1]` form group
  * g, and the outputs are put back in the original image order. `order` is the identity for
- * queries and a random permutation for keys.
+ * queries and a random permutation for keys. `encode` learns the group's index: only group 0
+ * should update BatchNorm running statistics (see {@link replicaForwardOptions}).
  *
  * @param images `[B, H, W, 3]`, B divisible by `groups`.
  * @param order a permutation of 0…B−1; omit for the identity.
@@ -20,7 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 export function encodeInGroups<Output extends { readonly [Name in keyof Output]: tf.Tensor }>(
   images: tf.Tensor4D,
   groups: number,
-  encode: (images: tf.Tensor4D) => Output,
+  encode: (images: tf.Tensor4D, group: number) => Output,
   order?: readonly number[],
 ): Output {
   const batch = images.shape[0];
@@ -51,7 +52,7 @@ export function encodeInGroups<Output extends { readonly [Name in keyof Output]:
         : (tf.gather(images, tf.tensor1d(Int32Array.from(order), 'int32')) as tf.Tensor4D);
     const size = batch / groups;
     const parts = Array.from({ length: groups }, (_, g) =>
-      encode(tf.slice(shuffled, [g * size, 0, 0, 0], [size, -1, -1, -1])),
+      encode(tf.slice(shuffled, [g * size, 0, 0, 0], [size, -1, -1, -1]), g),
     );
     const joined: Record<string, tf.Tensor> = {};
     const inverse =
@@ -68,6 +69,16 @@ export function encodeInGroups<Output extends { readonly [Name in keyof Output]:
     }
     return joined as unknown as Output;
   });
+}
+
+/**
+ * The training-mode forward options of shuffle-BN group `group`. Under DDP each GPU's BatchNorm
+ * updates its running statistics once per step from its own sub-batch, and the exported model
+ * is rank 0's; so here group 0 (rank 0's sub-batch) updates them, once per step, and the other
+ * groups normalise with their own batch statistics without touching the running averages.
+ */
+export function replicaForwardOptions(group: number): ForwardOptions {
+  return { training: true, updateRunningStats: group === 0 };
 }
 
 function inversePermutation(order: readonly number[]): Int32Array {

@@ -31,6 +31,11 @@ export const plugin = definePlugin({
     'UP-DETR: random query patch detection (Dai et al., CVPR 2021) — pre-trains the DETR transformer on a frozen CNN.',
   includes: [nnPlugin, proposalsPlugin, dataPlugin],
   configSchema: updetrConfigSchema,
+  // `--demo` freezes a small CNN pre-training run; a full-scale run needs real weights.
+  pretrainedBackbone: {
+    configKey: 'backboneWeights',
+    paperBackbone: 'a SwAV-pretrained ResNet-50 (800 epochs)',
+  },
   presets: { demo: updetrDemoPreset },
   register(container) {
     provideFactory(container, VIEW_GENERATOR, (run) => {

@@ -1,6 +1,4 @@
 import path from 'node:path';
-import { exportStateDict, writeSafetensors } from '@ssdet/nn';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { type BackendRequest, type EventBus } from '@ssdet/core';
 import { runPretraining, type PretrainOutcome } from '@ssdet/data';
 import type { CliIo } from '../io.js';
@@ -89,22 +87,12 @@ export async function pretrainCommand(
   lines.push(
     `  metrics:     ${path.join(runDir, 'metrics.jsonl')} (TensorBoard: tensorboard --logdir ${runDir})`,
   );
-  if (!result.stoppedEarly) {
-    const backbone = outcome.method.exports()['backbone'];
-    if (backbone !== undefined) {
-      const file = path.join(runDir, 'backbone.safetensors');
-      await mkdir(runDir, { recursive: true });
-      await writeFile(
-        file,
-        writeSafetensors(exportStateDict({ variables: () => backbone }), {
-          format: 'pt',
-          producer: 'ssdet',
-          method: options.method,
-        }),
-      );
-      lines.push(`  backbone:    ${file} (torchvision names and layout)`);
-    }
-  }
+  if (outcome.backboneFile !== undefined)
+    lines.push(`  backbone:    ${outcome.backboneFile} (torchvision names and layout)`);
+  if (outcome.backboneChain !== undefined)
+    lines.push(
+      `  frozen CNN:  the backbone of the ${outcome.backboneChain.method} demo run ${outcome.backboneChain.runDir}${outcome.backboneChain.reused ? ' (reused)' : ''}`,
+    );
   if (outcome.badImages.length > 0)
     lines.push(
       `  skipped ${outcome.badImages.length} bad image(s): ${path.join(runDir, 'bad-images.txt')}`,

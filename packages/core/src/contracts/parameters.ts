@@ -17,4 +17,10 @@ export interface HasVariables {
 /** Whether a forward pass is a training pass (BatchNorm batch statistics, dropout on). */
 export interface ForwardOptions {
   readonly training: boolean;
+  /**
+   * Training passes only: whether BatchNorm folds this pass's statistics into its running
+   * averages (default `true`). Off for the sub-batches of an emulated multi-GPU step but one,
+   * since under DDP each replica updates its own buffers once and rank 0's are the ones kept.
+   */
+  readonly updateRunningStats?: boolean;
 }

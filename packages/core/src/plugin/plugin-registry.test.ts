@@ -74,6 +74,24 @@ describe('PluginRegistry', () => {
     );
   });
 
+  it('refuses a malformed pretrainedBackbone requirement, and accepts a well-formed one', () => {
+    const registry = new PluginRegistry('0.4.2', new EventBus());
+    expect(() =>
+      registry.add(
+        { ...fakePlugin({ name: 'frozen' }), pretrainedBackbone: { configKey: 3 } },
+        origin('frozen-plugin'),
+      ),
+    ).toThrow(/`pretrainedBackbone` must be `\{ configKey, paperBackbone \}`/);
+    registry.add(
+      {
+        ...fakePlugin({ name: 'frozen' }),
+        pretrainedBackbone: { configKey: 'backboneWeights', paperBackbone: 'a SwAV ResNet-50' },
+      },
+      origin('frozen-plugin'),
+    );
+    expect(registry.get('frozen').plugin.pretrainedBackbone?.configKey).toBe('backboneWeights');
+  });
+
   it('lists available methods when an unknown one is asked for', () => {
     const registry = new PluginRegistry('0.4.2', new EventBus());
     registry.add(fakePlugin({ name: 'densecl' }), origin('a'));

@@ -39,6 +39,13 @@ export interface SsdetPlugin<Schema extends z.ZodType = z.ZodType> {
    * `REGION_SOURCE` when it uses regions) so that data workers can rebuild them on their threads.
    */
   register?(container: DependencyContainer): void;
+  /**
+   * The method trains on a frozen, pre-trained CNN (UP-DETR, DETReg and the like freeze a SwAV
+   * ResNet): `configKey` is the config field that names its weights — a weights file, an
+   * `ssdet pretrain` run directory, or `random` (an ablation). Without it, `--demo` builds (or
+   * reuses) a small CNN pre-training run to freeze, and a full-scale run is refused.
+   */
+  readonly pretrainedBackbone?: PretrainedBackboneRequirement;
   /** Named stages this package adds to the registries. */
   readonly contributes?: StageContributions;
   /**
@@ -46,6 +53,14 @@ export interface SsdetPlugin<Schema extends z.ZodType = z.ZodType> {
    * with it so that a method loaded alone still finds its backbone.
    */
   readonly includes?: readonly SsdetPlugin[];
+}
+
+/** See {@link SsdetPlugin.pretrainedBackbone}. */
+export interface PretrainedBackboneRequirement {
+  /** Top-level config key holding the weights source, e.g. `backboneWeights`. */
+  readonly configKey: string;
+  /** What the paper freezes, for the message that refuses a run without it (e.g. "a SwAV-pretrained ResNet-50"). */
+  readonly paperBackbone: string;
 }
 
 /** A plugin that provides a method: `ssdet pretrain --method <name>` runs it. */

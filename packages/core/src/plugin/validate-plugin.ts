@@ -61,6 +61,19 @@ export function validatePlugin(candidate: unknown, origin: PluginOrigin): SsdetP
   ) {
     problems.push('`presets` must be an object of partial configs when present');
   }
+  const pretrained = value['pretrainedBackbone'] as Record<string, unknown> | null | undefined;
+  if (
+    pretrained !== undefined &&
+    (pretrained === null ||
+      typeof pretrained !== 'object' ||
+      typeof pretrained['configKey'] !== 'string' ||
+      typeof pretrained['paperBackbone'] !== 'string' ||
+      !hasSchema)
+  ) {
+    problems.push(
+      '`pretrainedBackbone` must be `{ configKey, paperBackbone }` (strings) on a method plugin',
+    );
+  }
   if (problems.length > 0) throw invalid(where, problems.join('; '));
   return candidate as SsdetPlugin;
 }

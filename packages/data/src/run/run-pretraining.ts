@@ -15,6 +15,7 @@ import {
   createOptimizer,
   deepMerge,
   EVENT_BUS,
+  EXPORTED_BACKBONE_FILE,
   learningRateAt,
   LOGGER,
   type NamedVariables,
@@ -38,12 +39,15 @@ import {
   type TrainingConfig,
   trainingConfigSchema,
   VIEW_GENERATOR,
+  writeFileAtomically,
 } from '@ssdet/core';
+import { exportStateDict, writeSafetensors } from '@ssdet/nn';
 import { DataLoader } from '../data-loader.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { ensureDemoDataset } from '../synthetic/demo-dataset.js';
 import { WorkerSampleProcessor } from '../workers/worker-sample-processor.js';
 import { saveViewPreviews } from '../previews/save-view-previews.js';
+import { type BackboneChain, settlePretrainedBackbone } from './pretrained-backbone-chain.js';
 import { openRunSinks } from './run-sinks.js';
 
 /** What `ssdet pretrain` asks for. */
@@ -87,6 +91,10 @@ export interface PretrainOutcome {
   readonly method: PretrainMethod;
   readonly resumedFrom?: string;
   readonly badImages: readonly { readonly file: string; readonly reason: string }[];
+  /** The exported backbone of a finished run (`backbone.safetensors`, torchvision names and layout). */
+  readonly backboneFile?: string;
+  /** For a method on a frozen pre-trained CNN built by `--demo`: the run it came from. */
+  readonly backboneChain?: BackboneChain;
 }
 
 /**
@@ -149,6 +157,27 @@ export async function runPretraining(
     bus,
   });
   const datasetLocation = request.data ?? (await ensureDemoDataset(request.cacheDir));
+  const settled = await settlePretrainedBackbone({
+    plugin,
+    config,
+    registry,
+    demo: request.demo === true,
+    dataLocation: datasetLocation,
+    ...(request.cacheDir === undefined ? {} : { cacheDir: request.cacheDir }),
+    dryRun: request.dryRun === true,
+    logger,
+    pretrain: async (donor) => {
+      const outcome = await runPretraining(root, registry, {
+        ...donor,
+        demo: true,
+        ...(request.backend === undefined ? {} : { backend: request.backend }),
+        ...(request.shouldStop === undefined ? {} : { shouldStop: request.shouldStop }),
+        ...(request.cacheDir === undefined ? {} : { cacheDir: request.cacheDir }),
+      });
+      return { finished: outcome.result?.stoppedEarly === false };
+    },
+  });
+  config = settled.config;
   const dataset = await openDataset(datasetLocation, { maxPixels: train.data.maxPixels });
 
   const rng = Rng.fromSeed(train.seed);
@@ -202,6 +231,7 @@ export async function runPretraining(
     totalSteps,
     stepsPerEpoch,
     method,
+    ...(settled.chain === undefined ? {} : { backboneChain: settled.chain }),
   };
   if (request.dryRun === true) {
     await loader.close();
@@ -279,6 +309,9 @@ export async function runPretraining(
     await Promise.all(sinks.map((sink) => sink.close()));
     await loader.close();
   }
+  const backboneFile = result.stoppedEarly
+    ? undefined
+    : await exportBackbone(method, runDir, plugin.name);
   const badImages = loader.skippedImages();
   if (badImages.length > 0) {
     await writeFile(
@@ -290,6 +323,7 @@ export async function runPretraining(
     ...outcomeBase,
     result,
     badImages,
+    ...(backboneFile === undefined ? {} : { backboneFile }),
     ...(resumePoint === undefined ? {} : { resumedFrom: resumePoint.file }),
   };
 }
@@ -356,6 +390,29 @@ function flagLayer(flags: PretrainRequest['flags']): ConfigObject {
   if (flags.imageSize !== undefined) layer['imageSize'] = flags.imageSize;
   if (flags.backbone !== undefined) layer['backbone'] = { arch: flags.backbone };
   return layer;
+}
+
+/**
+ * Writes a finished run's backbone export where `--init <run>` and `backboneWeights=<run>` read
+ * it, atomically. Undefined when the method exports no backbone.
+ */
+async function exportBackbone(
+  method: PretrainMethod,
+  runDir: string,
+  methodName: string,
+): Promise<string | undefined> {
+  const backbone = method.exports()['backbone'];
+  if (backbone === undefined) return undefined;
+  const file = path.join(runDir, EXPORTED_BACKBONE_FILE);
+  await writeFileAtomically(
+    file,
+    writeSafetensors(exportStateDict({ variables: () => backbone }), {
+      format: 'pt',
+      producer: 'ssdet',
+      method: methodName,
+    }),
+  );
+  return file;
 }
 
 /** For each exported artifact, export name → checkpoint tensor name (`model/<variable>`). */

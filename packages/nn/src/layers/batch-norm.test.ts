@@ -62,6 +62,22 @@ describe('BatchNorm2d', () => {
     expect(bn.numBatchesTracked.dataSync()[0]).toBe(2);
   });
 
+  it('normalises with batch statistics but keeps its running ones when told not to update them', () => {
+    const bn = new BatchNorm2d({ numFeatures: 1, eps: 0 });
+    expectValues(
+      bn.forward(tf.tensor4d([1, 5, -3, 7], [1, 2, 2, 1]), {
+        training: true,
+        updateRunningStats: false,
+      }),
+      // mean 2.5, biased variance 14.75
+      [-1.5, 2.5, -5.5, 4.5].map((d) => d / Math.sqrt(14.75)),
+      1e-6,
+    );
+    expectValues(bn.runningMean, [0]);
+    expectValues(bn.runningVar, [1]);
+    expect(bn.numBatchesTracked.dataSync()[0]).toBe(0);
+  });
+
   it('uses the running statistics in evaluation mode and leaves them unchanged', () => {
     const bn = new BatchNorm2d({ numFeatures: 1, eps: 0 });
     bn.runningMean.assign(tf.tensor1d([1]));

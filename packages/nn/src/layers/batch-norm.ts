@@ -1,4 +1,10 @@
-import { SsdetError, batchNormTraining, type HasVariables, type NamedVariables } from '@ssdet/core';
+import {
+  SsdetError,
+  batchNormTraining,
+  type ForwardOptions,
+  type HasVariables,
+  type NamedVariables,
+} from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { variableFrom } from './named-variables.js';
 
@@ -56,14 +62,16 @@ export abstract class BatchNorm implements HasVariables {
     this.numBatchesTracked = variableFrom(() => tf.scalar(0, 'int32'), false);
   }
 
-  forward<T extends tf.Tensor>(x: T, options: { readonly training: boolean }): T {
+  forward<T extends tf.Tensor>(x: T, options: ForwardOptions): T {
     if (x.rank !== this.inputRank || x.shape[x.rank - 1] !== this.numFeatures) {
       throw new SsdetError(
         'NN_BAD_INPUT',
         `${this.layerName} expects rank-${this.inputRank} input with ${this.numFeatures} channels last; got shape [${x.shape.join(', ')}].`,
       );
     }
-    return options.training ? this.forwardTraining(x) : this.forwardEval(x);
+    return options.training
+      ? this.forwardTraining(x, options.updateRunningStats ?? true)
+      : this.forwardEval(x);
   }
 
   variables(): NamedVariables {
@@ -84,7 +92,7 @@ export abstract class BatchNorm implements HasVariables {
     });
   }
 
-  private forwardTraining<T extends tf.Tensor>(x: T): T {
+  private forwardTraining<T extends tf.Tensor>(x: T, updateRunningStats: boolean): T {
     const count = x.size / this.numFeatures;
     if (count < 2) {
       throw new SsdetError(
@@ -101,14 +109,15 @@ export abstract class BatchNorm implements HasVariables {
       this.bias as tf.Tensor1D,
       this.eps,
     );
-    tf.tidy(() => {
-      const m = this.momentum;
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-      this.runningVar.assign(
-        tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(variance, (m * count) / (count - 1))),
-      );
-      this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
-    });
+    if (updateRunningStats)
+      tf.tidy(() => {
+        const m = this.momentum;
+        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+        this.runningVar.assign(
+          tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(variance, (m * count) / (count - 1))),
+        );
+        this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
+      });
     mean.dispose();
     variance.dispose();
     return y;

@@ -13,7 +13,10 @@ import { updetrConfigSchema, type UpdetrConfig, type UpdetrConfigInput } from '.
 import type { UpdetrMethod } from '../method.js';
 import { plugin } from '../plugin.js';
 
-/** A demo-sized configuration (smaller still), with `overrides` merged on top level by level. */
+/**
+ * A demo-sized configuration (smaller still), with `overrides` merged on top level by level.
+ * The frozen CNN is `random` unless a test gives weights: these tests check mechanics.
+ */
 export function tinyConfig(overrides: UpdetrConfigInput = {}): UpdetrConfig {
   return updetrConfigSchema.parse({
     image: { scales: [64, 80], maxSize: 96 },
@@ -28,6 +31,7 @@ export function tinyConfig(overrides: UpdetrConfigInput = {}): UpdetrConfig {
     numQueries: 10,
     numPatches: 5,
     patch: { size: 32 },
+    backboneWeights: 'random',
     ...overrides,
   });
 }

@@ -44,6 +44,7 @@ const rows: BenchmarkRow[] = [
   {
     init: 'updetr',
     detector: 'detr',
+    frozenBackbone: 'densecl',
     pretrainSeconds: 12,
     runs: [{ seed: 0, stats: stats(0.005, 0.01, 0) }],
   },
@@ -63,7 +64,9 @@ describe('benchmark table', () => {
     expect(lines[3]).toBe(
       '| densecl | faster-rcnn | 16.0 ± 1.4 | 31.0 ± 1.4 | 11.0 ± 1.4 | +5.0 | 95 s |',
     );
-    expect(lines[5]).toBe('| updetr | detr | 0.5 ± 0.0 | 1.0 ± 0.0 | 0.0 ± 0.0 | -0.5 | 12 s |');
+    expect(lines[5]).toBe(
+      '| updetr (on densecl) | detr | 0.5 ± 0.0 | 1.0 ± 0.0 | 0.0 ± 0.0 | -0.5 | 12 s |',
+    );
   });
 
   it('writes a difference that rounds to zero as +0.0, never -0.0', () => {
@@ -88,5 +91,6 @@ describe('benchmark table', () => {
     const html = benchmarkHtml(rows, 'test <plan>');
     expect(html).toContain('<title>test &lt;plan&gt;</title>');
     expect(html.match(/<rect /g)).toHaveLength(rows.length);
+    expect(html).toContain('>updetr (on densecl)</text>');
   });
 });

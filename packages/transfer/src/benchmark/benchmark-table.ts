@@ -4,6 +4,11 @@ export interface BenchmarkRow {
   readonly init: string;
   /** The fine-tuned detector: Faster R-CNN for every init, DETR for the DETR family and random. */
   readonly detector: string;
+  /**
+   * For a method that trains on a frozen pre-trained CNN (UP-DETR and the like): the method whose
+   * benchmark run provided it. Its pre-training time is not included in `pretrainSeconds`.
+   */
+  readonly frozenBackbone?: string;
   /** Pre-training wall time in seconds (0 for random). */
   readonly pretrainSeconds: number;
   /** Per seed: AP, AP50, AP75 (COCOeval stats 0, 1, 2). */
@@ -24,6 +29,11 @@ const METRICS = [
   ['AP75', 2],
 ] as const;
 
+/** The init column: the method, and the run its frozen CNN came from when it has one. */
+export function initLabel(row: BenchmarkRow): string {
+  return row.frozenBackbone === undefined ? row.init : `${row.init} (on ${row.frozenBackbone})`;
+}
+
 function cell(row: BenchmarkRow, stat: number): string {
   const { mean, std } = meanStd(row.runs.map((run) => run.stats[stat]! * 100));
   return `${mean.toFixed(1)} ± ${std.toFixed(1)}`;
@@ -39,7 +49,7 @@ export function benchmarkMarkdown(rows: readonly BenchmarkRow[]): string {
     const ap = meanStd(row.runs.map((run) => run.stats[0]! * 100)).mean;
     const delta = randomAp === undefined || row.init === 'random' ? '—' : signed(ap - randomAp);
     const time = row.init === 'random' ? '—' : `${row.pretrainSeconds.toFixed(0)} s`;
-    return `| ${row.init} | ${row.detector} | ${METRICS.map(([, stat]) => cell(row, stat)).join(' | ')} | ${delta} | ${time} |`;
+    return `| ${initLabel(row)} | ${row.detector} | ${METRICS.map(([, stat]) => cell(row, stat)).join(' | ')} | ${delta} | ${time} |`;
   });
   return [header, `|${' --- |'.repeat(METRICS.length + 4)}`, ...lines].join('\n');
 }
@@ -65,7 +75,7 @@ export function benchmarkHtml(rows: readonly BenchmarkRow[], title: string): str
       return [
         `<rect x="${x}" y="${y(mean).toFixed(1)}" width="${barWidth}" height="${(y(0) - y(mean)).toFixed(1)}" fill="${row.init === 'random' ? '#999' : '#3b7dd8'}"/>`,
         `<line x1="${x + barWidth / 2}" x2="${x + barWidth / 2}" y1="${y(mean + std).toFixed(1)}" y2="${y(Math.max(0, mean - std)).toFixed(1)}" stroke="#222"/>`,
-        `<text x="${x + barWidth / 2}" y="${height - 16}" font-size="11" text-anchor="middle">${escapeHtml(row.init)}</text>`,
+        `<text x="${x + barWidth / 2}" y="${height - 16}" font-size="11" text-anchor="middle">${escapeHtml(initLabel(row))}</text>`,
         `<text x="${x + barWidth / 2}" y="${height - 4}" font-size="9" text-anchor="middle">${escapeHtml(row.detector)}</text>`,
         `<text x="${x + barWidth / 2}" y="${(y(mean + std) - 4).toFixed(1)}" font-size="10" text-anchor="middle">${mean.toFixed(1)}</text>`,
       ].join('');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type BackendRequest,
@@ -15,7 +15,7 @@ import {
   writeFileAtomically,
 } from '@ssdet/core';
 import { runPretraining, writeSyntheticDataset } from '@ssdet/data';
-import { exportStateDict, writeSafetensors } from '@ssdet/nn';
+import { parse as parseYaml } from 'yaml';
 import { readRunArtifacts } from '../finetune/run-artifacts.js';
 import { runFinetune } from '../finetune/run-finetune.js';
 import { benchmarkHtml, benchmarkMarkdown, type BenchmarkRow } from './benchmark-table.js';
@@ -45,7 +45,8 @@ export interface BenchmarkOutcome {
  * the same budget of images, then Faster R-CNN is fine-tuned from each backbone — and from random
  * init — on the same small labeled split with the same schedule and seeds, and evaluated on one
  * validation split; DETR-family methods (those that export a detector) are also fine-tuned as
- * the DETR they pre-trained, against a randomly initialised DETR. Writes benchmark.md, benchmark.json and benchmark.html to `outDir`.
+ * the DETR they pre-trained, against a randomly initialised DETR — on the frozen backbone of the
+ * benchmark's own CNN run when they train on one (reported as "updetr (on densecl)"). Writes benchmark.md, benchmark.json and benchmark.html to `outDir`.
  */
 export async function runBenchmark(
   root: DependencyContainer,
@@ -63,7 +64,7 @@ export async function runBenchmark(
   const splits = await ensureSplits(plan, request.cacheDir ?? defaultCacheDir());
   const backend = request.backend ?? 'auto';
 
-  const pretrain = async (method: string, runDir: string): Promise<number> => {
+  const pretrain = async (method: string, runDir: string, sets: string[]): Promise<number> => {
     const plugin = registry.get(method).plugin;
     const presetBatch = (
       resolvePluginConfig(plugin, { preset: 'demo' }) as { train?: { batchSize?: number } }
@@ -77,32 +78,42 @@ export async function runBenchmark(
       demo: true,
       data: splits.unlabeled,
       flags: { backbone: plan.backbone.arch, maxSteps: steps },
-      sets: [`backbone.widthMultiplier=${plan.backbone.widthMultiplier}`],
+      sets: [`backbone.widthMultiplier=${plan.backbone.widthMultiplier}`, ...sets],
       outDir: runDir,
       // A run cut short continues from its checkpoint.
       resume: existsSync(path.join(runDir, 'checkpoints')),
       backend,
     });
-    const seconds = (Date.now() - started) / 1000;
-    const backbone = outcome.method.exports()['backbone'];
-    if (backbone === undefined)
+    if (outcome.backboneFile === undefined)
       throw new SsdetError('BENCHMARK_NO_BACKBONE', `Method "${method}" exports no backbone.`);
-    await writeFile(
-      path.join(runDir, 'backbone.safetensors'),
-      writeSafetensors(exportStateDict({ variables: () => backbone }), {
-        format: 'pt',
-        producer: 'ssdet',
-        method,
-      }),
-    );
-    return seconds;
+    return (Date.now() - started) / 1000;
   };
 
-  // Every method pre-trains once; Faster R-CNN starts from each backbone, DETR from each
-  // DETR-family run (the ones that export a detector), and both from random init.
-  const pretrained: { name: string; runDir: string; seconds: number; detr: boolean }[] = [];
-  for (const plugin of methods) {
+  // Every method pre-trains once, CNN methods first: a method on a frozen pre-trained CNN
+  // (UP-DETR) freezes the backbone of the benchmark's own CNN run (DenseCL's when it ran), the
+  // chain its --demo builds. Faster R-CNN starts from each backbone a method trained, DETR from
+  // each DETR-family run (the ones that export a detector), and both from random init.
+  const ordered = [
+    ...methods.filter((plugin) => plugin.pretrainedBackbone === undefined),
+    ...methods.filter((plugin) => plugin.pretrainedBackbone !== undefined),
+  ];
+  const pretrained: {
+    name: string;
+    runDir: string;
+    seconds: number;
+    detr: boolean;
+    frozenBackbone?: string;
+  }[] = [];
+  for (const plugin of ordered) {
     const runDir = path.join(outDir, 'pretrain', plugin.name);
+    const donor =
+      plugin.pretrainedBackbone === undefined
+        ? undefined
+        : (pretrained.find((run) => run.name === 'densecl') ?? pretrained[0]);
+    const sets =
+      plugin.pretrainedBackbone === undefined || donor === undefined
+        ? []
+        : [`${plugin.pretrainedBackbone.configKey}=${donor.runDir}`];
     const timing = path.join(runDir, 'benchmark-pretrain.json');
     let seconds: number;
     const finished = existsSync(timing) ? undefined : await finishedRunSeconds(runDir);
@@ -113,25 +124,39 @@ export async function runBenchmark(
       seconds = finished;
       await writeFileAtomically(timing, `${JSON.stringify({ seconds, estimated: true })}\n`);
     } else {
-      seconds = await pretrain(plugin.name, runDir);
+      seconds = await pretrain(plugin.name, runDir, sets);
       await writeFileAtomically(timing, `${JSON.stringify({ seconds })}\n`);
     }
     const artifacts = await readRunArtifacts(runDir);
+    const frozenBackbone =
+      plugin.pretrainedBackbone === undefined
+        ? undefined
+        : (donor?.name ?? (await chainedDonor(runDir, plugin.pretrainedBackbone.configKey)));
     pretrained.push({
       name: plugin.name,
       runDir,
       seconds,
       detr: artifacts?.has('detector') === true,
+      ...(frozenBackbone === undefined ? {} : { frozenBackbone }),
     });
   }
-  const plans: { init: string; location: string; seconds: number; detector: string }[] = [
+  const plans: {
+    init: string;
+    location: string;
+    seconds: number;
+    detector: string;
+    frozenBackbone?: string;
+  }[] = [
     { init: 'random', location: 'random', seconds: 0, detector: 'faster-rcnn' },
-    ...pretrained.map((run) => ({
-      init: run.name,
-      location: run.runDir,
-      seconds: run.seconds,
-      detector: 'faster-rcnn',
-    })),
+    // A frozen CNN is its donor's backbone: its Faster R-CNN row would repeat the donor's.
+    ...pretrained
+      .filter((run) => run.frozenBackbone === undefined)
+      .map((run) => ({
+        init: run.name,
+        location: run.runDir,
+        seconds: run.seconds,
+        detector: 'faster-rcnn',
+      })),
   ];
   if (pretrained.some((run) => run.detr))
     plans.push(
@@ -143,11 +168,12 @@ export async function runBenchmark(
           location: run.runDir,
           seconds: run.seconds,
           detector: 'detr',
+          ...(run.frozenBackbone === undefined ? {} : { frozenBackbone: run.frozenBackbone }),
         })),
     );
 
   const rows: BenchmarkRow[] = [];
-  for (const { init, location, seconds, detector } of plans) {
+  for (const { init, location, seconds, detector, frozenBackbone } of plans) {
     const runs: { seed: number; stats: number[] }[] = [];
     for (const seed of plan.seeds) {
       const name =
@@ -178,7 +204,13 @@ export async function runBenchmark(
       });
       runs.push({ seed, stats: outcome.evaluation!.stats });
     }
-    rows.push({ init, detector, pretrainSeconds: seconds, runs });
+    rows.push({
+      init,
+      detector,
+      pretrainSeconds: seconds,
+      runs,
+      ...(frozenBackbone === undefined ? {} : { frozenBackbone }),
+    });
   }
 
   await mkdir(outDir, { recursive: true });
@@ -230,6 +262,22 @@ function withoutOptimizer(config: ConfigObject): ConfigObject {
   const train = { ...(config['train'] as ConfigObject | undefined) };
   delete train['optimizer'];
   return { ...config, train };
+}
+
+/**
+ * The method of the run a finished run's frozen CNN came from (its config.yaml names the run
+ * directory), or the weights file's name.
+ */
+async function chainedDonor(runDir: string, configKey: string): Promise<string | undefined> {
+  const file = path.join(runDir, 'config.yaml');
+  if (!existsSync(file)) return undefined;
+  const config = parseYaml(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const source = config[configKey];
+  if (typeof source !== 'string') return undefined;
+  const donorConfig = path.join(source, 'config.yaml');
+  if (!existsSync(donorConfig)) return path.basename(source);
+  const donor = parseYaml(await readFile(donorConfig, 'utf8')) as { method?: unknown };
+  return typeof donor.method === 'string' ? donor.method : path.basename(source);
 }
 
 /**

@@ -1,8 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { SsdetError } from '@ssdet/core';
-import { loadStateDict, readWeightFile, type LoadStateDictReport } from '@ssdet/nn';
+import {
+  backboneNaming,
+  loadBackboneTensors,
+  loadStateDict,
+  readWeightSource,
+  resolveWeightSource,
+  type LoadStateDictReport,
+} from '@ssdet/nn';
 import type { Detector } from '../detection/detector.js';
 import { DeformableDetrDetector } from '../detection/deformable-detr-detector.js';
 import { DetrDetector } from '../detection/detr-detector.js';
@@ -35,63 +38,22 @@ export async function initializeDetector(
   init: string,
 ): Promise<Initialization> {
   if (init === 'random') return { source: 'random', scope: 'random', loaded: 0, missing: [] };
-  const location = path.resolve(init);
-  if (!existsSync(location))
-    throw new SsdetError(
-      'INIT_MISSING',
-      `--init ${init}: no such file or run directory (expected random, a pre-training run directory or a weights file).`,
-    );
-  const isRun = statSync(location).isDirectory();
-  const file = isRun ? path.join(location, 'backbone.safetensors') : location;
-  if (!existsSync(file))
-    throw new SsdetError(
-      'INIT_NO_BACKBONE',
-      `--init ${init}: the run directory has no backbone.safetensors (a finished \`ssdet pretrain\` writes it; \`ssdet export\` writes it from a checkpoint).`,
-    );
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new SsdetError(
-      'INIT_UNREADABLE',
-      `--init ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
-    );
-  }
-  const tensors = readWeightFile(bytes, file);
+  const source = resolveWeightSource(init, '--init');
+  const isRun = source.runDir !== undefined;
+  const location = source.runDir ?? source.file;
+  const file = source.file;
+  const tensors = readWeightSource(source, '--init');
   const names = [...tensors.keys()];
-  // detectron2 names (`stem.conv1.*`, `res2.0.*`, under `backbone.bottom_up.` in a detector
-  // checkpoint): the backbone only — detectron2's heads are not torchvision's.
-  const detectron2Prefix = names.some((name) => name.startsWith('backbone.bottom_up.'))
-    ? 'backbone.bottom_up.'
-    : names.some((name) => name.startsWith('stem.') || name.startsWith('res2.'))
-      ? ''
-      : undefined;
+  // A whole torchvision detector initialises everything whose name and shape fit; detectron2's
+  // heads are not torchvision's, so of its detectors only the backbone is loaded (below).
   const isDetector = names.some((name) => name.startsWith('rpn.') || name.startsWith('roi_heads.'));
-  if (isDetector && detectron2Prefix === undefined) {
+  if (isDetector && backboneNaming(names).naming === 'torchvision') {
     const report = loadStateDict(detector, tensors, { strict: false });
     return describe(file, 'detector', report);
   }
-  const prefix =
-    ['module.encoder_q.', 'backbone.body.', 'module.'].find((candidate) =>
-      names.every((name) => name.startsWith(candidate)),
-    ) ?? '';
-  const report = loadStateDict(
-    detector.backbone,
-    tensors,
-    detectron2Prefix === undefined
-      ? { strict: false, prefix }
-      : { strict: false, prefix: detectron2Prefix, naming: 'detectron2' },
-  );
-  if (report.loaded.length === 0)
-    throw new SsdetError(
-      'INIT_NOTHING_LOADED',
-      `--init ${file}: none of its ${names.length} tensors is a variable of backbone "${detector.backbone.name}" (first entries: ${names.slice(0, 3).join(', ')}).`,
-    );
-  if (report.shapeMismatches.length > 0)
-    throw new SsdetError(
-      'INIT_SHAPE_MISMATCH',
-      `--init ${file}: ${report.shapeMismatches.length} tensor(s) have other shapes than backbone "${detector.backbone.name}", e.g. ${report.shapeMismatches[0]!.name} is [${report.shapeMismatches[0]!.actual.join(', ')}], expected [${report.shapeMismatches[0]!.expected.join(', ')}]. Was it pre-trained with another --backbone or width?`,
-    );
+  const { report } = loadBackboneTensors(detector.backbone, tensors, source, '--init', {
+    complete: false,
+  });
   if (!isRun) return describe(file, 'backbone', report);
   const artifacts = await readRunArtifacts(location);
   const pretrainedDetector = artifacts?.get('detector');

@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureBytes, fixtureJson, type ExpectedTensor } from '../test-support/fixtures.js';
+import { fixtureBytes, fixtureJson } from '../test-support/fixtures.js';
 import type { WeightTensor } from '../weight-tensor.js';
 import { readPth } from './read-pth.js';
+import { expectTensorsMatch as expectMatches } from './test-support/expect-tensors.js';
 import { writePth } from './write-pth.js';
 import { writeZipEntries } from './zip-writer.js';
-
-function expectMatches(
-  tensors: ReadonlyMap<string, WeightTensor>,
-  expected: Record<string, ExpectedTensor>,
-): void {
-  expect([...tensors.keys()]).toEqual(Object.keys(expected));
-  for (const [name, want] of Object.entries(expected)) {
-    const got = tensors.get(name)!;
-    expect(got.dtype, name).toBe(want.dtype);
-    expect(got.shape, name).toEqual(want.shape);
-    const values = Array.from(got.data);
-    expect(values.length, name).toBe(want.values.length);
-    // float32 holds F32/F16/BF16 exactly; F64 is rounded to float32.
-    values.forEach((value, i) =>
-      expect(value, `${name}[${i}]`).toBeCloseTo(want.values[i]!, want.dtype === 'F64' ? 6 : 12),
-    );
-  }
-}
 
 describe('readPth on files written by torch.save', () => {
   it('recovers every dtype, scalars, transposed views and offset views sharing a storage', () => {
@@ -119,9 +102,14 @@ describe('readPth rejects malformed files', () => {
     );
   });
 
-  it('rejects legacy pickles, zips without data.pkl, and non-tensor values with a hint', () => {
-    expect(() => readPth(new Uint8Array([0x80, 0x02, 0x8a, 0x0a]), 'legacy.pth')).toThrow(
-      /legacy \(pre-1\.6\) torch\.save file/,
+  it('rejects other pickles, tar files, zips without data.pkl, and non-tensor values with a hint', () => {
+    expect(() => readPth(Uint8Array.from([0x80, 2, 0x7d, 0x2e]), 'dict.pkl')).toThrow(
+      /^dict\.pkl: it is a pickle but does not start with torch\.save's magic number/,
+    );
+    const tar = new Uint8Array(1024);
+    tar.set(new TextEncoder().encode('ustar\x0000'), 257);
+    expect(() => readPth(tar, 'old.pth')).toThrow(
+      /^old\.pth: it is in the tar-based torch\.save format of the earliest PyTorch releases/,
     );
     const noPickle = writeZipEntries([{ name: 'x/readme.txt', data: new Uint8Array(3) }]);
     expect(() => readPth(noPickle, 'other.zip')).toThrow(

@@ -5,17 +5,26 @@ import type { WeightDtype } from '../weight-tensor.js';
  * A restricted reader for the pickles inside PyTorch checkpoints. It interprets only the
  * opcodes a state dict needs and never imports or calls anything: the few globals a state dict
  * names are matched against an allow-list and replaced by data-only stand-ins, and `REDUCE`
- * is honoured only for those stand-ins. Every other global or opcode is refused — loading a
- * checkpoint can therefore never run code, unlike `pickle.load` / `torch.load(weights_only=False)`.
+ * is honoured only for those stand-ins; an instance of a data-only class (`argparse.Namespace`,
+ * via `NEWOBJ` and `BUILD`) becomes an inert record. Every other global or opcode is refused —
+ * loading a checkpoint can therefore never run code, unlike `pickle.load` /
+ * `torch.load(weights_only=False)`.
  */
 
-/** A storage named by a persistent id `('storage', torch.<Type>Storage, key, location, numel)`. */
+/**
+ * A storage named by a persistent id `('storage', torch.<Type>Storage, key, location, numel)`;
+ * the legacy (pre-1.6) format appends `view_metadata`, `None` or `(view_key, offset, numel)`.
+ */
 export interface StorageRef {
   readonly kind: 'storage';
   readonly dtype: WeightDtype;
+  /** The key of the whole (root) storage whose bytes the file holds. */
   readonly key: string;
   readonly location: string;
+  /** Elements of the root storage. */
   readonly numel: number;
+  /** Set when the tensor's storage is a slice of the root storage (legacy view metadata). */
+  readonly view?: { readonly offset: number; readonly numel: number };
 }
 
 /** What `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)` describes. */
@@ -25,6 +34,17 @@ export interface TensorRef {
   readonly storageOffset: number;
   readonly shape: readonly number[];
   readonly stride: readonly number[];
+}
+
+/**
+ * An instance of an allow-listed, data-only class (`argparse.Namespace`, which checkpoints use
+ * for their `args`): its class name and the attribute dict pickle's `BUILD` gave it. Nothing of
+ * the class is imported or called.
+ */
+export interface PickleRecord {
+  readonly kind: 'record';
+  readonly className: string;
+  readonly fields: PickleDict;
 }
 
 /** An allow-listed global, held by name only. */
@@ -44,6 +64,7 @@ export type PickleValue =
   | PickleDict
   | StorageRef
   | TensorRef
+  | PickleRecord
   | GlobalRef;
 
 /** A Python dict / OrderedDict; keys are hashable scalars (strings in a state dict). */
@@ -63,12 +84,23 @@ export const STORAGE_DTYPES: Readonly<Record<string, WeightDtype>> = {
   BoolStorage: 'BOOL',
 };
 
+/**
+ * Classes whose instances are plain attribute bags, rebuilt by pickle's `NEWOBJ` with no
+ * arguments and then `BUILD` with their `__dict__`. They are recorded as {@link PickleRecord}s.
+ */
+const RECORD_CLASSES = new Set(['argparse.Namespace']);
+
 const ALLOWED_GLOBALS = new Set([
   'collections.OrderedDict',
+  'torch._utils._rebuild_tensor',
   'torch._utils._rebuild_tensor_v2',
   'torch._utils._rebuild_parameter',
   ...Object.keys(STORAGE_DTYPES).map((name) => `torch.${name}`),
+  ...RECORD_CLASSES,
 ]);
+
+/** Enough for torch.save's legacy magic number (10 bytes); longer integers are refused. */
+const MAX_LONG1_BYTES = 16;
 
 const MARK = Symbol('mark');
 type StackItem = PickleValue | typeof MARK;
@@ -85,11 +117,9 @@ const OPCODE_NAMES: Readonly<Record<number, string>> = {
   0x56: 'UNICODE',
   0x42: 'BINBYTES',
   0x43: 'SHORT_BINBYTES',
-  0x62: 'BUILD',
   0x63: 'GLOBAL',
   0x69: 'INST',
   0x6f: 'OBJ',
-  0x81: 'NEWOBJ',
   0x82: 'EXT1',
   0x83: 'EXT2',
   0x84: 'EXT4',
@@ -122,6 +152,16 @@ function isStorageRef(value: unknown): value is StorageRef {
   return typeof value === 'object' && value !== null && (value as StorageRef).kind === 'storage';
 }
 
+function isRecord(value: unknown): value is PickleRecord {
+  return typeof value === 'object' && value !== null && (value as PickleRecord).kind === 'record';
+}
+
+function globalName(value: PickleValue): string | undefined {
+  return typeof value === 'object' && value !== null && (value as GlobalRef).kind === 'global'
+    ? `${(value as GlobalRef).module}.${(value as GlobalRef).name}`
+    : undefined;
+}
+
 function asIndex(value: PickleValue | undefined): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'bigint' && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER))
@@ -148,12 +188,34 @@ function asIndexTuple(value: PickleValue | undefined): number[] | undefined {
  *   or a call the allow-list does not cover; `PICKLE_INVALID` for a malformed pickle.
  */
 export function readRestrictedPickle(bytes: Uint8Array, sourceName: string): PickleValue {
+  return readRestrictedPickleAt(bytes, 0, sourceName).value;
+}
+
+/** One pickle of a stream of concatenated pickles (legacy `torch.save` files are one). */
+export interface PickleAt {
+  readonly value: PickleValue;
+  /** The byte after its `STOP`, where the next pickle starts. */
+  readonly end: number;
+  /** Every storage a persistent id named, in order (repeats included). */
+  readonly storages: readonly StorageRef[];
+}
+
+/**
+ * Like {@link readRestrictedPickle}, for the pickle that starts at byte `start` of `bytes`; error
+ * messages give byte positions in `bytes`.
+ */
+export function readRestrictedPickleAt(
+  bytes: Uint8Array,
+  start: number,
+  sourceName: string,
+): PickleAt {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: StackItem[] = [];
   const memo = new Map<number, PickleValue>();
+  const storages: StorageRef[] = [];
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const latin1 = new TextDecoder('latin1');
-  let position = 0;
+  let position = start;
 
   const invalid = (problem: string): never => {
     throw new SsdetError(
@@ -237,7 +299,7 @@ export function readRestrictedPickle(bytes: Uint8Array, sourceName: string): Pic
         break;
       case 0x2e: // STOP
         if (stack.length !== 1) invalid(`STOP with ${stack.length} items on the stack.`);
-        return pop();
+        return { value: pop(), end: position, storages };
       case 0x28: // MARK
         stack.push(MARK);
         break;
@@ -325,7 +387,7 @@ export function readRestrictedPickle(bytes: Uint8Array, sourceName: string): Pic
       case 0x8a: {
         // LONG1: little-endian two's complement of n ≤ 8 bytes
         const length = bytes[need(1)]!;
-        if (length > 8) refuse(`an integer of ${length} bytes (byte ${position}).`);
+        if (length > MAX_LONG1_BYTES) refuse(`an integer of ${length} bytes (byte ${position}).`);
         const start = need(length);
         let value = 0n;
         for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[start + i]!);
@@ -404,8 +466,9 @@ export function readRestrictedPickle(bytes: Uint8Array, sourceName: string): Pic
       }
       case 0x51: {
         // BINPERSID
-        const id = pop();
-        stack.push(persistentLoad(id, refuse));
+        const storage = persistentLoad(pop(), refuse);
+        storages.push(storage);
+        stack.push(storage);
         break;
       }
       case 0x52: {
@@ -416,15 +479,32 @@ export function readRestrictedPickle(bytes: Uint8Array, sourceName: string): Pic
         stack.push(reduce(callable, args as PickleValue[], refuse));
         break;
       }
+      case 0x81: {
+        // NEWOBJ: cls.__new__(cls, *args), honoured only for data-only record classes
+        const args = pop();
+        const cls = pop();
+        const name = globalName(cls);
+        if (name === undefined || !RECORD_CLASSES.has(name) || !Array.isArray(args) || args.length)
+          refuse(
+            `NEWOBJ (creating an object) of ${name ?? 'a value that is not a class'} (byte ${at}): only ${[...RECORD_CLASSES].join(', ')} without arguments is read, as data.`,
+          );
+        stack.push({ kind: 'record', className: name!, fields: new Map() });
+        break;
+      }
       case 0x62: {
         // BUILD
         const state = pop();
         const target = top();
+        if (isRecord(target) && state instanceof Map) {
+          // A record's __dict__: kept as data, never assigned to a live object.
+          for (const [key, value] of state) target.fields.set(key, value);
+          break;
+        }
         // OrderedDict.__reduce__ hands back its instance __dict__ (torch's `_metadata` with
         // per-module versions). It only matters for legacy BatchNorm upgrades; ignore it.
         if (!(target instanceof Map) || !(state instanceof Map || state === null)) {
           refuse(
-            `BUILD (setting object state) on something other than an OrderedDict (byte ${position}).`,
+            `BUILD (setting object state) on something other than an OrderedDict or ${[...RECORD_CLASSES].join(', ')} (byte ${at}).`,
           );
         }
         break;
@@ -440,10 +520,12 @@ export function readRestrictedPickle(bytes: Uint8Array, sourceName: string): Pic
 }
 
 function persistentLoad(id: PickleValue, refuse: (problem: string) => never): StorageRef {
-  if (!Array.isArray(id) || id.length !== 5 || id[0] !== 'storage') {
-    return refuse("a persistent id that is not a ('storage', type, key, location, numel) tuple.");
+  if (!Array.isArray(id) || (id.length !== 5 && id.length !== 6) || id[0] !== 'storage') {
+    return refuse(
+      "a persistent id that is not a ('storage', type, key, location, numel[, view]) tuple.",
+    );
   }
-  const [, type, key, location, numel] = id;
+  const [, type, key, location, numel, viewMetadata = null] = id;
   const storageType = type as GlobalRef | undefined;
   const dtype =
     typeof storageType === 'object' &&
@@ -461,7 +543,30 @@ function persistentLoad(id: PickleValue, refuse: (problem: string) => never): St
   ) {
     return refuse('a storage persistent id with an unknown storage type or malformed fields.');
   }
-  return { kind: 'storage', dtype, key, location, numel: count };
+  if (viewMetadata === null) return { kind: 'storage', dtype, key, location, numel: count };
+  // (view_key, offset, numel): a slice of the root storage, in elements.
+  const view = Array.isArray(viewMetadata) ? viewMetadata : [];
+  const offset = asIndex(view[1]);
+  const viewCount = asIndex(view[2]);
+  if (
+    view.length !== 3 ||
+    typeof view[0] !== 'string' ||
+    offset === undefined ||
+    viewCount === undefined ||
+    offset + viewCount > count
+  ) {
+    return refuse(
+      `storage ${key}'s view metadata is not a (key, offset, numel) slice of its ${count} elements.`,
+    );
+  }
+  return {
+    kind: 'storage',
+    dtype,
+    key,
+    location,
+    numel: count,
+    view: { offset, numel: viewCount },
+  };
 }
 
 function reduce(
@@ -491,31 +596,43 @@ function reduce(
     );
   }
   if (isGlobal(callable, 'torch._utils._rebuild_tensor_v2')) {
-    const [storage, offset, size, stride] = args;
-    const storageOffset = asIndex(offset);
-    const shape = asIndexTuple(size);
-    const strides = asIndexTuple(stride);
-    if (
-      args.length < 6 ||
-      !isStorageRef(storage) ||
-      storageOffset === undefined ||
-      !shape ||
-      !strides ||
-      shape.length !== strides.length
-    ) {
-      return refuse(
+    return (
+      tensorFromArgs(args, args.length >= 6) ??
+      refuse(
         'torch._utils._rebuild_tensor_v2 with arguments other than (storage, offset, size, stride, requires_grad, hooks).',
-      );
-    }
-    return { kind: 'tensor', storage, storageOffset, shape, stride: strides };
+      )
+    );
+  }
+  if (isGlobal(callable, 'torch._utils._rebuild_tensor')) {
+    // The older form, without requires_grad and hooks.
+    return (
+      tensorFromArgs(args, args.length === 4) ??
+      refuse(
+        'torch._utils._rebuild_tensor with arguments other than (storage, offset, size, stride).',
+      )
+    );
   }
   if (isGlobal(callable, 'torch._utils._rebuild_parameter')) {
     if (!isTensorRef(args[0])) return refuse('torch._utils._rebuild_parameter without a tensor.');
     return args[0];
   }
-  const name =
-    typeof callable === 'object' && callable !== null && (callable as GlobalRef).kind === 'global'
-      ? `${(callable as GlobalRef).module}.${(callable as GlobalRef).name}`
-      : 'a value that is not an allowed function';
-  return refuse(`a call to ${name}.`);
+  return refuse(`a call to ${globalName(callable) ?? 'a value that is not an allowed function'}.`);
+}
+
+/** The tensor `(storage, offset, size, stride, …)` describes, or undefined if malformed. */
+function tensorFromArgs(args: PickleValue[], countIsValid: boolean): TensorRef | undefined {
+  const [storage, offset, size, stride] = args;
+  const storageOffset = asIndex(offset);
+  const shape = asIndexTuple(size);
+  const strides = asIndexTuple(stride);
+  if (
+    !countIsValid ||
+    !isStorageRef(storage) ||
+    storageOffset === undefined ||
+    !shape ||
+    !strides ||
+    shape.length !== strides.length
+  )
+    return undefined;
+  return { kind: 'tensor', storage, storageOffset, shape, stride: strides };
 }
