@@ -25,13 +25,21 @@ export {
 } from './edge-boxes/edge-boxes.js';
 export { edgeMaps, type EdgeMaps } from './edge-boxes/edge-map.js';
 export { randomBoxes } from './random/random-boxes.js';
-export { socoFilter } from './filters/soco-filter.js';
+export { socoFilter, socoFilterTiered, type SocoFilterTier } from './filters/soco-filter.js';
+export {
+  SOCO_SELECTIVE_SEARCH_DEFAULTS,
+  socoRectsToBoxes,
+  socoSelectiveSearch,
+  type SocoSelectiveSearchOptions,
+  type SocoSelectiveSearchResult,
+} from './selective-search/soco/soco-selective-search.js';
 export { resizeBilinear } from './image/resize-bilinear.js';
 export {
   EdgeBoxesSource,
   FelzenszwalbSource,
   maskBoxes,
   RandomBoxesSource,
+  SELECTIVE_SEARCH_PRESETS,
   SelectiveSearchSource,
   type EdgeBoxesSourceOptions,
   type FelzenszwalbSourceOptions,

@@ -61,7 +61,7 @@ export function registerRegionsCommand(
     .requiredOption('--out <dir>', 'output: regions/ (cache), manifest.jsonl, summary.json')
     .option(
       '--preset <name>',
-      'named settings: selective-search opencv-fast|opencv-quality|opencv-single|detreg|soco; fh detcon; edge-boxes siamese-detr; random up-detr',
+      'named settings: selective-search opencv-fast|opencv-quality|opencv-single|detreg|soco (SoCo’s own, exact)|soco-opencv; fh detcon; edge-boxes siamese-detr; random up-detr',
     )
     .option(
       '--set <key=value>',

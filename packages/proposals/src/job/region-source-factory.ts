@@ -3,6 +3,7 @@ import {
   EdgeBoxesSource,
   FelzenszwalbSource,
   RandomBoxesSource,
+  SELECTIVE_SEARCH_PRESETS,
   SelectiveSearchSource,
   type EdgeBoxesSourceOptions,
   type FelzenszwalbSourceOptions,
@@ -62,14 +63,6 @@ const EXPANDED_PRESETS: Partial<Record<RegionAlgorithm, Record<string, RegionPar
   'edge-boxes': { 'siamese-detr': { maxBoxes: 512 } },
   random: { 'up-detr': { count: 10, minPixel: 8 } },
 };
-
-const SELECTIVE_SEARCH_PRESETS = [
-  'opencv-fast',
-  'opencv-quality',
-  'opencv-single',
-  'detreg',
-  'soco',
-];
 
 /** The preset names `algorithm` accepts. */
 export function regionPresets(algorithm: RegionAlgorithm): readonly string[] {

@@ -9,7 +9,8 @@ import { labelsFromRoots } from './label-mask.js';
  * Felzenszwalb–Huttenlocher graph segmentation with scikit-image's `felzenszwalb` semantics
  * (`_felzenszwalb_cython`, 0.19+; colour images segmented jointly).
  *
- * 1. x ← image / 255 (float64), smoothed by a Gaussian of σ per spatial axis (SciPy, `reflect`).
+ * 1. x ← image · (1/255) (float64, `img_as_float`'s multiplication: for 24 of the 256 levels it
+ *    differs from image / 255 in the last bit), smoothed by a Gaussian of σ per spatial axis (SciPy, `reflect`).
  * 2. 8-connected graph: right, down, down-right and up-right neighbours, in that block order;
  *    w(p, q) = ‖x_p − x_q‖₂ over channels.
  * 3. Edges visited by `np.argsort(w)` (NumPy's introsort, replicated so ties fall the same way).
@@ -30,7 +31,8 @@ export function felzenszwalbSkimage(
   const { width, height, channels } = image;
   const n = width * height;
   const input = new Float64Array(n * channels);
-  for (let i = 0; i < input.length; i++) input[i] = image.data[i]! / 255;
+  const unit = 1 / 255;
+  for (let i = 0; i < input.length; i++) input[i] = image.data[i]! * unit;
   const smooth = gaussianFilterScipy(input, width, height, channels, sigma);
 
   const rightCount = height * (width - 1);

@@ -11,6 +11,10 @@ import {
   selectiveSearchConfig,
   type SelectiveSearchConfig,
 } from '../selective-search/selective-search.js';
+import {
+  socoRectsToBoxes,
+  socoSelectiveSearch,
+} from '../selective-search/soco/soco-selective-search.js';
 import { checkBoolean, checkChoice, checkImage, checkNumber } from './check-parameters.js';
 
 type Parameters = Readonly<Record<string, string | number | boolean>>;
@@ -75,7 +79,8 @@ export type SelectiveSearchPreset =
   | 'opencv-quality'
   | 'opencv-single'
   | 'detreg'
-  | 'soco';
+  | 'soco'
+  | 'soco-opencv';
 
 export interface SelectiveSearchSourceOptions {
   /** Starting point for the other options (default `opencv-fast`). */
@@ -87,7 +92,7 @@ export interface SelectiveSearchSourceOptions {
   readonly resize?: number;
   /** Keep the first maxBoxes boxes in output order (DETReg: 30; 0 = all). */
   readonly maxBoxes?: number;
-  /** `soco`: SoCo's size/aspect/scale filter with fallbacks. */
+  /** `soco`: SoCo's size/aspect/scale filter with its fallbacks (order and duplicates kept). */
   readonly filter?: 'none' | 'soco';
   /** Swap R and B before searching: reproduces DETReg handing RGB to OpenCV, which expects BGR. */
   readonly swapRedBlue?: boolean;
@@ -138,7 +143,8 @@ const PRESETS: Record<
     filter: 'none',
     swapRedBlue: false,
   },
-  // SoCo: one skimage-style FH segmentation (scale 300, σ 0.9, min_size 100), all four measures.
+  // SoCo: its own Python Selective Search (skimage FH with scale = baseK = 300, σ 0.9,
+  // min_size 100), every region of the hierarchy, then SoCo's filter.
   soco: {
     mode: 'soco',
     baseK: 300,
@@ -149,18 +155,43 @@ const PRESETS: Record<
     filter: 'soco',
     swapRedBlue: false,
   },
+  // The earlier `soco`: SoCo's segmentation with OpenCV's grouping (a correct Selective Search).
+  'soco-opencv': {
+    mode: 'soco-opencv',
+    baseK: 300,
+    incK: 0,
+    sigma: 0.9,
+    resize: 0,
+    maxBoxes: 0,
+    filter: 'soco',
+    swapRedBlue: false,
+  },
 };
 
+/** The Selective Search presets, in documentation order. */
+export const SELECTIVE_SEARCH_PRESETS = Object.keys(PRESETS) as readonly SelectiveSearchPreset[];
+
+/** SoCo's min_size for its Felzenszwalb–Huttenlocher segmentation. */
+const SOCO_MIN_SIZE = 100;
+
 /**
- * Selective Search boxes in OpenCV's output order (randomised rank; see `selectiveSearch`).
- * `soco` uses SoCo's segmentation (skimage FH 300/0.9/100, min_size 100) with OpenCV's
- * colour+fill+texture+size grouping on HSV — a correct Selective Search, not SoCo's own Python
- * one (whose hue/saturation histograms degenerate to one bin).
+ * Selective Search boxes.
+ * - OpenCV presets (`opencv-*`, `detreg`): OpenCV's output order (randomised rank; see
+ *   `selectiveSearch`), identical boxes merged.
+ * - `soco`: SoCo's own Python Selective Search ({@link socoSelectiveSearch}), reproduced exactly,
+ *   quirks included (single-bin hue/saturation histograms, one-sided bounding-box neighbours):
+ *   every region of its hierarchy in SoCo's order, identical rectangles of different regions kept
+ *   as separate proposals (SoCo draws them that much more often), boxes (x, y, x + w, y + h) from
+ *   SoCo's rects, then SoCo's filter. Deterministic: the rng is not used.
+ * - `soco-opencv`: SoCo's segmentation (skimage FH 300/0.9/100) with OpenCV's
+ *   colour+fill+texture+size grouping on HSV — a correct Selective Search, not SoCo's.
  */
 export class SelectiveSearchSource implements RegionSource {
   readonly algorithm = 'selective-search';
   readonly parameters: Parameters;
   private readonly config: SelectiveSearchConfig;
+  /** `soco`: SoCo's own grouping instead of OpenCV's. */
+  private readonly socoPython: boolean;
   private readonly settings: Required<Omit<SelectiveSearchSourceOptions, 'preset'>>;
 
   constructor(options: SelectiveSearchSourceOptions = {}) {
@@ -185,11 +216,14 @@ export class SelectiveSearchSource implements RegionSource {
       swapRedBlue: checkBoolean(a, 'swapRedBlue', options.swapRedBlue ?? base.swapRedBlue),
     };
     const s = this.settings;
+    this.socoPython = base.mode === 'soco';
     this.config =
-      base.mode === 'soco'
+      base.mode === 'soco' || base.mode === 'soco-opencv'
         ? {
             colourSpaces: ['hsv'],
-            segmentations: [{ k: s.baseK, sigma: s.sigma, minSize: 100, variant: 'skimage' }],
+            segmentations: [
+              { k: s.baseK, sigma: s.sigma, minSize: SOCO_MIN_SIZE, variant: 'skimage' },
+            ],
             strategies: [['colour', 'fill', 'texture', 'size']],
           }
         : selectiveSearchConfig(base.mode as 'fast' | 'quality' | 'single', {
@@ -197,7 +231,23 @@ export class SelectiveSearchSource implements RegionSource {
             incK: s.incK,
             sigma: s.sigma,
           });
-    this.parameters = { preset, ...s };
+    // `implementation` keeps region-cache entries of the OpenCV-grouped `soco` of earlier
+    // versions (same preset name and settings) from being served for SoCo's own algorithm.
+    this.parameters = this.socoPython
+      ? { preset, ...s, implementation: 'soco-python' }
+      : { preset, ...s };
+  }
+
+  /** Boxes of the configured search on `input` (before scaling back and filtering). */
+  private search(input: DecodedImage, rng: Rng): Float32Array {
+    if (!this.socoPython) return selectiveSearch(input, this.config, rng).boxes;
+    const segmentation = this.config.segmentations[0]!;
+    const { rects } = socoSelectiveSearch(input, {
+      scale: segmentation.k,
+      sigma: segmentation.sigma,
+      minSize: segmentation.minSize,
+    });
+    return socoRectsToBoxes(rects);
   }
 
   async propose(image: DecodedImage, rng: Rng): Promise<Regions> {
@@ -214,7 +264,7 @@ export class SelectiveSearchSource implements RegionSource {
       input = { width: image.width, height: image.height, pixels };
     }
     if (s.resize > 0) input = resizeBilinear(input, s.resize, s.resize);
-    let boxes = selectiveSearch(input, this.config, rng).boxes;
+    let boxes = this.search(input, rng);
     if (s.resize > 0) {
       const sx = image.width / s.resize;
       const sy = image.height / s.resize;

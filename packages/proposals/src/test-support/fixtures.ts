@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { DecodedImage } from '@ssdet/core';
+import sharp from 'sharp';
 import { readReferenceFixture, readReferenceJson } from '@ssdet/test-support';
 
 /** Fixtures in tools/reference/fixtures/proposals, written by tools/reference/proposals/make_fixtures.py. */
@@ -39,4 +41,49 @@ export function photo(name: string): DecodedImage {
   const size = manifest().images[name];
   if (!size) throw new Error(`no fixture image ${name}`);
   return { width: size.width, height: size.height, pixels: readBytes(`images/${name}.rgb`) };
+}
+
+/** `soco-ss.json`, written by tools/reference/proposals/make_soco_ss_fixtures.py from SoCo's own code. */
+export interface SocoFixture {
+  probes: {
+    width: number;
+    height: number;
+    rgb: number[];
+    hsv: number[];
+    lbp: number[][];
+    histogram: { values: number[]; bins25: number[]; bins10: number[] };
+  };
+  photos: Record<
+    string,
+    {
+      file: string;
+      width: number;
+      height: number;
+      rgbSha1: string;
+      segments: number;
+      regions: [number, number, number, number][];
+      merges: [number, number][];
+      filtered: { tier: string; rects: [number, number, number, number][] };
+    }
+  >;
+}
+
+export function socoFixture(): SocoFixture {
+  return readJson<SocoFixture>('soco-ss.json');
+}
+
+/** A SoCo fixture photo decoded with sharp; throws if it is not the RGB Pillow decoded. */
+export async function socoPhoto(name: string): Promise<DecodedImage> {
+  const entry = socoFixture().photos[name];
+  if (!entry) throw new Error(`no SoCo fixture photo ${name}`);
+  const { data, info } = await sharp(readBytes(entry.file))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const sha1 = createHash('sha1').update(pixels).digest('hex');
+  if (info.width !== entry.width || info.height !== entry.height || sha1 !== entry.rgbSha1) {
+    throw new Error(`${entry.file}: sharp decodes it differently from Pillow (sha1 ${sha1})`);
+  }
+  return { width: info.width, height: info.height, pixels };
 }
