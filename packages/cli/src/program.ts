@@ -79,6 +79,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .requiredOption('--method <name>', 'method plugin, e.g. densecl (see `ssdet plugins`)')
     .option('--data <path>', 'image folder, COCO json, or text file listing images')
     .option('--demo', "the bundled synthetic scenes and the plugin's small demo preset", false)
+    .option(
+      '--preset <name>',
+      "one of the method's named recipes over its defaults, e.g. soco's star or 400ep (`ssdet plugins` lists them)",
+    )
     .option('--config <file>', 'YAML or JSON configuration merged over the defaults')
     .option(
       '--set <key=value>',

@@ -6,8 +6,10 @@ import { entry as toyPluginEntry } from '../src/test-support/toy-plugin.mjs';
 import { Rng, type Dataset } from '@ssdet/core';
 import {
   DataLoader,
+  gaussianBlur,
   mocoV2Views,
   openDataset,
+  pilGaussianBlur,
   SpecViewGenerator,
   WorkerSampleProcessor,
   writeSyntheticDataset,
@@ -92,4 +94,21 @@ describe('MoCo-v2 views at 224 px from 640×480 JPEGs', () => {
   };
   bench(`main thread (1 op = ${IMAGES * 2} views)`, () => passes(8, 0, 1), options);
   bench(`2 worker threads (1 op = ${IMAGES * 6} views)`, () => passes(16, 2, 3), options);
+});
+
+/**
+ * `npm run bench -- data -t blur`: one Gaussian blur of a 224 px view at σ = 0.5, 1 and 2 (views
+ * draw σ ~ U(0.1, 2)): torchvision's sampled 23-tap kernel on floats (it skips taps below 1e-9,
+ * so it is cheaper at small σ) against Pillow's three extended boxes on 8 bits (the same cost
+ * for every σ, including rounding to 8 bits and back).
+ */
+describe('Gaussian blur of one 224 px view', () => {
+  const side = 224;
+  const data = new Float32Array(side * side * 3);
+  for (let i = 0; i < data.length; i++) data[i] = ((i * 2654435761) % 1000) / 1000;
+  const image = { width: side, height: side, data };
+  for (const sigma of [0.5, 1, 2]) {
+    bench(`torchvision kernel 23, σ ${sigma}`, () => void gaussianBlur(image, 23, sigma));
+    bench(`pil boxes, σ ${sigma}`, () => void pilGaussianBlur(image, sigma));
+  }
 });

@@ -45,9 +45,23 @@ export {
 } from './photometric/color-jitter.js';
 export { cutout } from './photometric/cutout.js';
 export { blurKernelSizeFor, gaussianBlur } from './photometric/gaussian-blur.js';
+export {
+  pilBoxRadius,
+  pilGaussianBlur,
+  pilGaussianBlurBytes,
+} from './photometric/pil-gaussian-blur.js';
+export { applyPilColorJitter, applyPilColorJitterBytes } from './photometric/pil-color-jitter.js';
+export { pilAdjustHue } from './photometric/pil-adjust-hue.js';
+export {
+  pilAdjustBrightness,
+  pilAdjustContrast,
+  pilAdjustSaturation,
+  pilGrayscale,
+  pilLuma,
+} from './photometric/pil-enhance.js';
 export { grayscale } from './photometric/grayscale.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalize } from './photometric/normalize.js';
-export { toRgbImage, type RgbImage } from './photometric/rgb-image.js';
+export { fromPilBytes, toPilBytes, toRgbImage, type RgbImage } from './photometric/rgb-image.js';
 export { solarize } from './photometric/solarize.js';
 export { byolViews, mocoV2Views } from './views/recipes.js';
 export { SpecViewGenerator } from './views/spec-view-generator.js';

@@ -41,6 +41,7 @@ export { DenseHead, type DenseHeadOptions } from './heads/dense-head.js';
 export { MlpHead, type MlpHeadOptions } from './heads/mlp-head.js';
 
 export { MemoryQueue, type MemoryQueueOptions } from './ssl/memory-queue.js';
+export { encodeInGroups, replicaForwardOptions } from './ssl/shuffle-bn.js';
 export {
   MomentumPairs,
   type MomentumPair,

@@ -25,6 +25,35 @@ export const denseclConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * How both encoders are first drawn, as OpenSelfSup does it (`DenseCL.init_weights`: the
+     * query encoder is initialised, then copied into the key encoder).
+     */
+    init: z
+      .object({
+        /**
+         * `ResNet.init_weights`: `kaiming_init(m, mode='fan_in', nonlinearity='relu')` on every
+         * convolution — N(0, 2/fan_in). `kaimingNormalFanOut` is torchvision's N(0, 2/fan_out).
+         * BatchNorm starts at γ = 1, β = 0 either way.
+         */
+        backboneConv: z
+          .enum(['kaimingNormalFanIn', 'kaimingNormalFanOut'])
+          .default('kaimingNormalFanIn'),
+        /**
+         * `zero_init_residual`: γ = 0 in each block's last BatchNorm. False: the ResNet's default,
+         * which DenseCL's configs do not change.
+         */
+        zeroInitResidual: z.boolean().default(false),
+        /**
+         * `DenseCLNeck.init_weights(init_linear='kaiming')`: the global head's FC weights
+         * N(0, 2/fan_in), biases 0. `normal001` is OpenSelfSup's other choice
+         * (`init_linear='normal'`: N(0, 0.01²), biases 0). The dense head's 1×1 convolutions keep
+         * PyTorch's default (U(±1/√fan_in)) either way, as officially.
+         */
+        neckLinear: z.enum(['kaimingNormalFanIn', 'normal001']).default('kaimingNormalFanIn'),
+      })
+      .strict()
+      .prefault({}),
     /** `queue_len=65536`: keys in each of the two queues (global and dense). */
     queueSize: z.number().int().positive().default(65536),
     /** `momentum=0.999`: key encoder θ_k ← m·θ_k + (1 − m)·θ_q after every step (MoCo eq. 2). */
@@ -75,6 +104,8 @@ export const denseclConfigSchema = z
   });
 
 export type DenseclConfig = z.output<typeof denseclConfigSchema>;
+/** The `init` section: how DenseCL's networks are first drawn. */
+export type DenseclInit = DenseclConfig['init'];
 export type DenseclConfigInput = z.input<typeof denseclConfigSchema>;
 
 /**

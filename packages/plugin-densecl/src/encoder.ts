@@ -1,13 +1,29 @@
-import type { Backbone, ForwardOptions, HasVariables, NamedVariables, Rng } from '@ssdet/core';
+import type {
+  Backbone,
+  BackboneRequest,
+  ForwardOptions,
+  HasVariables,
+  NamedVariables,
+  Rng,
+} from '@ssdet/core';
 import { collectVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
+import type { DenseclInit } from './config.js';
 import { DenseCLNeck, type DenseCLNeckOutput } from './heads.js';
 
+/** How a backbone is first drawn, as `buildBackbone` takes it (`BackboneRequest.init`). */
+export type BackboneInit = NonNullable<BackboneRequest['init']>;
+
 export interface DenseCLEncoderOptions {
-  /** Builds this encoder's backbone (any registered backbone with a `C5` level) from a stream. */
-  readonly createBackbone: (rng: Rng) => Backbone;
+  /**
+   * Builds this encoder's backbone (any registered backbone with a `C5` level) from a stream,
+   * initialised as `init` says (pass it on to `buildBackbone`).
+   */
+  readonly createBackbone: (rng: Rng, init: BackboneInit) => Backbone;
   readonly hiddenDim: number;
   readonly outDim: number;
+  /** The config's `init` section (OpenSelfSup's by default). */
+  readonly init: DenseclInit;
   readonly rng: Rng;
 }
 
@@ -28,12 +44,17 @@ export class DenseCLEncoder implements HasVariables {
   readonly neck: DenseCLNeck;
 
   constructor(options: DenseCLEncoderOptions) {
-    this.backbone = options.createBackbone(options.rng.fork('backbone'));
+    const { init } = options;
+    this.backbone = options.createBackbone(options.rng.fork('backbone'), {
+      conv: init.backboneConv,
+      zeroInitResidual: init.zeroInitResidual,
+    });
     const c5 = this.backbone.levels.find((level) => level.name === 'C5')!;
     this.neck = new DenseCLNeck({
       inChannels: c5.channels,
       hiddenDim: options.hiddenDim,
       outDim: options.outDim,
+      linearInit: init.neckLinear,
       rng: options.rng.fork('neck'),
     });
   }

@@ -1,5 +1,5 @@
 import { SsdetError, type HasVariables, type NamedVariables, type Rng } from '@ssdet/core';
-import { DenseHead, MlpHead, collectVariables, globalAvgPool } from '@ssdet/nn';
+import { DenseHead, MlpHead, collectVariables, globalAvgPool, initWeight } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface DenseCLNeckOptions {
@@ -9,6 +9,11 @@ export interface DenseCLNeckOptions {
   readonly hiddenDim: number;
   /** Embedding size (128 in the paper). */
   readonly outDim: number;
+  /**
+   * The global head's FC weights: `kaimingNormalFanIn` (default; `init_linear='kaiming'`, what
+   * DenseCL passes) or `normal001` (`init_linear='normal'`). Biases start at 0 either way.
+   */
+  readonly linearInit?: 'kaimingNormalFanIn' | 'normal001';
   readonly rng: Rng;
 }
 
@@ -29,7 +34,8 @@ export interface DenseCLNeckOutput {
  *   mean is also returned, because the dense queue holds one pooled vector per key image.
  *
  * As in the official `DenseCLNeck` + `init_weights(init_linear='kaiming')`, the FC weights are
- * N(0, 2/fan_in) with zero biases; the 1×1 convolutions keep PyTorch's default initialisation.
+ * N(0, 2/fan_in) (or N(0, 0.01²), `linearInit`) with zero biases; the 1×1 convolutions keep
+ * PyTorch's default initialisation.
  *
  * Variables as the official module's `state_dict`: `mlp.0.*`, `mlp.2.*` (global head),
  * `mlp2.0.*`, `mlp2.2.*` (dense head).
@@ -69,17 +75,19 @@ export class DenseCLNeck implements HasVariables {
       outChannels: outDim,
       rng: rng.fork('mlp2'),
     });
-    // @ssdet/nn's Linear offers no kaiming-normal(fan_in) initialiser: re-draw the FC weights here.
+    // OpenSelfSup's `_init_weights` re-draws the FC layers after construction (MlpHead draws
+    // PyTorch's default); the weights come from one stream, in order.
+    const linearInit = options.linearInit ?? 'kaimingNormalFanIn';
     const draw = rng.fork('mlp-kaiming');
     for (const [name, variable] of this.mlp.variables()) {
-      if (name.endsWith('.bias')) {
-        variable.assign(tf.zerosLike(variable));
-      } else {
-        const fanIn = variable.shape[0]!; // Linear weights are stored [in, out]
-        const std = Math.sqrt(2 / fanIn);
-        const values = Float32Array.from({ length: variable.size }, () => draw.normal(0, std));
-        tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
-      }
+      tf.tidy(() => {
+        if (name.endsWith('.bias')) {
+          variable.assign(tf.zerosLike(variable));
+        } else {
+          const [fanIn, fanOut] = variable.shape as [number, number]; // Linear weights are [in, out]
+          variable.assign(initWeight(variable.shape, { fanIn, fanOut }, linearInit, draw));
+        }
+      });
     }
   }
 

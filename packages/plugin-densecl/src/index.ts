@@ -18,5 +18,4 @@ export {
   type DenseCLObjectiveInputs,
 } from './densecl-objective.js';
 export { lossLambdaAt } from './loss-lambda.js';
-export { encodeInGroups } from './shuffle-bn.js';
 export { DENSECL_VIEW_NAMES, denseclViews } from './views.js';

@@ -1,9 +1,8 @@
 import { disposeBatch, selectBackend } from '@ssdet/core';
-import { isBatchNormBuffer, l2Normalize } from '@ssdet/nn';
+import { encodeInGroups, isBatchNormBuffer, l2Normalize } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DenseCLMethod } from './method.js';
-import { encodeInGroups } from './shuffle-bn.js';
 import { denseclMethod, randomBatch, stepContext, tinyConfig } from './test-support/tiny.js';
 
 beforeAll(async () => {

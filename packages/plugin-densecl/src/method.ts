@@ -9,23 +9,28 @@ import type {
   ViewGenerator,
 } from '@ssdet/core';
 import {
-  MemoryQueue,
-  MomentumPairs,
   collectVariables,
   constantMomentum,
+  encodeInGroups,
+  MemoryQueue,
+  MomentumPairs,
+  replicaForwardOptions,
   trainableVariables,
 } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DenseclConfig } from './config.js';
 import { denseclObjective } from './densecl-objective.js';
-import { DenseCLEncoder, type DenseCLEncoding } from './encoder.js';
+import { DenseCLEncoder, type BackboneInit, type DenseCLEncoding } from './encoder.js';
 import { lossLambdaAt } from './loss-lambda.js';
-import { encodeInGroups } from './shuffle-bn.js';
 
 /** The stages DenseCL is built from, resolved by name in the run container (see plugin.ts). */
 export interface DenseCLStages {
-  /** `backbone.arch` from the stage registry: any backbone with a `C5` level. */
-  readonly createBackbone: (rng: Rng) => Backbone;
+  /**
+   * `backbone.arch` from the stage registry (any backbone with a `C5` level), drawn as `init`
+   * says: the plugin passes `init` on to `buildBackbone` (the config's `init.backboneConv` and
+   * `init.zeroInitResidual`).
+   */
+  readonly createBackbone: (rng: Rng, init: BackboneInit) => Backbone;
   /** Two MoCo v2 views named `query` and `key` (the `mocov2` view recipe). */
   readonly views: ViewGenerator;
 }
@@ -65,6 +70,7 @@ export class DenseCLMethod implements PretrainMethod {
       createBackbone: stages.createBackbone,
       hiddenDim: config.neck.hiddenDim,
       outDim: config.neck.outDim,
+      init: config.init,
     };
     this.query = new DenseCLEncoder({ ...encoderOptions, rng: rng.fork('encoder_q') });
     // Built with its own stream, then overwritten by θ_q (the official `param_k.data.copy_(param_q.data)`).
@@ -112,8 +118,8 @@ export class DenseCLMethod implements PretrainMethod {
     const keyImages = batch.views['key']!.images;
     const encode =
       (encoder: DenseCLEncoder) =>
-      (images: tf.Tensor4D): DenseCLEncoding =>
-        encoder.forward(images, { training: true });
+      (images: tf.Tensor4D, group: number): DenseCLEncoding =>
+        encoder.forward(images, replicaForwardOptions(group));
     return tf.tidy(() => {
       const query = encodeInGroups(queryImages, groups, encode(this.query));
       // θ_k is not trainable, so autodiff gives it no gradient: the official `torch.no_grad()`.

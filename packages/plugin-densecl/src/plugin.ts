@@ -36,8 +36,9 @@ export const plugin = definePlugin({
       const config = resolveToken(run, DENSECL_CONFIG);
       return new DenseCLMethod(config, resolveToken(run, RUN_RNG).fork('densecl'), {
         views: resolveToken(run, VIEW_GENERATOR),
-        createBackbone: (rng) =>
-          buildBackbone(run, config.backbone, rng, { method: 'densecl', levels: ['C5'] }),
+        // `init`: the method's recipe (config.init), e.g. OpenSelfSup's fan_in convs.
+        createBackbone: (rng, init) =>
+          buildBackbone(run, config.backbone, rng, { method: 'densecl', levels: ['C5'], init }),
       });
     });
   },

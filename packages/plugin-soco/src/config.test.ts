@@ -1,7 +1,7 @@
 import { ConfigError, parseConfig, resolvePluginConfig } from '@ssdet/core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { socoConfigSchema } from './config.js';
+import { soco400EpochPreset, socoConfigSchema } from './config.js';
 import { plugin } from './plugin.js';
 import { PLUGIN_VERSION } from './version.js';
 
@@ -29,6 +29,23 @@ describe('SoCo configuration', () => {
       views: { smallSize: number; resizedSize: number };
     };
     expect([config.views.smallSize, config.views.resizedSize]).toEqual([192, 112]);
+  });
+
+  it('the 400-epoch preset is SoCo_FPN_400ep.sh: the 100-epoch recipe, 400 epochs, no cutout', () => {
+    // Resolved as a registered preset is: schema defaults ← preset.
+    const withPreset = { ...plugin, presets: { ...plugin.presets, '400ep': soco400EpochPreset } };
+    const hundred = socoConfigSchema.parse(resolvePluginConfig(withPreset, {}));
+    const fourHundred = socoConfigSchema.parse(
+      resolvePluginConfig(withPreset, { preset: '400ep' }),
+    );
+    expect(fourHundred.train.epochs).toBe(400);
+    expect(fourHundred.views.cutout.enabled).toBe(false);
+    // Nothing else differs (the warm-up, lr, views and boxes are the 100-epoch script's).
+    expect({
+      ...fourHundred,
+      train: { ...fourHundred.train, epochs: hundred.train.epochs },
+      views: { ...fourHundred.views, cutout: hundred.views.cutout },
+    }).toEqual(hundred);
   });
 
   it.each([

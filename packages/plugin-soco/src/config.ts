@@ -47,9 +47,10 @@ export const socoConfigSchema = z
       .prefault({}),
     /**
      * Where the proposals come from: a registered region source (`--set regions.algorithm=…`).
-     * SoCo's is `@ssdet/proposals`' Selective Search with preset `soco`: one skimage-style FH
-     * segmentation (scale 300, σ 0.9, min_size 100) grouped by colour, fill, texture and size,
-     * then SoCo's filter (`--filter_strategy ratio3size0308post`) with its fallbacks. `resize`
+     * SoCo's is `@ssdet/proposals`' Selective Search with preset `soco`: SoCo's own Python
+     * Selective Search reproduced exactly (skimage FH 300/0.9/100, its similarities and quirks,
+     * every region kept, duplicates included), then SoCo's filter (`--filter_strategy
+     * ratio3size0308post`) with its fallbacks; `soco-opencv` is a correct search instead. `resize`
      * squashes the image to resize × resize before searching (boxes scaled back). Proposals are
      * kept in the on-disk region cache: SoCo computes them once, offline.
      */
@@ -136,6 +137,44 @@ export const socoConfigSchema = z
       .strict()
       .prefault({}),
     /**
+     * How the online network is first drawn (the target starts as its copy), as the official
+     * modules initialise themselves; nothing calls an `init_weights` afterwards. The projector
+     * and predictor (`Proj_Head`, `Pred_Head`: plain `nn.Linear` + `nn.BatchNorm1d`) keep
+     * PyTorch's defaults, as here.
+     */
+    init: z
+      .object({
+        /**
+         * `contrast/resnet.py`: every convolution N(0, 2/(k²·out)), i.e. `kaimingNormalFanOut`
+         * (torchvision's too); BatchNorm γ = 1, β = 0. `kaimingNormalFanIn` draws over fan_in.
+         */
+        backboneConv: z
+          .enum(['kaimingNormalFanOut', 'kaimingNormalFanIn'])
+          .default('kaimingNormalFanOut'),
+        /**
+         * `contrast/resnet.py`, "zero gamma for batch norm": γ = 0 in every block's last
+         * BatchNorm (`bn3` of a bottleneck, `bn2` of a basic block), so each block starts as
+         * the identity.
+         */
+        zeroInitResidual: z.boolean().default(true),
+        /**
+         * `contrast/models/fpn.py` builds its lateral and output convolutions as mmcv
+         * `ConvModule`s, which draw `kaiming_init` (N(0, 2/fan_out)) when built; its Xavier
+         * `init_weights` is never called. `kaimingUniformA1` is detectron2's and torchvision's
+         * FPN init (U(±√(3/fan_in))).
+         */
+        fpnConv: z.enum(['kaimingNormalFanOut', 'kaimingUniformA1']).default('kaimingNormalFanOut'),
+        /**
+         * `contrast/models/fast_rcnn_conv_fc_head.py` is plain `nn.Conv2d`/`nn.Linear`:
+         * `pytorchDefault` — convolutions and fc1 U(±1/√fan_in), fc1's bias too. `detectron2`:
+         * detectron2's `FastRCNNConvFCHead` init — `c2_msra_fill` convolutions (N(0, 2/fan_out))
+         * and `c2_xavier_fill` fc1 (U(±√(3/fan_in)), bias 0).
+         */
+        head: z.enum(['pytorchDefault', 'detectron2']).default('pytorchDefault'),
+      })
+      .strict()
+      .prefault({}),
+    /**
      * τ_base of the target network's EMA, raised to 1 on a cosine over training:
      * `--contrast_momentum 0.99` (`_momentum_update_key_encoder`).
      */
@@ -205,6 +244,8 @@ export const socoConfigSchema = z
   });
 
 export type SocoConfig = z.output<typeof socoConfigSchema>;
+/** The `init` section: how SoCo's online network is first drawn. */
+export type SocoInit = SocoConfig['init'];
 export type SocoConfigInput = z.input<typeof socoConfigSchema>;
 
 /**
@@ -242,6 +283,17 @@ export const socoDemoPreset = {
     logEvery: 1,
     data: { workers: 2, concurrency: 4 },
   },
+} as const;
+
+/**
+ * SoCo's 400-epoch R50-FPN recipe (`tools/SoCo_FPN_400ep.sh`, 43.0 AP^bb): the 100-epoch one
+ * (the defaults) for 400 epochs and without in-box cutout — its `--aug
+ * ImageAsymBboxAwareMultiJitter1` has no cutout step (the script still passes the `--cutout_*`
+ * flags, which that augmentation ignores). Every other flag is the 100-epoch script's.
+ */
+export const soco400EpochPreset = {
+  views: { cutout: { enabled: false } },
+  train: { epochs: 400 },
 } as const;
 
 /** SoCo*: V3 at 192 and a fourth view, V2 resized to 112 (`tools/SoCo_FPN_Star_400ep.sh`, 400 epochs, no cutout). */

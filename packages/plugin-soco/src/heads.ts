@@ -1,17 +1,33 @@
 import {
   SsdetError,
   type Backbone,
+  type BackboneRequest,
   type ForwardOptions,
   type HasVariables,
   type NamedVariables,
   type Rng,
 } from '@ssdet/core';
-import { collectVariables, ConvFcBoxHead, Fpn, MlpHead, roiAlign } from '@ssdet/nn';
+import {
+  collectVariables,
+  ConvFcBoxHead,
+  Fpn,
+  MlpHead,
+  roiAlign,
+} from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
+import type { SocoInit } from './config.js';
+
+/** How a backbone is first drawn, as `buildBackbone` takes it (`BackboneRequest.init`). */
+export type BackboneInit = NonNullable<BackboneRequest['init']>;
 
 export interface SocoEncoderOptions {
-  /** Builds the encoder's backbone (any registered backbone with levels C2–C5) from a stream. */
-  readonly createBackbone: (rng: Rng) => Backbone;
+  /**
+   * Builds the encoder's backbone (any registered backbone with levels C2–C5) from a stream,
+   * initialised as `init` says (pass it on to `buildBackbone`).
+   */
+  readonly createBackbone: (rng: Rng, init: BackboneInit) => Backbone;
+  /** The config's `init` section (the official modules' own initialisation by default). */
+  readonly init: SocoInit;
   /** FPN channels (256). */
   readonly fpnChannels: number;
   readonly roiSize: number;
@@ -40,13 +56,17 @@ export class SocoEncoder implements HasVariables {
   private readonly aligned: boolean;
 
   constructor(options: SocoEncoderOptions) {
-    const { rng } = options;
-    this.backbone = options.createBackbone(rng.fork('backbone'));
+    const { rng, init } = options;
+    this.backbone = options.createBackbone(rng.fork('backbone'), {
+      conv: init.backboneConv,
+      zeroInitResidual: init.zeroInitResidual,
+    });
     this.fpn = new Fpn({
       inLevels: this.backbone.levels.filter((level) => /^C[2-5]$/.test(level.name)),
       outChannels: options.fpnChannels,
       norm: 'batch',
       topLevel: 'none',
+      init: init.fpnConv,
       rng: rng.fork('fpn'),
     });
     this.head = new ConvFcBoxHead({
@@ -56,6 +76,7 @@ export class SocoEncoder implements HasVariables {
       convDim: options.head.convDim,
       fcDim: options.head.fcDim,
       batchNorm: true,
+      init: init.head,
       rng: rng.fork('head'),
     });
     this.projector = new MlpHead({

@@ -2,6 +2,7 @@ export { plugin, plugin as default, SOCO_CONFIG } from './plugin.js';
 export { PLUGIN_VERSION } from './version.js';
 export {
   socoConfigSchema,
+  soco400EpochPreset,
   socoDemoPreset,
   socoStarPreset,
   type SocoConfig,

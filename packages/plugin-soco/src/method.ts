@@ -22,7 +22,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type { SocoConfig } from './config.js';
 import { sameProposalMatrix, type PairSide } from './correspondence.js';
-import { createPredictor, SOCO_LEVELS, SocoEncoder } from './heads.js';
+import { createPredictor, SOCO_LEVELS, SocoEncoder, type BackboneInit } from './heads.js';
 import { boxAwareRegressionLoss } from './losses/box-aware-regression-loss.js';
 import { socoRois } from './roi-boxes.js';
 import type { SocoViewGenerator } from './views.js';
@@ -35,8 +35,12 @@ interface BoxSet extends PairSide {
 
 /** The stages SoCo is built from, resolved by name in the run container (see plugin.ts). */
 export interface SocoStages {
-  /** `backbone.arch` from the stage registry: any backbone with levels C2–C5. */
-  readonly createBackbone: (rng: Rng) => Backbone;
+  /**
+   * `backbone.arch` from the stage registry (any backbone with levels C2–C5), drawn as `init`
+   * says: the plugin passes `init` on to `buildBackbone` (the config's `init.backboneConv` and
+   * `init.zeroInitResidual`).
+   */
+  readonly createBackbone: (rng: Rng, init: BackboneInit) => Backbone;
   /** SoCo's views (V1, V2, V3 and SoCo*'s V4), carrying the proposals. */
   readonly views: SocoViewGenerator;
   /** `regions.algorithm` from the stage registry (Selective Search, preset `soco`), cached. */
@@ -69,6 +73,7 @@ export class SocoMethod implements PretrainMethod {
     const encoder = (stream: Rng): SocoEncoder =>
       new SocoEncoder({
         createBackbone: stages.createBackbone,
+        init: config.init,
         fpnChannels: config.fpn.channels,
         roiSize: config.roi.outputSize,
         aligned: config.roi.aligned,

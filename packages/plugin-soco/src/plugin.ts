@@ -13,7 +13,13 @@ import {
 import { plugin as dataPlugin } from '@ssdet/data';
 import { plugin as nnPlugin } from '@ssdet/nn';
 import { plugin as proposalsPlugin, withRegionCache } from '@ssdet/proposals';
-import { socoConfigSchema, socoDemoPreset, socoStarPreset, type SocoConfig } from './config.js';
+import {
+  soco400EpochPreset,
+  socoConfigSchema,
+  socoDemoPreset,
+  socoStarPreset,
+  type SocoConfig,
+} from './config.js';
 import { SocoMethod } from './method.js';
 import { PLUGIN_VERSION } from './version.js';
 import { SocoViewGenerator } from './views.js';
@@ -30,7 +36,7 @@ export const plugin = definePlugin({
     'SoCo: selective object contrastive learning (Wei et al., NeurIPS 2021) — Selective Search boxes, ResNet + FPN + RoIAlign + box head, BYOL across views.',
   includes: [nnPlugin, proposalsPlugin, dataPlugin],
   configSchema: socoConfigSchema,
-  presets: { demo: socoDemoPreset, star: socoStarPreset },
+  presets: { demo: socoDemoPreset, star: socoStarPreset, '400ep': soco400EpochPreset },
   register(container) {
     provideFactory(container, VIEW_GENERATOR, (run) => {
       const config = resolveToken(run, SOCO_CONFIG);
@@ -53,10 +59,12 @@ export const plugin = definePlugin({
       return new SocoMethod(config, resolveToken(run, RUN_RNG).fork('soco'), {
         views: resolveToken(run, VIEW_GENERATOR) as SocoViewGenerator,
         regions: resolveToken(run, REGION_SOURCE),
-        createBackbone: (rng) =>
+        // `init`: the method's recipe (config.init), e.g. zero-initialised residual BN scales.
+        createBackbone: (rng, init) =>
           buildBackbone(run, config.backbone, rng, {
             method: 'soco',
             levels: ['C2', 'C3', 'C4', 'C5'],
+            init,
           }),
       });
     });

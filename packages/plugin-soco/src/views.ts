@@ -7,22 +7,23 @@ import {
   type ViewGeometry,
 } from '@ssdet/core';
 import {
-  applyColorJitter,
-  blurKernelSizeFor,
+  applyPilColorJitter,
   cropGeometry,
   cutout,
   drawColorJitter,
   flipGeometry,
-  gaussianBlur,
-  grayscale,
+  fromPilBytes,
   identityGeometry,
   mapBox,
   normalize,
   overlapOfViews,
+  pilGaussianBlur,
+  pilGrayscale,
   renderView,
   resizeGeometry,
   sampleRandomResizedCrop,
   solarize,
+  toPilBytes,
   type Box,
   type RgbImage,
 } from '@ssdet/data';
@@ -204,16 +205,24 @@ function clamp(value: number, high: number): number {
 
 /** SoCo's `transform_post_1` (V1) / `transform_post_2` (the others), then normalisation. */
 function colourAugment(image: RgbImage, isFirst: boolean, rng: Rng): RgbImage {
-  if (rng.bernoulli(0.8)) applyColorJitter(image, drawColorJitter(rng, COLOR_JITTER));
-  if (rng.bernoulli(0.2)) grayscale(image);
+  // The official views are PIL images: jitter, grayscale and blur work on 8-bit levels.
+  if (rng.bernoulli(0.8)) applyPilColorJitter(image, drawColorJitter(rng, COLOR_JITTER));
+  if (rng.bernoulli(0.2)) grayscaleAsPil(image);
   let out = image;
   if (rng.bernoulli(isFirst ? 1.0 : 0.1)) {
     const sigma = rng.uniform(0.1, 2.0);
-    out = gaussianBlur(image, blurKernelSizeFor(Math.min(image.width, image.height)), sigma);
+    out = pilGaussianBlur(image, sigma); // the official views blur PIL images
   }
   if (!isFirst && rng.bernoulli(0.2)) solarize(out, SOLARIZE_THRESHOLD);
   normalize(out);
   return out;
+}
+
+/** PIL's `convert('L')` (integer luma), broadcast back to three channels. */
+function grayscaleAsPil(image: RgbImage): void {
+  const bytes = toPilBytes(image);
+  pilGrayscale(bytes);
+  fromPilBytes(bytes, image.data);
 }
 
 /**

@@ -48,9 +48,12 @@ export const updetrConfigSchema = z
       },
     ),
     /**
-     * A torchvision-named ResNet state dict (`.pth` or safetensors) for the CNN, e.g. SwAV's
-     * 800-epoch ResNet-50 (`swav_800ep_pretrain.pth.tar`, what `models/backbone.py` loads; its
-     * `module.` prefix is removed). Without it the CNN is randomly initialised, with a warning.
+     * The frozen CNN's weights (required; the plugin's `pretrainedBackbone`): a weights file —
+     * SwAV's 800-epoch ResNet-50 (`swav_800ep_pretrain.pth.tar`, what `models/backbone.py`
+     * loads; legacy `.pth` format, `module.` prefix removed), any torchvision- or detectron2-named
+     * ResNet — or an `ssdet pretrain` run directory (a CNN method chained into UP-DETR), or
+     * `random` (an ablation). `--demo` fills it with a DenseCL demo run; a full-scale run without
+     * it is refused.
      */
     backboneWeights: z.string().min(1).optional(),
     transformer: z
@@ -69,6 +72,20 @@ export const updetrConfigSchema = z
         dropout: z.number().min(0).lt(1).default(0.1),
         /** `--pre_norm` in the README's pre-training command. */
         preNorm: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    init: z
+      .object({
+        /**
+         * `Transformer._reset_parameters` (`models/transformer.py`, DETR's): `xavierUniform` on
+         * every weight matrix of the transformer — attention in/out projections and FFN layers;
+         * biases keep their module's init, LayerNorms γ = 1, β = 0. `pytorchDefault` skips the
+         * reset (out_proj and FFN U(±1/√fan_in)). `input_proj`, `query_embed`, `class_embed`,
+         * `bbox_embed`, `patch2query` and `feature_align` keep PyTorch's defaults either way, as
+         * officially; the CNN is torchvision's (and normally loaded from `backboneWeights`).
+         */
+        transformer: z.enum(['xavierUniform', 'pytorchDefault']).default('xavierUniform'),
       })
       .strict()
       .prefault({}),

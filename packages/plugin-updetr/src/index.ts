@@ -30,7 +30,6 @@ export { loadBackboneWeights } from './backbone-weights.js';
 export {
   IMAGE_VIEW,
   UpdetrViewGenerator,
-  blurKernelSize,
   patchViewName,
   type UpdetrViewOptions,
 } from './views.js';

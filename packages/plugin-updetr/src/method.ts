@@ -69,6 +69,7 @@ export class UpdetrMethod implements PretrainMethod {
       decoderLayers: config.transformer.decoderLayers,
       dropout: config.transformer.dropout,
       preNorm: config.transformer.preNorm,
+      transformerInit: config.init.transformer,
       numQueries: config.numQueries,
       numPatches: config.numPatches,
       numClasses: config.numClasses,

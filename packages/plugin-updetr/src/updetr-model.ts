@@ -27,6 +27,11 @@ export interface UpdetrModelOptions {
   readonly decoderLayers: number;
   readonly dropout: number;
   readonly preNorm: boolean;
+  /**
+   * The transformer's weight matrices: `xavierUniform` (default; DETR's `_reset_parameters`, as
+   * UP-DETR runs it) or `pytorchDefault` (each module's own init).
+   */
+  readonly transformerInit?: 'xavierUniform' | 'pytorchDefault';
   readonly numQueries: number;
   readonly numPatches: number;
   /** Object classes without no-object (2). */
@@ -93,6 +98,7 @@ export class UpdetrModel implements HasVariables {
       dimFeedforward: options.dimFeedforward,
       dropout: options.dropout,
       normalizeBefore: options.preNorm,
+      init: options.transformerInit ?? 'xavierUniform',
       numEncoderLayers: options.encoderLayers,
       numDecoderLayers: options.decoderLayers,
       returnIntermediate: true,

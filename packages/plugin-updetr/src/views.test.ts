@@ -3,7 +3,7 @@ import { BadImageError, IMAGENET_MEAN, IMAGENET_STD } from '@ssdet/data';
 import { RandomBoxesSource } from '@ssdet/proposals';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticSample } from './test-support/tiny.js';
-import { UpdetrViewGenerator, blurKernelSize } from './views.js';
+import { UpdetrViewGenerator } from './views.js';
 
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });
@@ -107,9 +107,27 @@ describe('UpdetrViewGenerator', () => {
     expect(() => generator.generate(sample, regions, rng)).toThrow(/both sides must exceed 16 px/);
   });
 
-  it('picks odd blur kernels covering ±3σ that fit the patch', () => {
-    expect(blurKernelSize(0.1, 128)).toBe(3);
-    expect(blurKernelSize(2, 128)).toBe(13);
-    expect(blurKernelSize(2, 8)).toBe(7);
+  it('augments the patches on 8-bit levels, as the official PIL transforms do', async () => {
+    const always = new UpdetrViewGenerator({
+      ...options,
+      colorJitter: { ...options.colorJitter, p: 1 },
+      grayscale: 1,
+      blur: { sigma: [0.5, 2] as [number, number], p: 1 },
+    });
+    const sample = syntheticSample(120, 100, 4);
+    const rng = Rng.fromSeed(9);
+    const regions = await source.propose(sample.image, rng.fork('regions'));
+    const patch = always.generate(sample, regions, rng)[1]!;
+    let worst = 0;
+    for (let i = 0; i < patch.pixels.length; i++) {
+      const c = i % 3;
+      const level = (patch.pixels[i]! * IMAGENET_STD[c]! + IMAGENET_MEAN[c]!) * 255;
+      worst = Math.max(worst, Math.abs(level - Math.round(level)));
+    }
+    expect(worst).toBeLessThan(1e-3);
+    // Grayscale: the three channels hold the same level.
+    const level = (i: number) =>
+      Math.round((patch.pixels[i]! * IMAGENET_STD[i % 3]! + IMAGENET_MEAN[i % 3]!) * 255);
+    expect([level(30), level(31), level(32)]).toEqual([level(30), level(30), level(30)]);
   });
 });

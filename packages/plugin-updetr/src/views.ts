@@ -9,16 +9,18 @@ import {
 } from '@ssdet/core';
 import {
   BadImageError,
-  applyColorJitter,
+  applyPilColorJitter,
   drawColorJitter,
-  gaussianBlur,
-  grayscale,
+  fromPilBytes,
   identityGeometry,
   mapBox,
   normalize,
+  pilGaussianBlur,
+  pilGrayscale,
   renderView,
   resizeGeometry,
   shorterSideSize,
+  toPilBytes,
   type Box,
   type ColorJitterStrength,
   type RgbImage,
@@ -142,12 +144,15 @@ export class UpdetrViewGenerator implements ViewGenerator {
       height: patchSize,
       data: renderView(sample.image, geometry),
     };
-    if (rng.bernoulli(colorJitter.p)) applyColorJitter(patch, drawColorJitter(rng, colorJitter));
-    if (rng.bernoulli(this.options.grayscale)) grayscale(patch);
-    if (rng.bernoulli(blur.p)) {
-      const sigma = rng.uniform(blur.sigma[0], blur.sigma[1]);
-      patch = gaussianBlur(patch, blurKernelSize(sigma, patchSize), sigma);
+    // The official query transform works on PIL images: 8-bit jitter, grayscale and blur.
+    if (rng.bernoulli(colorJitter.p)) applyPilColorJitter(patch, drawColorJitter(rng, colorJitter));
+    if (rng.bernoulli(this.options.grayscale)) {
+      const bytes = toPilBytes(patch);
+      pilGrayscale(bytes);
+      fromPilBytes(bytes, patch.data);
     }
+    if (rng.bernoulli(blur.p))
+      patch = pilGaussianBlur(patch, rng.uniform(blur.sigma[0], blur.sigma[1]));
     normalize(patch);
     return {
       name: patchViewName(index),
@@ -157,14 +162,4 @@ export class UpdetrViewGenerator implements ViewGenerator {
       geometry,
     };
   }
-}
-
-/**
- * UP-DETR blurs with PIL's `GaussianBlur(radius=σ)`; here an exact Gaussian of the same σ with
- * ±3σ support (odd, below the patch side so reflect padding is defined).
- */
-export function blurKernelSize(sigma: number, side: number): number {
-  const size = 2 * Math.ceil(3 * sigma) + 1;
-  const largest = side % 2 === 1 ? side - 2 : side - 1;
-  return Math.max(1, Math.min(size, largest));
 }

@@ -65,12 +65,15 @@ function stageRows(registry: PluginRegistry) {
 /** `method densecl; backbones resnet18, resnet34` for the plugins table. */
 function provides(
   registry: PluginRegistry,
-  plugin: { name: string },
+  plugin: { name: string; presets?: Readonly<Record<string, unknown>> },
   packageName: string,
   method: boolean,
 ): string {
   const contributed = registry.stages.contributedBy(packageName);
-  const parts = method ? [`method ${plugin.name}`] : [];
+  const presets = Object.keys(plugin.presets ?? {});
+  const parts = method
+    ? [`method ${plugin.name}${presets.length > 0 ? ` (presets ${presets.join(', ')})` : ''}`]
+    : [];
   for (const kind of STAGE_KINDS)
     if (contributed[kind].length > 0)
       parts.push(`${registry.stages[kind].kind}s ${contributed[kind].join(', ')}`);
@@ -93,6 +96,7 @@ function toJson(
       discovery: origin.discovery,
       compatible: true,
       method: isMethodPlugin(plugin),
+      presets: Object.keys(plugin.presets ?? {}),
       contributes: registry.stages.contributedBy(origin.packageName),
     })),
     stages: stageRows(registry),

@@ -10,6 +10,7 @@ export interface PretrainCommandOptions {
   readonly method: string;
   readonly data?: string;
   readonly demo: boolean;
+  readonly preset?: string;
   readonly config?: string;
   readonly set: readonly string[];
   readonly backbone?: string;
@@ -47,6 +48,7 @@ export async function pretrainCommand(
       method: options.method,
       ...(options.data === undefined ? {} : { data: path.resolve(io.cwd, options.data) }),
       demo: options.demo,
+      ...(options.preset === undefined ? {} : { preset: options.preset }),
       ...(options.config === undefined ? {} : { configFile: path.resolve(io.cwd, options.config) }),
       sets: options.set,
       flags: {

@@ -5,7 +5,7 @@ import { STAGES } from '../di/tokens.js';
 import { SsdetError } from '../errors/ssdet-error.js';
 import type { Rng } from '../random/rng.js';
 import type { BackboneConfig } from './stage-config.js';
-import type { BackboneNorm } from './backbone-factory.js';
+import type { BackboneInit, BackboneNorm } from './backbone-factory.js';
 
 /** What a method needs of its backbone. */
 export interface BackboneNeeds {
@@ -19,6 +19,8 @@ export interface BackboneNeeds {
   readonly norm?: BackboneNorm;
   /** Stages not trained: −1 none, 0 the stem, k the stem and the first k stages. */
   readonly frozenStages?: number;
+  /** How the backbone's weights are first drawn (the method's recipe); absent: the factory's default. */
+  readonly init?: BackboneInit;
 }
 
 /**
@@ -42,6 +44,7 @@ export function buildBackbone(
     ...(needs.frozenNorm === undefined ? {} : { frozenNorm: needs.frozenNorm }),
     ...(needs.norm === undefined ? {} : { norm: needs.norm }),
     ...(needs.frozenStages === undefined ? {} : { frozenStages: needs.frozenStages }),
+    ...(needs.init === undefined ? {} : { init: needs.init }),
   });
   const have = backbone.levels.map((level) => level.name);
   const missing = needs.levels.filter((level) => !have.includes(level));

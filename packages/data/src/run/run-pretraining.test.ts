@@ -219,6 +219,37 @@ describe('runPretraining', () => {
     expect((outcome.config['train'] as { batchSize: number }).batchSize).toBe(2);
   });
 
+  it('applies a named preset with --preset, and refuses it beside --demo', async () => {
+    const { root, registry } = inProcess();
+    const plan = await runPretraining(root, registry, {
+      method: 'toy',
+      data,
+      preset: 'demo',
+      outDir: path.join(dir, 'preset'),
+      backend: 'cpu',
+      dryRun: true,
+    });
+    expect(plan.totalSteps).toBe(4); // the toy's demo preset: train.maxSteps 4
+    await expect(
+      runPretraining(root, registry, {
+        method: 'toy',
+        demo: true,
+        preset: 'star',
+        outDir: path.join(dir, 'preset-demo'),
+        dryRun: true,
+      }),
+    ).rejects.toThrow(/--preset star and --demo both choose a preset/);
+    await expect(
+      runPretraining(root, registry, {
+        method: 'toy',
+        data,
+        preset: 'star',
+        outDir: path.join(dir, 'preset-unknown'),
+        dryRun: true,
+      }),
+    ).rejects.toThrow(/Plugin "toy" has no preset "star"; it has demo/);
+  });
+
   it('logs and guards the total the optimizer differentiates, not the sum of the terms', async () => {
     const runDir = await trainToy('diagnostic', 2, ['diagnostic=true']);
     const records = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))

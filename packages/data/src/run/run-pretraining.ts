@@ -57,6 +57,8 @@ export interface PretrainRequest {
   readonly data?: string;
   /** `--demo`: the bundled synthetic data and the plugin's `demo` preset. */
   readonly demo?: boolean;
+  /** `--preset`: one of the plugin's named partial configs (not with `demo`, which is the `demo` preset). */
+  readonly preset?: string;
   readonly configFile?: string;
   /** `--set key.path=value` overrides, applied last. */
   readonly sets?: readonly string[];
@@ -140,8 +142,17 @@ export async function runPretraining(
       flagLayer(request.flags),
       parseSetOverrides(request.sets ?? []),
     );
+    if (request.demo === true && request.preset !== undefined && request.preset !== 'demo')
+      throw new SsdetError(
+        'PRESET_WITH_DEMO',
+        `--preset ${request.preset} and --demo both choose a preset; --demo is the demo preset on the bundled data.`,
+        {
+          hint: 'Drop one of them; --data with --preset demo trains the demo preset on your images.',
+        },
+      );
+    const preset = request.demo === true ? 'demo' : request.preset;
     config = resolvePluginConfig(plugin, {
-      ...(request.demo === true ? { preset: 'demo' } : {}),
+      ...(preset === undefined ? {} : { preset }),
       overrides,
     }) as ConfigObject;
   }

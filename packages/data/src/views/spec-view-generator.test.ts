@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@ssdet/core';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../photometric/normalize.js';
+import { pilGaussianBlur } from '../photometric/pil-gaussian-blur.js';
 import { byolViews, mocoV2Views } from './recipes.js';
 import { SpecViewGenerator } from './spec-view-generator.js';
-import { viewSpecSchema } from './view-spec.js';
+import { viewSpecSchema, viewStepSchema } from './view-spec.js';
 
 const image = {
   width: 64,
@@ -44,6 +45,79 @@ describe('SpecViewGenerator', () => {
     expect(first!.steps.find((step) => step.op === 'gaussianBlur')).toMatchObject({ p: 1 });
     expect(first!.steps.find((step) => step.op === 'solarize')).toMatchObject({ p: 0 });
     expect(second!.steps.find((step) => step.op === 'solarize')).toMatchObject({ p: 0.2 });
+  });
+
+  it('MoCo v2 views jitter, grey and blur the PIL way; BYOL views the torchvision way', () => {
+    const colourSteps = (steps: readonly { op: string }[]) =>
+      steps.filter((s) => ['colorJitter', 'grayscale', 'gaussianBlur'].includes(s.op));
+    for (const spec of mocoV2Views(16)) {
+      expect(colourSteps(spec.steps)).toHaveLength(3);
+      for (const step of colourSteps(spec.steps)) expect(step).toMatchObject({ algorithm: 'pil' });
+    }
+    for (const spec of byolViews(16)) {
+      expect(colourSteps(spec.steps)).toHaveLength(3);
+      for (const step of colourSteps(spec.steps))
+        expect(step).toMatchObject({ algorithm: 'torchvision' });
+    }
+    // A spec that names no algorithm keeps the torchvision ops it always had.
+    expect(viewStepSchema.parse({ op: 'gaussianBlur' })).toMatchObject({
+      algorithm: 'torchvision',
+      sigma: [0.1, 2],
+      p: 0.5,
+    });
+    expect(viewStepSchema.parse({ op: 'colorJitter' })).toMatchObject({ algorithm: 'torchvision' });
+  });
+
+  it("'pil' jitter and grayscale steps leave 8-bit levels; torchvision ones do not", async () => {
+    const generate = async (steps: Record<string, unknown>[]) =>
+      (
+        await new SpecViewGenerator([
+          viewSpecSchema.parse({ name: 'v', steps: [{ op: 'resize', size: [20, 24] }, ...steps] }),
+        ]).generate(sample, undefined, Rng.fromSeed(6))
+      )[0]!.pixels;
+    const offLevel = (pixels: Float32Array): number =>
+      pixels.filter((v) => Math.abs(v * 255 - Math.round(v * 255)) > 1e-3).length;
+    for (const op of [
+      { op: 'colorJitter', p: 1 },
+      { op: 'grayscale', p: 1 },
+    ]) {
+      expect(offLevel(await generate([{ ...op, algorithm: 'pil' }]))).toBe(0);
+      expect(offLevel(await generate([op]))).toBeGreaterThan(100);
+    }
+  });
+
+  it("the 'pil' blur step is Pillow's blur of the rendered view, on 8-bit levels", async () => {
+    const viewWith = (blur: Record<string, unknown>[]): SpecViewGenerator =>
+      new SpecViewGenerator([
+        viewSpecSchema.parse({ name: 'v', steps: [{ op: 'resize', size: [20, 24] }, ...blur] }),
+      ]);
+    const generate = async (blur: Record<string, unknown>[]) =>
+      (await viewWith(blur).generate(sample, undefined, Rng.fromSeed(4)))[0]!;
+    const plain = await generate([]);
+    const pil = await generate([{ op: 'gaussianBlur', sigma: [1.3, 1.3], p: 1, algorithm: 'pil' }]);
+    const torchvision = await generate([{ op: 'gaussianBlur', sigma: [1.3, 1.3], p: 1 }]);
+    const expected = pilGaussianBlur(
+      { width: plain.width, height: plain.height, data: plain.pixels },
+      1.3,
+    );
+    expect(Array.from(pil.pixels)).toEqual(Array.from(expected.data));
+    const offLevel = (pixels: Float32Array): number =>
+      pixels.filter((v) => Math.abs(v * 255 - Math.round(v * 255)) > 1e-3).length;
+    expect(offLevel(pil.pixels)).toBe(0);
+    expect(offLevel(torchvision.pixels)).toBeGreaterThan(pil.pixels.length / 2);
+  });
+
+  it("rejects a kernel size for the 'pil' blur, and the 'pil' blur after normalize", () => {
+    expect(() =>
+      viewStepSchema.parse({ op: 'gaussianBlur', algorithm: 'pil', kernelSize: 23 }),
+    ).toThrow(/kernelSize applies to algorithm 'torchvision' only/);
+    const spec = viewSpecSchema.parse({
+      name: 'late',
+      steps: [{ op: 'normalize' }, { op: 'gaussianBlur', algorithm: 'pil' }],
+    });
+    expect(() => new SpecViewGenerator([spec])).toThrow(
+      /View "late": gaussianBlur with algorithm 'pil' comes after normalize/,
+    );
   });
 
   it('maps regions into every view with their ids', async () => {

@@ -21,7 +21,10 @@ import { applyColorJitter, drawColorJitter } from '../photometric/color-jitter.j
 import { blurKernelSizeFor, gaussianBlur } from '../photometric/gaussian-blur.js';
 import { grayscale } from '../photometric/grayscale.js';
 import { normalize } from '../photometric/normalize.js';
-import type { RgbImage } from '../photometric/rgb-image.js';
+import { pilGaussianBlur } from '../photometric/pil-gaussian-blur.js';
+import { applyPilColorJitter } from '../photometric/pil-color-jitter.js';
+import { pilGrayscale } from '../photometric/pil-enhance.js';
+import { fromPilBytes, toPilBytes, type RgbImage } from '../photometric/rgb-image.js';
 import { solarize } from '../photometric/solarize.js';
 import { isGeometricStep, type ViewSpec, type ViewStep } from './view-spec.js';
 
@@ -119,6 +122,18 @@ function planView(spec: ViewSpec): {
     }
     geometric.push(step as GeometricStep);
   }
+  // The 'pil' ops work on the 8-bit image of [0, 1]; after normalisation they would clip.
+  const normalized = photometric.findIndex((step) => step.op === 'normalize');
+  const latePil = photometric.find(
+    (step, i) =>
+      normalized >= 0 && i > normalized && 'algorithm' in step && step.algorithm === 'pil',
+  );
+  if (latePil !== undefined) {
+    throw new SsdetError(
+      'VIEWS_INVALID',
+      `View "${spec.name}": ${latePil.op} with algorithm 'pil' comes after normalize; it works on the 8-bit image, so it must come before.`,
+    );
+  }
   return { name: spec.name, geometric, photometric };
 }
 
@@ -153,14 +168,24 @@ function applyGeometric(step: GeometricStep, geometry: ViewGeometry, rng: Rng): 
 function applyPhotometric(step: PhotometricStep, image: RgbImage, rng: Rng): RgbImage {
   switch (step.op) {
     case 'colorJitter':
-      if (rng.bernoulli(step.p)) applyColorJitter(image, drawColorJitter(rng, step));
+      if (rng.bernoulli(step.p)) {
+        const draw = drawColorJitter(rng, step);
+        if (step.algorithm === 'pil') applyPilColorJitter(image, draw);
+        else applyColorJitter(image, draw);
+      }
       return image;
     case 'grayscale':
-      if (rng.bernoulli(step.p)) grayscale(image);
+      if (!rng.bernoulli(step.p)) return image;
+      if (step.algorithm === 'pil') {
+        const bytes = toPilBytes(image);
+        pilGrayscale(bytes);
+        fromPilBytes(bytes, image.data);
+      } else grayscale(image);
       return image;
     case 'gaussianBlur': {
       if (!rng.bernoulli(step.p)) return image;
       const sigma = rng.uniform(step.sigma[0], step.sigma[1]);
+      if (step.algorithm === 'pil') return pilGaussianBlur(image, sigma);
       return gaussianBlur(
         image,
         step.kernelSize ?? blurKernelSizeFor(Math.min(image.width, image.height)),

@@ -4,6 +4,14 @@ const probability = z.number().min(0).max(1);
 const range = z
   .tuple([z.number(), z.number()])
   .refine(([low, high]) => low <= high, 'the range must be [low, high] with low ≤ high');
+/**
+ * Which implementation a colour step follows. `torchvision`: torchvision's tensor path on the
+ * float image (BYOL-style pipelines). `pil`: torchvision's PIL path / Pillow on the 8-bit image,
+ * bit for bit (the float image is rounded to 8 bits first, the result is `k / 255`), as the
+ * official MoCo v2, DenseCL and SoCo views, which augment PIL images.
+ */
+const algorithm = z.enum(['torchvision', 'pil']).default('torchvision');
+
 const size = z.union([
   z.number().int().positive(),
   z.tuple([z.number().int().positive(), z.number().int().positive()]),
@@ -40,18 +48,29 @@ export const viewStepSchema = z.discriminatedUnion('op', [
       saturation: z.number().min(0).default(0.4),
       hue: z.number().min(0).max(0.5).default(0.1),
       p: probability.default(0.8),
+      algorithm,
     })
     .strict(),
-  z.object({ op: z.literal('grayscale'), p: probability.default(0.2) }).strict(),
+  z.object({ op: z.literal('grayscale'), p: probability.default(0.2), algorithm }).strict(),
   z
     .object({
       op: z.literal('gaussianBlur'),
       sigma: range.default([0.1, 2]),
-      /** Odd; default: the odd number nearest 10% of the view side (23 at 224). */
+      /**
+       * `torchvision`: a sampled Gaussian kernel of `kernelSize` taps. `pil`: Pillow's
+       * `ImageFilter.GaussianBlur(radius=σ)`, three extended box filters.
+       */
+      algorithm,
+      /** torchvision only. Odd; default: the odd number nearest 10% of the view side (23 at 224). */
       kernelSize: z.number().int().positive().optional(),
       p: probability.default(0.5),
     })
-    .strict(),
+    .strict()
+    .refine((step) => step.algorithm === 'torchvision' || step.kernelSize === undefined, {
+      message:
+        "kernelSize applies to algorithm 'torchvision' only (Pillow's blur has no kernel size)",
+      path: ['kernelSize'],
+    }),
   z
     .object({
       op: z.literal('solarize'),

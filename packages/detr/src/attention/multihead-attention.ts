@@ -17,6 +17,12 @@ export interface MultiheadAttentionOptions {
   readonly numHeads: number;
   /** Dropout on the attention weights in training (DETR: 0.1). */
   readonly dropout?: number;
+  /**
+   * `out_proj.weight`: `pytorchDefault` (default) — U(±1/√E), what `nn.MultiheadAttention`'s
+   * `out_proj` (an `nn.Linear`) draws — or `xavierUniform` — U(±√(3/E)), what DETR's and
+   * Deformable DETR's `_reset_parameters` leave there.
+   */
+  readonly outProjInit?: 'pytorchDefault' | 'xavierUniform';
   readonly rng: Rng;
 }
 
@@ -48,7 +54,7 @@ export interface AttentionOutput {
  * Variables as PyTorch names them: `in_proj_weight` (the packed q/k/v projection, stored
  * `[E, 3E]` — the transpose of torch's `[3E, E]`), `in_proj_bias` `[3E]`, `out_proj.weight`
  * `[E, E]` (transposed), `out_proj.bias`. Initialised as torch does: Xavier-uniform packed
- * projection, zero biases.
+ * projection, zero biases, `out_proj.weight` as `nn.Linear` (or Xavier, `outProjInit`).
  */
 export class MultiheadAttention implements HasVariables {
   readonly embedDim: number;
@@ -81,7 +87,12 @@ export class MultiheadAttention implements HasVariables {
       ),
     );
     this.inProjBias = variableFrom(() => tf.zeros([3 * embedDim]));
-    this.outProj = new Linear({ inFeatures: embedDim, outFeatures: embedDim, rng: options.rng });
+    this.outProj = new Linear({
+      inFeatures: embedDim,
+      outFeatures: embedDim,
+      init: options.outProjInit ?? 'pytorchDefault',
+      rng: options.rng,
+    });
     tf.tidy(() => this.outProj.bias?.assign(tf.zeros([embedDim])));
   }
 

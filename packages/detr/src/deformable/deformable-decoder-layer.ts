@@ -39,10 +39,12 @@ export class DeformableDecoderLayer implements HasVariables {
   constructor(options: DeformableLayerOptions) {
     this.dropoutRate = options.dropout ?? 0.1;
     this.crossAttn = new MsDeformAttn(options);
+    // Deformable DETR's `_reset_parameters` draws every matrix Xavier, out_proj included.
     this.selfAttn = new MultiheadAttention({
       embedDim: options.dModel,
       numHeads: options.numHeads ?? 8,
       dropout: this.dropoutRate,
+      outProjInit: 'xavierUniform',
       rng: options.rng,
     });
     this.ffn = new FeedForward(

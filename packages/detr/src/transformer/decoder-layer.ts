@@ -40,10 +40,12 @@ export class TransformerDecoderLayer implements HasVariables {
   constructor(options: TransformerLayerOptions) {
     this.dropoutRate = options.dropout ?? 0.1;
     this.normalizeBefore = options.normalizeBefore ?? false;
+    const init = options.init ?? 'xavierUniform';
     const attention = {
       embedDim: options.dModel,
       numHeads: options.numHeads,
       dropout: this.dropoutRate,
+      outProjInit: init,
       rng: options.rng,
     };
     this.selfAttn = new MultiheadAttention(attention);
@@ -53,6 +55,7 @@ export class TransformerDecoderLayer implements HasVariables {
       options.dimFeedforward,
       this.dropoutRate,
       options.rng,
+      init,
     );
     this.norm1 = new LayerNorm(options.dModel);
     this.norm2 = new LayerNorm(options.dModel);

@@ -33,10 +33,12 @@ export class TransformerEncoderLayer implements HasVariables {
   constructor(options: TransformerLayerOptions) {
     this.dropoutRate = options.dropout ?? 0.1;
     this.normalizeBefore = options.normalizeBefore ?? false;
+    const init = options.init ?? 'xavierUniform';
     this.selfAttn = new MultiheadAttention({
       embedDim: options.dModel,
       numHeads: options.numHeads,
       dropout: this.dropoutRate,
+      outProjInit: init,
       rng: options.rng,
     });
     this.ffn = new FeedForward(
@@ -44,6 +46,7 @@ export class TransformerEncoderLayer implements HasVariables {
       options.dimFeedforward,
       this.dropoutRate,
       options.rng,
+      init,
     );
     this.norm1 = new LayerNorm(options.dModel);
     this.norm2 = new LayerNorm(options.dModel);

@@ -37,6 +37,8 @@ export interface TransformerOutput {
 /**
  * DETR's `Transformer` (Carion et al., ECCV 2020): the encoder over the flattened feature map
  * with its sine positions, then the decoder from tgt = 0 with the object queries as query_pos.
+ * Initialised as DETR's `_reset_parameters` (Xavier-uniform matrices) unless `init` says
+ * otherwise (`TransformerLayerOptions.init`).
  * Variables `encoder.*`, `decoder.*`, as DETR's `transformer.*` state dict.
  */
 export class Transformer implements HasVariables {

@@ -2,7 +2,11 @@ import type { ForwardOptions, HasVariables, NamedVariables, Rng } from '@ssdet/c
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from '../layers/conv2d.js';
 import { collectVariables } from '../layers/named-variables.js';
+import type { WeightInit } from '../layers/initializers.js';
 import { createNorm2d, type Norm2d, type NormLayerKind } from '../layers/norm-2d.js';
+
+/** How a ResNet's convolution weights are drawn (see {@link ResidualBlockOptions.convInit}). */
+export type ResNetConvInit = Extract<WeightInit, 'kaimingNormalFanOut' | 'kaimingNormalFanIn'>;
 
 export interface ResidualBlockOptions {
   readonly inChannels: number;
@@ -10,6 +14,16 @@ export interface ResidualBlockOptions {
   readonly planes: number;
   readonly stride: number;
   readonly norm: NormLayerKind;
+  /**
+   * Every convolution's weights (shortcut included): `kaimingNormalFanOut` (default,
+   * torchvision's) or `kaimingNormalFanIn` (OpenSelfSup's, as DenseCL initialises).
+   */
+  readonly convInit?: ResNetConvInit;
+  /**
+   * Start the block's last norm with scale γ = 0 (torchvision's `zero_init_residual`), so that
+   * the block is the identity at initialisation. Default false.
+   */
+  readonly zeroInitResidual?: boolean;
   readonly rng: Rng;
 }
 
@@ -29,6 +43,7 @@ class Downsample implements HasVariables {
     outChannels: number;
     stride: number;
     norm: NormLayerKind;
+    init: ResNetConvInit;
     rng: Rng;
   }) {
     this.conv = new Conv2d({
@@ -37,7 +52,7 @@ class Downsample implements HasVariables {
       kernelSize: 1,
       stride: options.stride,
       bias: false,
-      init: 'kaimingNormalFanOut',
+      init: options.init,
       rng: options.rng.fork('0'),
     });
     this.norm = createNorm2d(options.norm, options.outChannels);
@@ -56,11 +71,12 @@ class Downsample implements HasVariables {
 }
 
 function conv(
+  options: ResidualBlockOptions,
   inChannels: number,
   outChannels: number,
   kernelSize: 1 | 3,
   stride: number,
-  rng: Rng,
+  name: string,
 ): Conv2d {
   return new Conv2d({
     inChannels,
@@ -69,8 +85,8 @@ function conv(
     stride,
     padding: kernelSize === 3 ? 1 : 0,
     bias: false,
-    init: 'kaimingNormalFanOut',
-    rng,
+    init: options.convInit ?? 'kaimingNormalFanOut',
+    rng: options.rng.fork(name),
   });
 }
 
@@ -81,15 +97,26 @@ function shortcut(options: ResidualBlockOptions, outChannels: number): Downsampl
         outChannels,
         stride: options.stride,
         norm: options.norm,
+        init: options.convInit ?? 'kaimingNormalFanOut',
         rng: options.rng.fork('downsample'),
       })
     : undefined;
 }
 
+/** The block's last norm: γ = 0 under `zeroInitResidual`, so that the residual branch starts at 0. */
+function lastNorm(options: ResidualBlockOptions, channels: number): Norm2d {
+  const norm = createNorm2d(options.norm, channels);
+  const scale = norm.variables().get('weight');
+  if (options.zeroInitResidual === true && scale !== undefined) {
+    tf.tidy(() => scale.assign(tf.zerosLike(scale)));
+  }
+  return norm;
+}
+
 /**
  * ResNet-18/34's block (He et al., "Deep Residual Learning", CVPR 2016; torchvision's
  * `BasicBlock`): `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`, both convolutions 3×3,
- * the stride on `conv1`.
+ * the stride on `conv1`; `zeroInitResidual` zeroes `bn2`'s scale.
  */
 export class BasicBlock implements ResidualBlock {
   static readonly expansion = 1;
@@ -101,12 +128,12 @@ export class BasicBlock implements ResidualBlock {
   private readonly downsample: Downsample | undefined;
 
   constructor(options: ResidualBlockOptions) {
-    const { inChannels, planes, stride, norm, rng } = options;
+    const { inChannels, planes, stride, norm } = options;
     this.outChannels = planes * BasicBlock.expansion;
-    this.conv1 = conv(inChannels, planes, 3, stride, rng.fork('conv1'));
+    this.conv1 = conv(options, inChannels, planes, 3, stride, 'conv1');
     this.bn1 = createNorm2d(norm, planes);
-    this.conv2 = conv(planes, planes, 3, 1, rng.fork('conv2'));
-    this.bn2 = createNorm2d(norm, planes);
+    this.conv2 = conv(options, planes, planes, 3, 1, 'conv2');
+    this.bn2 = lastNorm(options, planes);
     this.downsample = shortcut(options, this.outChannels);
   }
 
@@ -134,7 +161,7 @@ export class BasicBlock implements ResidualBlock {
  * ResNet-50's block, torchvision's `Bottleneck` ("ResNet v1.5": the stride sits on the 3×3
  * `conv2`, not on the first 1×1 as in the original paper and Caffe's ResNet):
  * `relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x))`, 1×1 → 3×3 → 1×1,
- * output `planes · 4` channels.
+ * output `planes · 4` channels; `zeroInitResidual` zeroes `bn3`'s scale.
  */
 export class Bottleneck implements ResidualBlock {
   static readonly expansion = 4;
@@ -148,14 +175,14 @@ export class Bottleneck implements ResidualBlock {
   private readonly downsample: Downsample | undefined;
 
   constructor(options: ResidualBlockOptions) {
-    const { inChannels, planes, stride, norm, rng } = options;
+    const { inChannels, planes, stride, norm } = options;
     this.outChannels = planes * Bottleneck.expansion;
-    this.conv1 = conv(inChannels, planes, 1, 1, rng.fork('conv1'));
+    this.conv1 = conv(options, inChannels, planes, 1, 1, 'conv1');
     this.bn1 = createNorm2d(norm, planes);
-    this.conv2 = conv(planes, planes, 3, stride, rng.fork('conv2'));
+    this.conv2 = conv(options, planes, planes, 3, stride, 'conv2');
     this.bn2 = createNorm2d(norm, planes);
-    this.conv3 = conv(planes, this.outChannels, 1, 1, rng.fork('conv3'));
-    this.bn3 = createNorm2d(norm, this.outChannels);
+    this.conv3 = conv(options, planes, this.outChannels, 1, 1, 'conv3');
+    this.bn3 = lastNorm(options, this.outChannels);
     this.downsample = shortcut(options, this.outChannels);
   }
 

@@ -13,7 +13,12 @@ import { Conv2d } from '../layers/conv2d.js';
 import { maxPool2d } from '../layers/max-pool-2d.js';
 import { collectVariables, setTrainable, trainableVariables } from '../layers/named-variables.js';
 import { createNorm2d, type Norm2d, type NormLayerKind } from '../layers/norm-2d.js';
-import { BasicBlock, Bottleneck, type ResidualBlock } from './residual-block.js';
+import {
+  BasicBlock,
+  Bottleneck,
+  type ResNetConvInit,
+  type ResidualBlock,
+} from './residual-block.js';
 
 export type ResNetDepth = 18 | 34 | 50;
 
@@ -32,8 +37,23 @@ export interface ResNetOptions {
    * 0.125 gives an 8-channel stem for tiny test models. Default 1 (torchvision's sizes).
    */
   readonly widthMultiplier?: number;
+  /**
+   * How every convolution's weights are drawn: `kaimingNormalFanOut` (default) — N(0, 2/fan_out),
+   * torchvision's `kaiming_normal_(mode='fan_out')` — or `kaimingNormalFanIn` — N(0, 2/fan_in),
+   * mmcv's `kaiming_init(mode='fan_in')` in OpenSelfSup's ResNet (DenseCL). Norms start at γ = 1,
+   * β = 0 either way.
+   */
+  readonly convInit?: ResNetConvInit;
+  /**
+   * Zero the scale γ of every block's last norm (`bn3` of a bottleneck, `bn2` of a basic block):
+   * torchvision's and mmcv's `zero_init_residual`, SoCo's "zero gamma" (Goyal et al., "Accurate,
+   * Large Minibatch SGD", 2017). Default false. Needs trainable norms (`batch` or `group`).
+   */
+  readonly zeroInitResidual?: boolean;
   readonly rng: Rng;
 }
+
+const CONV_INITS: readonly ResNetConvInit[] = ['kaimingNormalFanOut', 'kaimingNormalFanIn'];
 
 const BLOCKS: Record<ResNetDepth, readonly [number, number, number, number]> = {
   18: [2, 2, 2, 2],
@@ -102,6 +122,20 @@ export class ResNet implements Backbone {
     }
     const scaled = (channels: number): number => Math.max(1, Math.round(channels * width));
     const norm = options.normLayer ?? 'batch';
+    const convInit = options.convInit ?? 'kaimingNormalFanOut';
+    if (!CONV_INITS.includes(convInit)) {
+      throw new SsdetError(
+        'NN_BAD_OPTION',
+        `ResNet option "convInit" must be ${CONV_INITS.map((init) => `"${init}"`).join(' or ')}; got "${String(convInit)}".`,
+      );
+    }
+    const zeroInitResidual = options.zeroInitResidual ?? false;
+    if (zeroInitResidual && norm === 'frozen') {
+      throw new SsdetError(
+        'NN_BAD_OPTION',
+        'ResNet option "zeroInitResidual" needs trainable norms ("batch" or "group"): with "frozen" the zeroed scales would switch every residual branch off for good.',
+      );
+    }
     const Block = depth === 50 ? Bottleneck : BasicBlock;
 
     this.name = `resnet${depth}`;
@@ -115,7 +149,7 @@ export class ResNet implements Backbone {
       stride: 2,
       padding: 3,
       bias: false,
-      init: 'kaimingNormalFanOut',
+      init: convInit,
       rng: rng.fork('conv1'),
     });
     this.bn1 = createNorm2d(norm, stemChannels);
@@ -132,6 +166,8 @@ export class ResNet implements Backbone {
           planes,
           stride: b === 0 && s > 0 ? 2 : 1,
           norm,
+          convInit,
+          zeroInitResidual,
           rng: rng.fork(`layer${s + 1}.${b}`),
         });
         inChannels = block.outChannels;

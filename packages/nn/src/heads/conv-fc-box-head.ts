@@ -22,6 +22,12 @@ export interface ConvFcBoxHeadOptions {
   readonly fcDim?: number;
   /** BatchNorm after each conv (then without bias). Default true, as SoCo. */
   readonly batchNorm?: boolean;
+  /**
+   * `detectron2` (default): `c2_msra_fill` convs, `c2_xavier_fill` fc with a zero bias.
+   * `pytorchDefault`: what plain `nn.Conv2d` / `nn.Linear` draw, U(±1/√fan_in) for the weights
+   * and the fc bias — SoCo's `FastRCNNConvFCHead`, built from plain PyTorch layers.
+   */
+  readonly init?: 'detectron2' | 'pytorchDefault';
   readonly rng: Rng;
 }
 
@@ -47,6 +53,7 @@ export class ConvFcBoxHead implements HasVariables {
     const convDim = options.convDim ?? 256;
     const fcDim = options.fcDim ?? 1024;
     const { inChannels, roiSize, rng } = options;
+    const pytorch = options.init === 'pytorchDefault';
     if (!Number.isInteger(roiSize) || roiSize < 1) {
       throw new SsdetError(
         'NN_BAD_OPTION',
@@ -63,7 +70,7 @@ export class ConvFcBoxHead implements HasVariables {
           outChannels: convDim,
           kernelSize: 3,
           batchNorm: options.batchNorm ?? true,
-          init: 'kaimingNormalFanOut', // detectron2's c2_msra_fill
+          init: pytorch ? 'pytorchDefault' : 'kaimingNormalFanOut', // detectron2's c2_msra_fill
           rng: rng.fork(`conv${i + 1}`),
         }),
     );
@@ -71,11 +78,11 @@ export class ConvFcBoxHead implements HasVariables {
     this.fc = new Linear({
       inFeatures: flatDim,
       outFeatures: fcDim,
-      init: 'kaimingUniformA1', // detectron2's c2_xavier_fill
+      init: pytorch ? 'pytorchDefault' : 'kaimingUniformA1', // detectron2's c2_xavier_fill
+      biasInit: pytorch ? 'pytorchDefault' : 'zeros',
       rng: rng.fork('fc1'),
       draw: 'forked',
     });
-    tf.tidy(() => this.fc.bias?.assign(tf.zeros([fcDim])));
     this.outDim = fcDim;
   }
 

@@ -5,7 +5,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * How a weight is initialised, named after the PyTorch call it reproduces in distribution:
  * - `pytorchDefault`: `nn.Conv2d`/`nn.Linear`'s own `kaiming_uniform_(a=√5)`, i.e. U(±1/√fan_in);
  * - `kaimingNormalFanOut`: torchvision ResNet's `kaiming_normal_(mode='fan_out', nonlinearity='relu')`,
- *   i.e. N(0, 2/fan_out);
+ *   i.e. N(0, 2/fan_out) — also mmcv's `kaiming_init` with its defaults (`ConvModule`'s own init)
+ *   and detectron2's `c2_msra_fill`;
+ * - `kaimingNormalFanIn`: `kaiming_normal_(mode='fan_in', nonlinearity='relu')`, i.e.
+ *   N(0, 2/fan_in): mmcv's `kaiming_init(m, mode='fan_in')`, which OpenSelfSup (DenseCL) applies
+ *   to its ResNet's convolutions and its necks' Linear layers;
  * - `kaimingUniformA1`: detectron2's `c2_xavier_fill` and torchvision FPN's `kaiming_uniform_(a=1)`,
  *   i.e. U(±√3/√fan_in);
  * - `normal001`: N(0, 0.01²), common for the last layer of heads;
@@ -17,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 export type WeightInit =
   | 'pytorchDefault'
   | 'kaimingNormalFanOut'
+  | 'kaimingNormalFanIn'
   | 'kaimingUniformA1'
   | 'normal001'
   | 'standardNormal'
@@ -44,6 +49,9 @@ export function initWeight(
       break;
     case 'kaimingNormalFanOut':
       fillNormal(values, Math.sqrt(2 / fans.fanOut), rng);
+      break;
+    case 'kaimingNormalFanIn':
+      fillNormal(values, Math.sqrt(2 / fans.fanIn), rng);
       break;
     case 'normal001':
       fillNormal(values, 0.01, rng);

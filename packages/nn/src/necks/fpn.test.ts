@@ -109,6 +109,48 @@ describe('Fpn', () => {
     expectValues(tf.mean(p4, [0, 1, 2]), [0, 0, 0, 0], 1e-4);
   });
 
+  it('draws lateral and output convolutions U(±√(3/fan_in)) by default, N(0, 2/fan_out) with init "kaimingNormalFanOut" (SoCo)', () => {
+    const inLevels = [
+      { name: 'C4', channels: 256, stride: 16 },
+      { name: 'C5', channels: 512, stride: 32 },
+    ];
+    const byDefault = new Fpn({ inLevels, outChannels: 64, norm: 'batch', rng: Rng.fromSeed(6) });
+    const soco = new Fpn({
+      inLevels,
+      outChannels: 64,
+      norm: 'batch',
+      init: 'kaimingNormalFanOut',
+      rng: Rng.fromSeed(6),
+    });
+    for (const name of [
+      'fpn_lateral4.weight',
+      'fpn_lateral5.weight',
+      'fpn_output4.weight',
+      'fpn_output5.weight',
+    ]) {
+      const uniform = byDefault.variables().get(name)!;
+      const normal = soco.variables().get(name)!;
+      const [kh, kw, inChannels, outChannels] = uniform.shape as number[];
+      const bound = Math.sqrt(3 / (kh! * kw! * inChannels!));
+      const std = Math.sqrt(2 / (kh! * kw! * outChannels!));
+      const n = uniform.size;
+      const uniformValues = Array.from(uniform.dataSync());
+      const normalValues = Array.from(normal.dataSync());
+      const rms = (values: number[]): number =>
+        Math.sqrt(values.reduce((a, b) => a + b * b, 0) / values.length);
+      expect(Math.max(...uniformValues.map(Math.abs)), name).toBeLessThanOrEqual(bound);
+      expect(Math.abs(rms(uniformValues) - bound / Math.sqrt(3)), name).toBeLessThan(
+        (6 * 0.45 * bound) / Math.sqrt(3 * n),
+      );
+      expect(Math.abs(rms(normalValues) - std), name).toBeLessThan((6 * 0.71 * std) / Math.sqrt(n));
+      expect(Math.max(...normalValues.map(Math.abs)), name).toBeGreaterThan(3 * std);
+    }
+    // BatchNorm after every convolution starts at γ = 1, β = 0 either way.
+    expect(Array.from(soco.variables().get('fpn_output5.norm.weight')!.dataSync())).toEqual(
+      new Array(64).fill(1),
+    );
+  });
+
   it('rejects a missing or mis-sized level', () => {
     const fpn = new Fpn({
       inLevels: [{ name: 'C5', channels: 8, stride: 32 }],

@@ -9,6 +9,7 @@ import {
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvNorm } from '../layers/conv-norm.js';
+import type { WeightInit } from '../layers/initializers.js';
 import { collectVariables } from '../layers/named-variables.js';
 
 export interface FpnOptions {
@@ -26,6 +27,13 @@ export interface FpnOptions {
    * `LastLevelMaxPool`, detectron2's `LastLevelMaxPool`): P6 for Faster/Mask R-CNN. Default `none`.
    */
   readonly topLevel?: 'none' | 'maxpool';
+  /**
+   * The lateral and output convolutions' weights (biases, when there is no norm, start at 0).
+   * Default `kaimingUniformA1` — U(±√(3/fan_in)), detectron2's `c2_xavier_fill` and torchvision's
+   * `kaiming_uniform_(a=1)`. SoCo's FPN is built from mmcv `ConvModule`s, which draw
+   * `kaimingNormalFanOut` (mmcv's `kaiming_init` defaults) and never re-initialise.
+   */
+  readonly init?: WeightInit;
   readonly rng: Rng;
 }
 
@@ -71,6 +79,7 @@ export class Fpn implements Neck {
       );
     }
     const withNorm = (options.norm ?? 'none') === 'batch';
+    const init = options.init ?? 'kaimingUniformA1';
     this.inLevels = inLevels;
     this.indices = indices;
     this.topLevel = options.topLevel ?? 'none';
@@ -81,7 +90,7 @@ export class Fpn implements Neck {
           outChannels,
           kernelSize: 1,
           batchNorm: withNorm,
-          init: 'kaimingUniformA1',
+          init,
           rng: rng.fork(`fpn_lateral${indices[i]}`),
         }),
     );
@@ -92,7 +101,7 @@ export class Fpn implements Neck {
           outChannels,
           kernelSize: 3,
           batchNorm: withNorm,
-          init: 'kaimingUniformA1',
+          init,
           rng: rng.fork(`fpn_output${indices[i]}`),
         }),
     );

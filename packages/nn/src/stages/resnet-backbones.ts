@@ -5,7 +5,7 @@ function resnetFactory(depth: ResNetDepth, parameters: string): BackboneFactory 
   return {
     name: `resnet${depth}`,
     description: `torchvision ResNet-${depth} (${parameters} at width 1; any width), levels C2–C5`,
-    create: ({ widthMultiplier, rng, frozenNorm, norm, frozenStages }) =>
+    create: ({ widthMultiplier, rng, frozenNorm, norm, frozenStages, init }) =>
       new ResNet({
         depth,
         widthMultiplier,
@@ -16,6 +16,10 @@ function resnetFactory(depth: ResNetDepth, parameters: string): BackboneFactory 
             ? { normLayer: 'frozen' }
             : {}),
         ...(frozenStages === undefined ? {} : { frozenStages }),
+        ...(init?.conv === undefined ? {} : { convInit: init.conv }),
+        ...(init?.zeroInitResidual === undefined
+          ? {}
+          : { zeroInitResidual: init.zeroInitResidual }),
       }),
   };
 }

@@ -2,7 +2,8 @@ import { SsdetError, type ForwardOptions } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Shuffle-BN in one process (MoCo, He et al. CVPR 2020, §3.3). Multi-GPU MoCo/DenseCL normalise
+ * Shuffle-BN in one process (MoCo, He et al. CVPR 2020, §3.3), the one code path every MoCo-style
+ * method here uses (DenseCL, DetCo). Multi-GPU MoCo/DenseCL normalise
  * each GPU's sub-batch with its own BatchNorm statistics and, for the key encoder only, deal the
  * images to the GPUs in a random order, so that a query and its positive key are never normalised
  * with statistics of the same set of images (which would let the network recognise its positive
@@ -27,7 +28,7 @@ export function encodeInGroups<Output extends { readonly [Name in keyof Output]:
   const batch = images.shape[0];
   if (!Number.isInteger(groups) || groups < 1 || batch % groups !== 0) {
     throw new SsdetError(
-      'DENSECL_BAD_BATCH',
+      'SHUFFLE_BN_BAD_BATCH',
       `Shuffle-BN splits a batch of ${batch} images into shuffleBnGroups = ${groups} equal groups; ${batch} is not divisible by ${groups}.`,
       {
         hint: 'Set shuffleBnGroups to a divisor of train.batchSize.',
@@ -41,7 +42,7 @@ export function encodeInGroups<Output extends { readonly [Name in keyof Output]:
       order.some((i) => !Number.isInteger(i) || i < 0 || i >= batch))
   ) {
     throw new SsdetError(
-      'DENSECL_BAD_INPUT',
+      'SHUFFLE_BN_BAD_INPUT',
       `encodeInGroups: order must be a permutation of 0…${batch - 1}.`,
     );
   }

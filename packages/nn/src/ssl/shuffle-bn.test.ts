@@ -1,7 +1,7 @@
 import { selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNorm2d } from '@ssdet/nn';
+import { BatchNorm2d } from '../layers/batch-norm-2d.js';
 import { encodeInGroups, replicaForwardOptions } from './shuffle-bn.js';
 
 beforeAll(async () => {
