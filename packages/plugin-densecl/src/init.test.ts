@@ -16,7 +16,7 @@ import { denseclConfigSchema, type DenseclConfig } from './config.js';
 import { DenseCLEncoder } from './encoder.js';
 import { DenseCLMethod } from './method.js';
 import { plugin } from './plugin.js';
-import { expectOfficialInit, readOfficialInit } from './test-support/official-init.js';
+import { expectOfficialInit, readOfficialInit } from '@ssdet/test-support';
 import { tinyConfig } from './test-support/tiny.js';
 
 type BackboneInit = NonNullable<BackboneRequest['init']>;

@@ -19,7 +19,7 @@ import { socoConfigSchema, type SocoConfig } from './config.js';
 import { SocoEncoder, createPredictor } from './heads.js';
 import { SocoMethod } from './method.js';
 import { plugin } from './plugin.js';
-import { expectOfficialInit, readOfficialInit } from './test-support/official-init.js';
+import { expectOfficialInit, readOfficialInit } from '@ssdet/test-support';
 import { tinyBatch, tinyConfig } from './test-support/tiny.js';
 import type { SocoViewGenerator } from './views.js';
 

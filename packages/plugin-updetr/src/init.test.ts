@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { updetrConfigSchema } from './config.js';
 import type { UpdetrMethod } from './method.js';
 import { plugin } from './plugin.js';
-import { expectOfficialInit, readOfficialInit } from './test-support/official-init.js';
+import { expectOfficialInit, readOfficialInit } from '@ssdet/test-support';
 import { tinyConfig } from './test-support/tiny.js';
 
 beforeAll(async () => {

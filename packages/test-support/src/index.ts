@@ -12,3 +12,4 @@ export {
   repositoryRoot,
 } from './reference-fixtures.js';
 export { assignStoredWeights, toTensor, type StoredArray } from './stored-arrays.js';
+export { expectOfficialInit, readOfficialInit, type OfficialInitRecord } from './official-init.js';

@@ -1,7 +1,6 @@
-import type { NamedVariables } from '@ssdet/core';
-import { readReferenceJson } from '@ssdet/test-support';
 import type * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
+import { readReferenceJson } from './reference-fixtures.js';
 
 /** One parameter of tools/reference/fixtures/init/<method>.json (tools/reference/init/make_init_stats.py). */
 export interface OfficialInitRecord {
@@ -48,7 +47,7 @@ function sampleStats(tensor: tf.Tensor): { mean: number; std: number; maxAbs: nu
  * a normal of ≥ 2000 values beyond 2.5σ somewhere.
  */
 export function expectOfficialInit(
-  variables: NamedVariables,
+  variables: ReadonlyMap<string, tf.Variable>,
   records: readonly OfficialInitRecord[],
 ): void {
   for (const record of records) {
