@@ -10,13 +10,13 @@ Writes tools/reference/fixtures/proposals/:
   fh-skimage-<name>-<s>-<sigma>-<min>.u16   skimage.segmentation.felzenszwalb labels (uint16 LE)
   fh-opencv-<name>-<k>-<sigma>-<min>.u16    cv2.ximgproc.segmentation graph segmentation labels
   colour-probe.rgb + colour-probe.{hsv,lab,gray}   cv2.cvtColor of 4096 random colours (BGR input)
-  ss-<mode>-<name>.json        OpenCV Selective Search rects (x, y, w, h) in OpenCV's output order
   edges-<name>.f32 / orient-<name>.f32      an edge map and orientation map computed here with
                                numpy (gradient magnitude + Dollar's orientation + edge NMS)
   eb-<name>.json               cv2.ximgproc.EdgeBoxes on exactly those maps (rects + scores)
   manifest.json                sizes and parameters of everything above
 What the tests check: FH label maps equal up to relabelling (or adjusted Rand index),
-Selective Search box sets (recall at IoU thresholds both ways), EdgeBoxes boxes exactly.
+EdgeBoxes boxes exactly. Selective Search, resize, Lab and Gaussian-blur fixtures (ss-*.json
+included) come from make_opencv_exact_fixtures.py.
 """
 import json
 import os
@@ -49,16 +49,6 @@ def save_labels(path, labels):
 def opencv_fh(rgb, k, sigma, min_size):
     gs = cv2.ximgproc.segmentation.createGraphSegmentation(sigma, float(k), min_size)
     return gs.processImage(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-
-
-def selective_search(rgb, mode):
-    ss = cv2.ximgproc.segmentation.createSelectiveSearchSegmentation()
-    ss.setBaseImage(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    if mode == 'fast':
-        ss.switchToSelectiveSearchFast()
-    else:
-        ss.switchToSelectiveSearchQuality()
-    return ss.process().tolist()
 
 
 def conv_tri(image, rad):
@@ -133,9 +123,6 @@ def main():
         for k, sigma, min_size in FH_OPENCV:
             labels = opencv_fh(rgb, k, sigma, min_size)
             save_labels(os.path.join(OUT, f'fh-opencv-{name}-{k}-{sigma}-{min_size}.u16'), labels)
-        for mode in ('fast', 'quality'):
-            with open(os.path.join(OUT, f'ss-{mode}-{name}.json'), 'w') as f:
-                json.dump(selective_search(rgb, mode), f)
         edges, orient = edge_maps(rgb)
         nms = edges_nms(edges, orient)
         nms.astype('<f4').tofile(os.path.join(OUT, f'edges-{name}.f32'))

@@ -1,4 +1,11 @@
 import type { InterleavedImage } from '../image/interleaved-image.js';
+import {
+  LAB_CBRT_TABLE,
+  LAB_COEFFICIENTS,
+  LAB_GAMMA_TABLE,
+  LAB_SHIFT,
+  LAB_SHIFT2,
+} from './opencv-lab-tables.js';
 
 /**
  * OpenCV's 8-bit colour conversions (`cvtColor` from BGR) for Selective Search, written for an
@@ -44,60 +51,38 @@ export function rgbToHsv(image: InterleavedImage): InterleavedImage {
   return { width: image.width, height: image.height, channels: 3, data: out };
 }
 
-const GAMMA_SHIFT = 3;
-const LAB_SHIFT = 12;
-const LAB_SHIFT2 = 15;
-const CBRT_TABLE_SIZE = (256 * 3 * (1 << GAMMA_SHIFT)) / 2;
-function srgbToLinear(x: number): number {
-  return x <= 0.04045 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4);
-}
-
-// OpenCV 4 computes these tables in (soft) double precision.
-const gammaTable = new Int32Array(256);
-for (let i = 0; i < 256; i++)
-  gammaTable[i] = Math.round(255 * (1 << GAMMA_SHIFT) * srgbToLinear(i / 255));
-const cbrtTable = new Int32Array(CBRT_TABLE_SIZE);
-for (let i = 0; i < CBRT_TABLE_SIZE; i++) {
-  const x = i / (255 * (1 << GAMMA_SHIFT));
-  const f = x < 0.008856 ? x * 7.787 + 16 / 116 : Math.cbrt(x);
-  cbrtTable[i] = Math.round((1 << LAB_SHIFT2) * f);
-}
-const SRGB_TO_XYZ = [
-  0.412453, 0.35758, 0.180423, 0.212671, 0.71516, 0.072169, 0.019334, 0.119193, 0.950227,
-];
-const D65 = [0.950456, 1, 1.088754];
-const labCoefficients = new Int32Array(9);
-for (let i = 0; i < 3; i++) {
-  for (let j = 0; j < 3; j++) {
-    labCoefficients[i * 3 + j] = Math.round((SRGB_TO_XYZ[i * 3 + j]! * (1 << LAB_SHIFT)) / D65[i]!);
-  }
-}
-
 const descale = (x: number, n: number): number => (x + (1 << (n - 1))) >> n;
 const clampByte = (x: number): number => (x < 0 ? 0 : x > 255 ? 255 : x);
 
 /**
- * `COLOR_BGR2Lab` for 8-bit images (OpenCV's bit-exact integer path): sRGB gamma table with 3
- * fractional bits, XYZ with 12-bit coefficients normalised to D65, f(t) = ∛t or 7.787t + 16/116
- * from a 15-bit table, L = 116f(Y) − 16 scaled to 0–255, a, b offset by 128.
+ * `COLOR_BGR2Lab` for 8-bit images, bit-exact to OpenCV 4 on all 2²⁴ colours (its `RGB2Lab_b`
+ * integer path): sRGB gamma table with 3 fractional bits, XYZ with 12-bit coefficients
+ * normalised to D65, f(t) = ∛t or the linear segment from a 15-bit table, L = 116f(Y) − 16
+ * scaled to 0–255, a, b offset by 128. The tables are OpenCV's own, see `opencv-lab-tables.ts`.
  */
 export function rgbToLab(image: InterleavedImage): InterleavedImage {
   const { data } = image;
   const n = image.width * image.height;
   const out = new Uint8Array(n * 3);
-  const c = labCoefficients;
+  const gamma = LAB_GAMMA_TABLE;
+  const cbrt = LAB_CBRT_TABLE;
+  const c = LAB_COEFFICIENTS;
+  // Local copies: hot loops must not re-read module bindings.
+  const shift = LAB_SHIFT;
+  const shift2 = LAB_SHIFT2;
   const lScale = Math.trunc((116 * 255 + 50) / 100);
-  const lShift = -Math.trunc((16 * 255 * (1 << LAB_SHIFT2) + 50) / 100);
+  const lShift = -Math.trunc((16 * 255 * (1 << shift2) + 50) / 100);
+  const abOffset = 128 * (1 << shift2);
   for (let i = 0; i < n; i++) {
-    const R = gammaTable[data[i * 3]!]!;
-    const G = gammaTable[data[i * 3 + 1]!]!;
-    const B = gammaTable[data[i * 3 + 2]!]!;
-    const fX = cbrtTable[descale(R * c[0]! + G * c[1]! + B * c[2]!, LAB_SHIFT)]!;
-    const fY = cbrtTable[descale(R * c[3]! + G * c[4]! + B * c[5]!, LAB_SHIFT)]!;
-    const fZ = cbrtTable[descale(R * c[6]! + G * c[7]! + B * c[8]!, LAB_SHIFT)]!;
-    out[i * 3] = clampByte(descale(lScale * fY + lShift, LAB_SHIFT2));
-    out[i * 3 + 1] = clampByte(descale(500 * (fX - fY) + 128 * (1 << LAB_SHIFT2), LAB_SHIFT2));
-    out[i * 3 + 2] = clampByte(descale(200 * (fY - fZ) + 128 * (1 << LAB_SHIFT2), LAB_SHIFT2));
+    const R = gamma[data[i * 3]!]!;
+    const G = gamma[data[i * 3 + 1]!]!;
+    const B = gamma[data[i * 3 + 2]!]!;
+    const fX = cbrt[descale(R * c[0]! + G * c[1]! + B * c[2]!, shift)]!;
+    const fY = cbrt[descale(R * c[3]! + G * c[4]! + B * c[5]!, shift)]!;
+    const fZ = cbrt[descale(R * c[6]! + G * c[7]! + B * c[8]!, shift)]!;
+    out[i * 3] = clampByte(descale(lScale * fY + lShift, shift2));
+    out[i * 3 + 1] = clampByte(descale(500 * (fX - fY) + abOffset, shift2));
+    out[i * 3 + 2] = clampByte(descale(200 * (fY - fZ) + abOffset, shift2));
   }
   return { width: image.width, height: image.height, channels: 3, data: out };
 }

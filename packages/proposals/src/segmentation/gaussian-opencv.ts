@@ -1,11 +1,16 @@
 import { roundHalfEven } from '@ssdet/data';
+import { fmaFloat32 } from '../colour/single-precision.js';
 
 /**
- * `cv::GaussianBlur(src32F, dst, Size(0, 0), σ, σ)` on an interleaved float32 image: kernel
- * size ⌈8σ + 1⌉ rounded and made odd (OpenCV's rule for float images), kernel
- * w(i) = exp(−(i − (n−1)/2)² / 2σ²) rounded to float32 and normalised, rows then columns,
- * border `BORDER_REFLECT_101` (gfedcb | abcdefgh | gfedcba). Arithmetic is float32 as in
- * OpenCV; SIMD fused multiply-adds in some OpenCV builds can differ in the last bit.
+ * `cv::GaussianBlur(src32F, dst, Size(0, 0), σ, σ)` on an interleaved float32 image, bit-exact
+ * to OpenCV 4.6 on x86-64 CPUs with AVX2 and FMA (where OpenCV runs its AVX2 filter code):
+ * kernel from {@link openCvGaussianKernel}, rows then columns, border `BORDER_REFLECT_101`
+ * (gfedcb | abcdefgh | gfedcba).
+ * - Rows: s = Σₖ kₖ·xₖ accumulated left to right with fused multiply-adds (binary32, one
+ *   rounding each).
+ * - Columns (OpenCV's symmetric column filter): s = k₀·x₀, then s = fma(x₊ⱼ + x₋ⱼ, kⱼ, s) for
+ *   j = 1 … radius.
+ * OpenCV on a CPU without FMA rounds each product separately and can differ in the last bit.
  */
 export function gaussianBlurOpenCv(
   image: Float32Array,
@@ -15,8 +20,10 @@ export function gaussianBlurOpenCv(
   sigma: number,
 ): Float32Array {
   const kernel = openCvGaussianKernel(sigma);
-  const radius = (kernel.length - 1) >> 1;
+  const taps = kernel.length;
+  const radius = (taps - 1) >> 1;
   const fround = Math.fround;
+  const fma = fmaFloat32;
   const afterRows = new Float32Array(image.length);
   const row = new Float32Array(width + 2 * radius);
   for (let y = 0; y < height; y++) {
@@ -25,9 +32,8 @@ export function gaussianBlurOpenCv(
         row[x + radius] = image[(y * width + reflect101(x, width)) * channels + c]!;
       }
       for (let x = 0; x < width; x++) {
-        let sum = 0;
-        for (let k = 0; k < kernel.length; k++)
-          sum = fround(sum + fround(kernel[k]! * row[x + k]!));
+        let sum = fround(row[x]! * kernel[0]!);
+        for (let k = 1; k < taps; k++) sum = fma(row[x + k]!, kernel[k]!, sum);
         afterRows[(y * width + x) * channels + c] = sum;
       }
     }
@@ -40,13 +46,10 @@ export function gaussianBlurOpenCv(
         column[y + radius] = afterRows[(reflect101(y, height) * width + x) * channels + c]!;
       }
       for (let y = 0; y < height; y++) {
-        // OpenCV's symmetric column filter: k₀·s₀ + Σ kⱼ·(s₊ⱼ + s₋ⱼ)
         const centre = y + radius;
-        let sum = fround(kernel[radius]! * column[centre]!);
+        let sum = fround(column[centre]! * kernel[radius]!);
         for (let j = 1; j <= radius; j++) {
-          sum = fround(
-            sum + fround(kernel[radius + j]! * fround(column[centre + j]! + column[centre - j]!)),
-          );
+          sum = fma(fround(column[centre + j]! + column[centre - j]!), kernel[radius + j]!, sum);
         }
         out[(y * width + x) * channels + c] = sum;
       }
@@ -55,20 +58,27 @@ export function gaussianBlurOpenCv(
   return out;
 }
 
-/** `getGaussianKernel(n, σ, CV_32F)` with n = cvRound(8σ + 1) | 1. */
+/**
+ * `getGaussianKernel(n, σ, CV_32F)` with n = cvRound(8σ + 1) | 1, as OpenCV 4 computes it: the
+ * values exp(−x²/2σ²) and their normalisation in double precision, rounded to binary32 only at
+ * the end (the centre tap is exactly 1 / sum).
+ */
 export function openCvGaussianKernel(sigma: number): Float32Array {
   const s = sigma <= 0 ? 0.001 : sigma;
   const n = roundHalfEven(s * 8 + 1) | 1;
-  const kernel = new Float32Array(n);
-  const scale = -0.5 / (s * s);
+  const half = (n - 1) / 2;
+  // x runs over 2·(i − half) so that x² · (−1/8σ²) = −(i − half)²/2σ² with x integral.
+  const scale = -0.125 / (s * s);
+  const values = new Float64Array(half);
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const x = i - (n - 1) * 0.5;
-    kernel[i] = Math.exp(scale * x * x);
-    sum += kernel[i]!;
+  for (let i = 0, x = 1 - n; i < half; i++, x += 2) {
+    values[i] = Math.exp(x * x * scale);
+    sum += values[i]!;
   }
-  const inverse = 1 / sum;
-  for (let i = 0; i < n; i++) kernel[i] = kernel[i]! * inverse;
+  const inverse = 1 / (2 * sum + 1);
+  const kernel = new Float32Array(n);
+  for (let i = 0; i < half; i++) kernel[i] = kernel[n - 1 - i] = values[i]! * inverse;
+  kernel[half] = inverse;
   return kernel;
 }
 

@@ -26,6 +26,21 @@ export function graphSegmentationOpenCv(
   sigma: number,
   minSize: number,
 ): LabelMask {
+  return segmentOpenCvGraph(buildOpenCvGraph(image, sigma), k, minSize);
+}
+
+/** Steps 1–3 up to the sorted edge list, which depend on the image and σ but not on k. */
+export interface OpenCvGraph {
+  readonly width: number;
+  readonly height: number;
+  /** Edge weights, ascending in `std::sort`'s order. */
+  readonly weights: Float32Array;
+  /** Per sorted edge: pixel · 4 + direction (up, left, down, right). */
+  readonly edgeIds: Int32Array;
+}
+
+/** The blurred image's 4-connected graph, its edges sorted (shared by every k on one image). */
+export function buildOpenCvGraph(image: InterleavedImage, sigma: number): OpenCvGraph {
   const { width, height, channels } = image;
   const n = width * height;
   const input = new Float32Array(n * channels);
@@ -58,11 +73,20 @@ export function graphSegmentationOpenCv(
       }
     }
   }
-  const keys = weights.subarray(0, count);
-  const edgeIds = ids.subarray(0, count);
-  stdSort(keys, edgeIds);
+  const sortedWeights = weights.slice(0, count);
+  const edgeIds = ids.slice(0, count);
+  stdSort(sortedWeights, edgeIds);
+  return { width, height, weights: sortedWeights, edgeIds };
+}
 
-  const kf = fround(k);
+/** Step 3's merging and step 4 for one k on a graph from {@link buildOpenCvGraph}. */
+export function segmentOpenCvGraph(graph: OpenCvGraph, k: number, minSize: number): LabelMask {
+  const { width, height, edgeIds } = graph;
+  const n = width * height;
+  const count = edgeIds.length;
+  const keys = graph.weights.slice();
+  const kf = Math.fround(k);
+  const fround = Math.fround;
   const neighbourOffset = [-width, -1, width, 1];
   const sets = new DisjointSet(n);
   const thresholds = new Float32Array(n).fill(kf);

@@ -1,3 +1,4 @@
+import { stdSort } from '../sort/std-sort.js';
 import type { SimilarityStrategy } from './similarity.js';
 
 /** One node of the grouping hierarchy: an initial segment (level 1) or a merge of two nodes. */
@@ -10,15 +11,19 @@ export interface GroupedRegions {
 }
 
 /**
- * Selective Search's hierarchical grouping (Uijlings et al. 2013, Alg. 1) as OpenCV runs it:
- * repeatedly merge the most similar pair of neighbouring regions, recording every region ever
- * formed, until no neighbouring pairs remain (one region per connected group).
+ * Selective Search's hierarchical grouping (Uijlings et al. 2013, Alg. 1) exactly as OpenCV runs
+ * it: repeatedly merge the most similar pair of neighbouring regions, recording every region
+ * ever formed, until no neighbouring pairs remain (one region per connected group).
  *
- * OpenCV re-sorts its whole similarity list with `std::sort` after every merge and takes the
- * last element; here a binary max-heap with lazy deletion finds the same maximum in O(log n).
- * Only exact float ties can be broken differently (here: the pair created later wins).
+ * OpenCV keeps the pairs in a vector: each step it sorts the whole vector with `std::sort`, takes
+ * the last pair, erases every pair touching the merged regions (keeping the order of the rest)
+ * and appends the new region's pairs in the order their partners were met. Equal similarities
+ * are common (the size and fill measures alone are multiples of 1/|image|), and which of the
+ * tied pairs `std::sort` leaves last decides the hierarchy, so this replays that vector and,
+ * whenever it holds equal keys, GCC's `std::sort` itself ({@link stdSort}). While all keys
+ * differ the sorted order is unique, and the new pairs are merged in without a full sort.
  *
- * @param neighbours pairs (i, j), i < j, of initial segments that touch, in OpenCV's order.
+ * @param neighbours pairs (i, j), i < j, of initial segments that touch, sorted (OpenCV's order).
  */
 export function hierarchicalGrouping(
   strategy: SimilarityStrategy,
@@ -32,22 +37,18 @@ export function hierarchicalGrouping(
   const levels = new Int32Array(capacity).fill(1);
   const workingId = new Int32Array(capacity);
   for (let i = 0; i < segmentCount; i++) workingId[i] = i;
-  const active = new Uint8Array(capacity);
-  active.fill(1, 0, segmentCount);
-  const adjacency: Set<number>[] = [];
-  for (let i = 0; i < segmentCount; i++) adjacency.push(new Set());
-  const heap = new PairHeap();
+
+  const pairs = new PairList(neighbours.length / 2);
   for (let e = 0; e < neighbours.length; e += 2) {
     const i = neighbours[e]!;
     const j = neighbours[e + 1]!;
-    adjacency[i]!.add(j);
-    adjacency[j]!.add(i);
-    heap.push(strategy.similarity(i, j), i, j);
+    pairs.append(strategy.similarity(i, j), i, j);
   }
   let count = segmentCount;
-  while (heap.size > 0) {
-    const { from, to } = heap.pop();
-    if (!active[from] || !active[to]) continue;
+  const partners: number[] = [];
+  while (pairs.size > 0) {
+    pairs.sort();
+    const [from, to] = pairs.popLast();
     const node = count++;
     levels[node] = Math.max(levels[from]!, levels[to]!) + 1;
     for (let k = 0; k < 2; k++) {
@@ -58,99 +59,146 @@ export function hierarchicalGrouping(
     const idTo = workingId[to]!;
     workingId[node] = Math.min(idFrom, idTo);
     strategy.merge(idFrom, idTo);
-    active[from] = 0;
-    active[to] = 0;
-    active[node] = 1;
-    const merged = new Set<number>();
-    for (const n of adjacency[from]!) if (n !== to) merged.add(n);
-    for (const n of adjacency[to]!) if (n !== from) merged.add(n);
-    adjacency[from] = new Set();
-    adjacency[to] = new Set();
-    adjacency.push(merged);
-    for (const n of merged) {
-      const set = adjacency[n]!;
-      set.delete(from);
-      set.delete(to);
-      set.add(node);
-      heap.push(strategy.similarity(workingId[node]!, workingId[n]!), node, n);
+    pairs.removeTouching(from, to, partners);
+    for (const partner of partners) {
+      pairs.append(strategy.similarity(workingId[node]!, workingId[partner]!), node, partner);
     }
   }
   return { rects: rects.subarray(0, count * 4), levels: levels.subarray(0, count), count };
 }
 
-/** Max-heap of (similarity, insertion order) → pair; later insertions win ties. */
-class PairHeap {
-  private keys: number[] = [];
-  private orders: number[] = [];
-  private froms: number[] = [];
-  private tos: number[] = [];
-  private inserted = 0;
+/** OpenCV's vector of (similarity, from, to), with the state needed to sort it as it does. */
+class PairList {
+  private keys: Float32Array;
+  /** Index into froms / tos of each vector entry. */
+  private ids: Int32Array;
+  private froms: Int32Array;
+  private tos: Int32Array;
+  private created = 0;
+  size = 0;
+  /** Entries [0, sortedEnd) are sorted with all keys distinct; later ones were appended since. */
+  private sortedEnd = 0;
+  private distinct = false;
 
-  get size(): number {
-    return this.keys.length;
+  constructor(initial: number) {
+    const capacity = Math.max(16, initial);
+    this.keys = new Float32Array(capacity);
+    this.ids = new Int32Array(capacity);
+    this.froms = new Int32Array(capacity);
+    this.tos = new Int32Array(capacity);
   }
 
-  push(key: number, from: number, to: number): void {
-    this.keys.push(key);
-    this.orders.push(this.inserted++);
-    this.froms.push(from);
-    this.tos.push(to);
-    this.up(this.keys.length - 1);
+  append(key: number, from: number, to: number): void {
+    if (this.created === this.froms.length) {
+      this.froms = grow(this.froms);
+      this.tos = grow(this.tos);
+    }
+    if (this.size === this.keys.length) {
+      const keys = new Float32Array(this.keys.length * 2);
+      keys.set(this.keys);
+      this.keys = keys;
+      this.ids = grow(this.ids);
+    }
+    this.froms[this.created] = from;
+    this.tos[this.created] = to;
+    this.keys[this.size] = key;
+    this.ids[this.size] = this.created++;
+    this.size++;
   }
 
-  pop(): { from: number; to: number } {
-    const top = { from: this.froms[0]!, to: this.tos[0]! };
-    const last = this.keys.length - 1;
-    this.move(last, 0);
-    this.keys.pop();
-    this.orders.pop();
-    this.froms.pop();
-    this.tos.pop();
-    if (this.keys.length > 0) this.down(0);
-    return top;
+  /** `std::sort(v.begin(), v.end())` by similarity. */
+  sort(): void {
+    const n = this.size;
+    const keys = this.keys;
+    if (this.distinct && this.appendedAreNew()) {
+      this.mergeAppended();
+    } else {
+      stdSort(keys.subarray(0, n), this.ids.subarray(0, n));
+      this.distinct = true;
+      for (let i = 1; i < n && this.distinct; i++)
+        if (keys[i] === keys[i - 1]) this.distinct = false;
+    }
+    this.sortedEnd = n;
   }
 
-  private before(a: number, b: number): boolean {
-    const ka = this.keys[a]!;
-    const kb = this.keys[b]!;
-    return ka > kb || (ka === kb && this.orders[a]! > this.orders[b]!);
+  popLast(): [number, number] {
+    this.size--;
+    this.sortedEnd = Math.min(this.sortedEnd, this.size);
+    const id = this.ids[this.size]!;
+    return [this.froms[id]!, this.tos[id]!];
   }
 
-  private move(from: number, to: number): void {
-    this.keys[to] = this.keys[from]!;
-    this.orders[to] = this.orders[from]!;
-    this.froms[to] = this.froms[from]!;
-    this.tos[to] = this.tos[from]!;
+  /**
+   * Erases every entry touching `a` or `b`, keeping the order of the others, and lists their
+   * other ends in order of first appearance.
+   */
+  removeTouching(a: number, b: number, partners: number[]): void {
+    partners.length = 0;
+    const { keys, ids, froms, tos } = this;
+    let kept = 0;
+    let keptSorted = 0;
+    for (let i = 0; i < this.size; i++) {
+      const id = ids[i]!;
+      const from = froms[id]!;
+      const to = tos[id]!;
+      if (from === a || from === b || to === a || to === b) {
+        const other = from === a || from === b ? to : from;
+        if (!partners.includes(other)) partners.push(other);
+      } else {
+        keys[kept] = keys[i]!;
+        ids[kept] = id;
+        kept++;
+        if (i < this.sortedEnd) keptSorted++;
+      }
+    }
+    this.size = kept;
+    this.sortedEnd = keptSorted;
   }
 
-  private swap(a: number, b: number): void {
-    for (const array of [this.keys, this.orders, this.froms, this.tos]) {
-      const t = array[a]!;
-      array[a] = array[b]!;
-      array[b] = t;
+  /** Whether the appended keys differ from each other and from every sorted key. */
+  private appendedAreNew(): boolean {
+    const keys = this.keys;
+    for (let i = this.sortedEnd; i < this.size; i++) {
+      const key = keys[i]!;
+      for (let j = this.sortedEnd; j < i; j++) if (keys[j] === key) return false;
+      let lo = 0;
+      let hi = this.sortedEnd;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (keys[mid]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < this.sortedEnd && keys[lo] === key) return false;
+    }
+    return true;
+  }
+
+  /** Merges the appended entries into the sorted prefix (the unique sorted order). */
+  private mergeAppended(): void {
+    const { keys, ids } = this;
+    const start = this.sortedEnd;
+    const tailKeys = Array.from(keys.subarray(start, this.size));
+    const tailIds = Array.from(ids.subarray(start, this.size));
+    const order = tailKeys.map((_, i) => i).sort((x, y) => tailKeys[x]! - tailKeys[y]!);
+    let i = start - 1;
+    let j = order.length - 1;
+    for (let w = this.size - 1; j >= 0; w--) {
+      const t = order[j]!;
+      if (i >= 0 && keys[i]! > tailKeys[t]!) {
+        keys[w] = keys[i]!;
+        ids[w] = ids[i]!;
+        i--;
+      } else {
+        keys[w] = tailKeys[t]!;
+        ids[w] = tailIds[t]!;
+        j--;
+      }
     }
   }
+}
 
-  private up(i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(i, parent)) break;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private down(i: number): void {
-    const n = this.keys.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let best = i;
-      if (l < n && this.before(l, best)) best = l;
-      if (r < n && this.before(r, best)) best = r;
-      if (best === i) break;
-      this.swap(i, best);
-      i = best;
-    }
-  }
+function grow(array: Int32Array): Int32Array {
+  const larger = new Int32Array(array.length * 2);
+  larger.set(array);
+  return larger;
 }

@@ -1,7 +1,12 @@
-import type { DecodedImage, Rng } from '@ssdet/core';
+import type { DecodedImage, LabelMask, Rng } from '@ssdet/core';
 import { channelOf, rgbToGray, rgbToHsv, rgbToLab, rgbToRgI } from '../colour/opencv-colour.js';
 import { fromDecoded, type InterleavedImage } from '../image/interleaved-image.js';
 import { felzenszwalb, type FelzenszwalbVariant } from '../segmentation/felzenszwalb.js';
+import {
+  buildOpenCvGraph,
+  segmentOpenCvGraph,
+  type OpenCvGraph,
+} from '../segmentation/graph-segmentation-opencv.js';
 import { countLabels } from '../segmentation/label-mask.js';
 import { stdSort } from '../sort/std-sort.js';
 import { hierarchicalGrouping } from './hierarchical-grouping.js';
@@ -58,7 +63,9 @@ export function selectiveSearchConfig(
 ): SelectiveSearchConfig {
   const baseK = options.baseK ?? (mode === 'single' ? 200 : 150);
   const incK = options.incK ?? 150;
-  const sigma = options.sigma ?? 0.8;
+  // OpenCV's switchTo…(…, float sigma) hands σ to the segmentation as a float: 0.8 becomes
+  // 0.800000011920929, which changes the Gaussian kernel and so the segments.
+  const sigma = Math.fround(options.sigma ?? 0.8);
   const minSize = options.minSize ?? 100;
   const ks = (n: number): InitialSegmentation[] =>
     Array.from({ length: n }, (_, i) => ({
@@ -116,13 +123,25 @@ export function selectiveSearch(
   for (const space of config.colourSpaces) {
     const converted = convert(rgb, space);
     const bins = textureBins(converted);
+    // OpenCV's segmentations of one image differ only in k: blur and sort its graph once per σ.
+    const graphs = new Map<number, OpenCvGraph>();
     for (const segmentation of config.segmentations) {
-      const mask = felzenszwalb(converted, {
-        scale: segmentation.k,
-        sigma: segmentation.sigma,
-        minSize: segmentation.minSize,
-        variant: segmentation.variant,
-      });
+      let mask: LabelMask;
+      if (segmentation.variant === 'opencv') {
+        let graph = graphs.get(segmentation.sigma);
+        if (!graph) {
+          graph = buildOpenCvGraph(converted, segmentation.sigma);
+          graphs.set(segmentation.sigma, graph);
+        }
+        mask = segmentOpenCvGraph(graph, segmentation.k, segmentation.minSize);
+      } else {
+        mask = felzenszwalb(converted, {
+          scale: segmentation.k,
+          sigma: segmentation.sigma,
+          minSize: segmentation.minSize,
+          variant: segmentation.variant,
+        });
+      }
       const count = countLabels(mask);
       const features = regionFeatures(converted, mask.labels, count, bins);
       const neighbours = initialNeighbours(mask.labels, image.width, image.height, count);

@@ -94,7 +94,11 @@ export interface SelectiveSearchSourceOptions {
   readonly maxBoxes?: number;
   /** `soco`: SoCo's size/aspect/scale filter with its fallbacks (order and duplicates kept). */
   readonly filter?: 'none' | 'soco';
-  /** Swap R and B before searching: reproduces DETReg handing RGB to OpenCV, which expects BGR. */
+  /**
+   * Swap R and B before searching. `true` reproduces DETReg handing its RGB image to OpenCV, which
+   * reads it as BGR (the default of the `detreg` preset, as the official priors were made);
+   * `false` searches the colours as they are (the default of every other preset).
+   */
   readonly swapRedBlue?: boolean;
 }
 
@@ -132,7 +136,8 @@ const PRESETS: Record<
     filter: 'none',
     swapRedBlue: false,
   },
-  // DETReg: OpenCV fast mode on a 128×128 squash, first 30 boxes. We feed correct RGB by default.
+  // DETReg: OpenCV fast mode on a 128×128 squash, first 30 boxes, and — as the official code —
+  // the RGB image handed to OpenCV as if it were BGR (`swapRedBlue: false` searches it as RGB).
   detreg: {
     mode: 'fast',
     baseK: 150,
@@ -141,7 +146,7 @@ const PRESETS: Record<
     resize: 128,
     maxBoxes: 30,
     filter: 'none',
-    swapRedBlue: false,
+    swapRedBlue: true,
   },
   // SoCo: its own Python Selective Search (skimage FH with scale = baseK = 300, σ 0.9,
   // min_size 100), every region of the hierarchy, then SoCo's filter.
@@ -231,11 +236,14 @@ export class SelectiveSearchSource implements RegionSource {
             incK: s.incK,
             sigma: s.sigma,
           });
-    // `implementation` keeps region-cache entries of the OpenCV-grouped `soco` of earlier
-    // versions (same preset name and settings) from being served for SoCo's own algorithm.
-    this.parameters = this.socoPython
-      ? { preset, ...s, implementation: 'soco-python' }
-      : { preset, ...s };
+    // `implementation` keeps region-cache entries of earlier versions with the same preset and
+    // settings from being served: the OpenCV-grouped `soco` before SoCo's own algorithm, and
+    // OpenCV-grouped searches from before they were bit-exact to OpenCV 4.6.
+    this.parameters = {
+      preset,
+      ...s,
+      implementation: this.socoPython ? 'soco-python' : 'opencv-4.6-exact',
+    };
   }
 
   /** Boxes of the configured search on `input` (before scaling back and filtering). */
@@ -265,19 +273,29 @@ export class SelectiveSearchSource implements RegionSource {
     }
     if (s.resize > 0) input = resizeBilinear(input, s.resize, s.resize);
     let boxes = this.search(input, rng);
-    if (s.resize > 0) {
-      const sx = image.width / s.resize;
-      const sy = image.height / s.resize;
-      for (let i = 0; i < boxes.length; i += 4) {
-        boxes[i] = boxes[i]! * sx;
-        boxes[i + 1] = boxes[i + 1]! * sy;
-        boxes[i + 2] = boxes[i + 2]! * sx;
-        boxes[i + 3] = boxes[i + 3]! * sy;
-      }
-    }
+    if (s.resize > 0) scaleBack(boxes, image.width, image.height, s.resize);
     if (s.filter === 'soco') boxes = socoFilter(boxes, image.width, image.height);
     if (s.maxBoxes > 0) boxes = boxes.slice(0, s.maxBoxes * 4);
     return { boxes };
+  }
+}
+
+/**
+ * Boxes found on the resize × resize squash, back in the image's pixels, with DETReg's float32
+ * arithmetic (`boxes /= res_size; boxes *= [w, h, w, h]` on OpenCV's x, y, w, h, then
+ * x2 = x + w, y2 = y + h), so that the values equal the official ones to the last bit.
+ */
+function scaleBack(boxes: Float32Array, width: number, height: number, resize: number): void {
+  const f = Math.fround;
+  for (let i = 0; i < boxes.length; i += 4) {
+    const x = f(f(boxes[i]! / resize) * width);
+    const y = f(f(boxes[i + 1]! / resize) * height);
+    const w = f(f((boxes[i + 2]! - boxes[i]!) / resize) * width);
+    const h = f(f((boxes[i + 3]! - boxes[i + 1]!) / resize) * height);
+    boxes[i] = x;
+    boxes[i + 1] = y;
+    boxes[i + 2] = f(x + w);
+    boxes[i + 3] = f(y + h);
   }
 }
 

@@ -47,7 +47,7 @@ describe("SelectiveSearchSource preset 'soco' = SoCo's selective_search.py + fil
     expect(soco.parameters).toMatchObject({ preset: 'soco', baseK: 300, sigma: 0.9 });
     expect(soco.parameters['implementation']).toBe('soco-python');
     const opencv = new SelectiveSearchSource({ preset: 'soco-opencv' });
-    expect(opencv.parameters['implementation']).toBeUndefined();
+    expect(opencv.parameters['implementation']).toBe('opencv-4.6-exact');
     const image = await socoPhoto('chelsea');
     const a = await soco.propose(image, Rng.fromSeed(0));
     const b = await opencv.propose(image, Rng.fromSeed(0));
