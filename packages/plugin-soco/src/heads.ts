@@ -7,13 +7,7 @@ import {
   type NamedVariables,
   type Rng,
 } from '@ssdet/core';
-import {
-  collectVariables,
-  ConvFcBoxHead,
-  Fpn,
-  MlpHead,
-  roiAlign,
-} from '@ssdet/nn';
+import { collectVariables, ConvFcBoxHead, Fpn, MlpHead, roiAlign } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SocoInit } from './config.js';
 

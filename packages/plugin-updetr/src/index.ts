@@ -27,10 +27,5 @@ export {
 } from './losses/feature-reconstruction-loss.js';
 export { createUpdetrCriterion, type UpdetrCriterionOptions } from './losses/updetr-criterion.js';
 export { loadBackboneWeights } from './backbone-weights.js';
-export {
-  IMAGE_VIEW,
-  UpdetrViewGenerator,
-  patchViewName,
-  type UpdetrViewOptions,
-} from './views.js';
+export { IMAGE_VIEW, UpdetrViewGenerator, patchViewName, type UpdetrViewOptions } from './views.js';
 export { PLUGIN_VERSION } from './version.js';

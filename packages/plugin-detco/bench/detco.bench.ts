@@ -1,0 +1,186 @@
+/**
+ * `npm run bench -- detco`: one DetCo training step at the paper's resolution — ResNet-50, global
+ * views 224 × 224 and 3 × 3 patch sets of 64 × 64 for both encoders, batch 8, the paper's heads
+ * (C → C → 128 and 9C → 9C → 128 at every stage), eight queues of 65,536 × 128, two shuffle-BN
+ * groups: the loss (four backbone passes, twelve terms), its gradients, an SGD update (momentum
+ * 0.9, weight decay 1e-4), the momentum update of the key encoder and the enqueue of all queues —
+ * on the best available backend that can train a CNN.
+ *
+ * PyTorch's time for the same step comes from tools/reference/detco/bench_detco_torch.py, run
+ * first in the same run when /usr/bin/python3 (or SSDET_BENCH_PYTHON) has torch (CPU, 2 threads;
+ * SSDET_BENCH_TORCH=0 skips it); the ratio ours / PyTorch is printed. Both sides run one warm-up
+ * step and report the mean of the next two. `SSDET_BENCH_PROFILE=1` adds one profiled step and
+ * prints its heaviest kernels.
+ *
+ * DETCO_BENCH_ARCH, DETCO_BENCH_SIZE, DETCO_BENCH_PATCH, DETCO_BENCH_BATCH and DETCO_BENCH_QUEUE
+ * shrink both sides alike (e.g. `resnet18`, 64, 16, 4, 64) to check the bench starts.
+ */
+import {
+  CNN_TRAINING_KERNELS,
+  Rng,
+  createMethod,
+  formatKernelProfile,
+  profileKernels,
+  SgdOptimizer,
+  selectBackend,
+  type Batch,
+  type BackendSelection,
+} from '@ssdet/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { runPythonReference } from '../../../tools/bench/python-reference.js';
+import { detcoConfigSchema, plugin, type DetcoMethod } from '../src/index.js';
+
+const fromEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+};
+const ARCH = process.env['DETCO_BENCH_ARCH'] ?? 'resnet50';
+const SIZE = fromEnv('DETCO_BENCH_SIZE', 224);
+const PATCH = fromEnv('DETCO_BENCH_PATCH', 64);
+const BATCH = fromEnv('DETCO_BENCH_BATCH', 8);
+const QUEUE = fromEnv('DETCO_BENCH_QUEUE', 65536);
+const GRID = 3;
+
+let selection: BackendSelection | undefined;
+let method: DetcoMethod | undefined;
+let optimizer: SgdOptimizer | undefined;
+let batch: Batch | undefined;
+const seconds: number[] = [];
+const cpuSeconds: number[] = [];
+let step = 0;
+
+/** PyTorch's mean step time, or why there is none. */
+function runTorchBench(): { seconds?: number; note: string } {
+  const run = runPythonReference('tools/reference/detco/bench_detco_torch.py', [
+    '--json',
+    '--arch',
+    ARCH,
+    '--size',
+    String(SIZE),
+    '--patch',
+    String(PATCH),
+    '--batch',
+    String(BATCH),
+    '--queue',
+    String(QUEUE),
+  ]);
+  if ('skipped' in run) return { note: run.skipped };
+  const parsed = JSON.parse(run.stdout) as {
+    torch: string;
+    threads: number;
+    seconds: number;
+    cpuSeconds: number;
+  };
+  return {
+    seconds: parsed.seconds,
+    note: `PyTorch ${parsed.torch}, ${parsed.threads} threads: ${parsed.seconds.toFixed(2)} s wall, ${parsed.cpuSeconds.toFixed(1)} CPU-s per step`,
+  };
+}
+
+let torch: { seconds?: number; note: string } = { note: 'not run' };
+
+beforeAll(async () => {
+  // PyTorch first, so that the two sides do not compete for the cores.
+  torch = runTorchBench();
+  selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
+});
+
+afterAll(() => {
+  const average = (values: number[]): number =>
+    values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+  // The first step is the warm-up.
+  const timed = seconds.length > 1 ? seconds.slice(1) : seconds;
+  const mean = average(timed);
+  const ratio =
+    torch.seconds === undefined
+      ? ''
+      : `; ratio ours / PyTorch ${(mean / torch.seconds).toFixed(2)}×`;
+  // CPU seconds are less sensitive than wall time to other processes on a shared machine.
+  process.stdout.write(
+    `\n@ssdet/plugin-detco bench on backend "${selection?.backend ?? '?'}": DetCo ${ARCH}@${SIZE} + ${GRID * GRID}×${PATCH} patches, batch ${BATCH}, training step ` +
+      `${mean.toFixed(1)} s wall = ${(BATCH / mean).toFixed(3)} images/s; ${average(cpuSeconds.length > 1 ? cpuSeconds.slice(1) : cpuSeconds).toFixed(1)} CPU-s per step (mean of ${timed.length} after ${seconds.length - timed.length} warm-up)\n` +
+      `  ${torch.note}${ratio}\n`,
+  );
+  method?.dispose();
+  optimizer?.dispose();
+  if (batch !== undefined) tf.dispose(Object.values(batch.views).map((view) => view.images));
+});
+
+function setup(): { method: DetcoMethod; optimizer: SgdOptimizer; batch: Batch } {
+  if (method === undefined || optimizer === undefined || batch === undefined) {
+    method = createMethod(
+      plugin,
+      detcoConfigSchema.parse({
+        imageSize: SIZE,
+        backbone: { arch: ARCH },
+        jigsaw: { size: GRID * PATCH, patchSize: PATCH },
+        queueSize: QUEUE,
+        shuffleBnGroups: 2,
+        train: { batchSize: BATCH },
+      }),
+      Rng.fromSeed(0),
+    ) as DetcoMethod;
+    optimizer = new SgdOptimizer([{ name: 'all', variables: method.trainableVariables() }], {
+      momentum: 0.9,
+      weightDecay: 1e-4,
+    });
+    const view = (height: number, width: number, seed: number) => ({
+      images: tf.randomNormal<tf.Rank.R4>([BATCH, height, width, 3], 0, 1, 'float32', seed),
+      geometry: [],
+    });
+    const strip = GRID * GRID * PATCH;
+    batch = {
+      size: BATCH,
+      records: [],
+      views: {
+        query: view(SIZE, SIZE, 1),
+        key: view(SIZE, SIZE, 2),
+        query_patches: view(strip, PATCH, 3),
+        key_patches: view(strip, PATCH, 4),
+      },
+    };
+  }
+  return { method, optimizer, batch };
+}
+
+function trainingStep(): void {
+  const { method, optimizer, batch } = setup();
+  const started = performance.now();
+  const startedCpu = process.cpuUsage();
+  const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(3).fork(`step-${step}`) };
+  const trainable = method.trainableVariables();
+  const ownName = new Map([...trainable].map(([name, variable]) => [variable.name, name]));
+  const { value, grads } = tf.variableGrads(
+    () => method.loss(batch, context).total,
+    [...trainable.values()],
+  );
+  const named = new Map(
+    Object.entries(grads).map(([tfName, gradient]) => [ownName.get(tfName)!, gradient]),
+  );
+  optimizer.apply(named, 0.03);
+  method.afterStep(context);
+  value.dataSync();
+  tf.dispose([value, ...Object.values(grads)]);
+  seconds.push((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(startedCpu);
+  cpuSeconds.push((cpu.user + cpu.system) / 1e6);
+  process.stderr.write(`DetCo step ${step}: ${seconds.at(-1)!.toFixed(2)} s\n`);
+  step += 1;
+}
+
+describe(`DetCo, ${ARCH}, batch ${BATCH} at ${SIZE}×${SIZE} + ${GRID * GRID} patches of ${PATCH}×${PATCH}`, () => {
+  bench(
+    'training step (loss + grads + SGD + EMA + enqueue)',
+    async () => {
+      trainingStep();
+      if (process.env['SSDET_BENCH_PROFILE'] === '1' && step === 3) {
+        const profile = await profileKernels(trainingStep);
+        seconds.pop();
+        cpuSeconds.pop();
+        process.stdout.write(`\n${formatKernelProfile(profile, 20).join('\n')}\n`);
+      }
+    },
+    { iterations: 2, time: 0, warmupTime: 0, warmupIterations: 1 },
+  );
+});

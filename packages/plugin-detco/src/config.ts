@@ -1,0 +1,151 @@
+import { backboneConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
+import { z } from 'zod';
+
+const probabilityRange = z
+  .tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)])
+  .refine(([low, high]) => low <= high, 'the range must be [low, high] with low ≤ high');
+
+/**
+ * DetCo's hyper-parameters (Xie et al., "DetCo: Unsupervised Contrastive Learning for Object
+ * Detection", ICCV 2021). The official repository (xieenze/DetCo) has no pre-training code, so
+ * each default says where it comes from: the paper (its method section, fig. 2 and its
+ * implementation details, which follow MoCo v2), MoCo v2's `main_moco.py` where the paper defers to
+ * it, or the unofficial port shuuchen/DetCo.pytorch where the paper is silent. The README lists
+ * them item by item.
+ */
+export const detcoConfigSchema = z
+  .object({
+    /**
+     * Side of the two global views (`--image-size`): MoCo v2's RandomResizedCrop(224), the
+     * baseline DetCo builds on (our reading; the paper gives no other). The port crops 255 for
+     * every view instead, because it cuts the jigsaw out of the global view (`jigsaw.source`).
+     */
+    imageSize: z.number().int().min(32).default(224),
+    /** Area range of the global RandomResizedCrop: MoCo v2's `scale=(0.2, 1.)`. The port: (0.6, 1). */
+    cropScale: probabilityRange.default([0.2, 1]),
+    /** ResNet-50 (paper); any registered backbone with levels C2–C5 works (`--backbone`). */
+    backbone: backboneConfigSchema({ arch: 'resnet50' }),
+    /** The local patch sets P_q, P_k (paper §3, "global and local contrastive learning"). */
+    jigsaw: z
+      .object({
+        /**
+         * What each patch set is cut from. `own-crop` (default): its own augmented crop of the
+         * image, so DetCo has four inputs — paper fig. 2, "two additional local patch sets for
+         * input". `global-view`: the encoder's global view itself, as the port does.
+         */
+        source: z.enum(['own-crop', 'global-view']).default('own-crop'),
+        /** Side of the crop the grid is laid on (`own-crop`): the port's RandomResizedCrop(255), divisible by 3. */
+        size: z.number().int().min(1).default(255),
+        /** Area range of that crop: the port's `scale=(0.6, 1.)`. */
+        cropScale: probabilityRange.default([0.6, 1]),
+        /** Cells per side: a 3 × 3 jigsaw (paper). */
+        grid: z.number().int().min(1).max(8).default(3),
+        /** One random `patchSize` square per cell (the port's 64 × 64 in 85-pixel cells). */
+        patchSize: z.number().int().min(8).default(64),
+      })
+      .strict()
+      .prefault({}),
+    heads: z
+      .object({
+        /** Embedding size of every global and local head: 128 (paper; MoCo v2's `--moco-dim`). */
+        outDim: z.number().int().positive().default(128),
+        /**
+         * Hidden width as a multiple of the head's input: 1 gives the port's C → C → 128 (global)
+         * and 9C → 9C → 128 (local) MLPs. At ResNet-50's res5 the local head alone has 340 M
+         * parameters; a smaller value trades fidelity for memory (see the README).
+         */
+        hiddenScale: z.number().positive().max(1).default(1),
+        /**
+         * The heads' Linear initialisation. `pytorchDefault`: the port's (PyTorch's own
+         * U(±1/√fan_in), biases too). `kaimingNormalFanIn`: N(0, 2/fan_in) weights and zero biases,
+         * OpenSelfSup's MoCo neck (`init_linear='kaiming'`), the code base the official DetCo
+         * builds on. The paper does not say.
+         */
+        init: z.enum(['pytorchDefault', 'kaimingNormalFanIn']).default('pytorchDefault'),
+      })
+      .strict()
+      .prefault({}),
+    /** K, keys in each of the eight queues (global and local, per stage): 65,536 (paper; MoCo). */
+    queueSize: z.number().int().positive().default(65536),
+    /** m of the key encoder's EMA θ_k ← m·θ_k + (1 − m)·θ_q: 0.999 (paper; MoCo). */
+    momentum: z.number().min(0).max(1).default(0.999),
+    /** τ of every InfoNCE term: 0.2 (paper; MoCo v2). The port's default is 0.07, its README runs 0.2. */
+    temperature: z.number().positive().default(0.2),
+    /** w_i of res2…res5 in L = Σ_i w_i (L_g↔g + L_l↔l + L_l↔g): [0.1, 0.4, 0.7, 1.0] (paper). */
+    stageWeights: z
+      .tuple([z.number().min(0), z.number().min(0), z.number().min(0), z.number().min(0)])
+      .default([0.1, 0.4, 0.7, 1.0]),
+    /**
+     * Shuffle-BN in one process (MoCo §3.3): the batch is normalised in this many groups, the
+     * keys after a random permutation. 8: MoCo v2's 8 GPUs × 32 images. 1: no shuffle.
+     */
+    shuffleBnGroups: z.number().int().positive().default(8),
+    train: trainingConfigWithDefaults({
+      /** 256 images per step (paper, MoCo v2 setting: 8 GPUs × 32). */
+      batchSize: 256,
+      /** 200 epochs (paper's main setting; 100 and 800 are reported too). */
+      epochs: 200,
+      /** SGD lr 0.03, momentum 0.9, weight decay 1e-4 (MoCo v2's `main_moco.py`, which DetCo follows). */
+      optimizer: { type: 'sgd', lr: 0.03, momentum: 0.9, weightDecay: 1e-4 },
+      /** Cosine to 0, lr = 0.03 × batch / 256, set once per epoch (MoCo v2 `--cos`, `adjust_learning_rate`). */
+      schedule: {
+        type: 'cosine',
+        minLr: 0,
+        scaleWithBatch: true,
+        referenceBatchSize: 256,
+        granularity: 'epoch',
+      },
+      /** Not from the paper: a checkpoint every 5000 steps (~1 ImageNet epoch), a metrics line every 50. */
+      checkpointEvery: 5000,
+      logEvery: 50,
+      data: { workers: 2 },
+    }),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const groups = config.shuffleBnGroups;
+    if (config.train.batchSize % groups !== 0 || config.train.batchSize / groups < 2) {
+      context.addIssue({
+        code: 'custom',
+        path: ['shuffleBnGroups'],
+        message: `shuffleBnGroups must divide train.batchSize (${config.train.batchSize}) into groups of at least 2 images; got ${groups} (set shuffleBnGroups to a divisor of the batch size, e.g. 1 or 2)`,
+      });
+    }
+    const { source, size, grid, patchSize } = config.jigsaw;
+    const side = source === 'own-crop' ? size : config.imageSize;
+    if (Math.floor(side / grid) < patchSize) {
+      const from = source === 'own-crop' ? `jigsaw.size (${size})` : `imageSize (${side})`;
+      context.addIssue({
+        code: 'custom',
+        path: ['jigsaw', 'patchSize'],
+        message: `a ${grid} × ${grid} grid on ${from} has cells of ${Math.floor(side / grid)} pixels, smaller than jigsaw.patchSize (${patchSize}); make the crop at least ${grid * patchSize} or the patches smaller`,
+      });
+    }
+  });
+
+export type DetcoConfig = z.output<typeof detcoConfigSchema>;
+export type DetcoConfigInput = z.input<typeof detcoConfigSchema>;
+
+/**
+ * `ssdet pretrain --method detco --demo`: ResNet-18 at 1/8 width on the bundled synthetic scenes;
+ * 64-pixel global views and a 3 × 3 jigsaw of 24-pixel patches from a 96-pixel crop; batch 8 in
+ * two shuffle-BN groups; queues of 16 keys (real keys after two steps); lr 0.03 without batch
+ * scaling and changed every step, as DenseCL's demo. 30 steps: ~11 s on the native backend, ~1.5
+ * min on tfjs's `cpu`. It shows the pipeline end to end; the loss stays near its chance level
+ * (see the README).
+ */
+export const detcoDemoPreset = {
+  imageSize: 64,
+  backbone: { arch: 'resnet18', widthMultiplier: 0.125 },
+  jigsaw: { size: 96, patchSize: 24 },
+  queueSize: 16,
+  shuffleBnGroups: 2,
+  train: {
+    batchSize: 8,
+    maxSteps: 30,
+    schedule: { type: 'cosine', minLr: 0, scaleWithBatch: false, granularity: 'step' },
+    checkpointEvery: 10,
+    logEvery: 1,
+    data: { workers: 2 },
+  },
+} as const;

@@ -1,0 +1,218 @@
+import {
+  SsdetError,
+  type Backbone,
+  type Batch,
+  type LossOutput,
+  type NamedVariables,
+  type PretrainMethod,
+  type Rng,
+  type StepContext,
+  type ViewGenerator,
+} from '@ssdet/core';
+import {
+  collectVariables,
+  constantMomentum,
+  encodeInGroups,
+  MemoryQueue,
+  MomentumPairs,
+  replicaForwardOptions,
+  trainableVariables,
+} from '@ssdet/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DetcoConfig } from './config.js';
+import { detcoObjective, type DetcoEmbeddings } from './detco-objective.js';
+import { DetcoEncoder } from './encoder.js';
+import { DETCO_STAGES, type DetcoStage, type StageEmbeddings } from './heads.js';
+import { DETCO_VIEW_NAMES } from './views.js';
+
+/** The stages DetCo is built from, resolved by name in the run container (see plugin.ts). */
+export interface DetcoStages {
+  /** `backbone.arch` from the stage registry: any backbone with levels C2–C5. */
+  readonly createBackbone: (rng: Rng) => Backbone;
+  /** The four views of {@link DETCO_VIEW_NAMES} (see views.ts). */
+  readonly views: ViewGenerator;
+}
+
+type StageQueues = Record<DetcoStage, MemoryQueue>;
+type PendingKeys = {
+  global: Record<DetcoStage, tf.Tensor2D>;
+  local: Record<DetcoStage, tf.Tensor2D>;
+};
+
+/**
+ * DetCo as a {@link PretrainMethod} (Xie et al., ICCV 2021, §3 and fig. 2). Per step:
+ *
+ * 1. θ_q encodes the global view I_q and the patch set P_q; θ_k (the momentum encoder) encodes
+ *    I_k and P_k, its images dealt to shuffle-BN groups in a random order (the same order for
+ *    both of its inputs) — {@link encodeInGroups}, the code path DenseCL uses;
+ * 2. each encoder gives, per stage res2…res5, a global and a local embedding;
+ * 3. the loss is Σ_i w_i (L_g↔g + L_l↔l + L_l↔g) ({@link detcoObjective}) against eight queues;
+ * 4. after the optimizer step, `afterStep` moves θ_k towards θ_q (θ_k ← m·θ_k + (1 − m)·θ_q,
+ *    parameters only, declared with {@link MomentumPairs}) and pushes the step's keys into the
+ *    queues: global keys into Queue_g of their stage, local keys into Queue_l.
+ *
+ * Variables: `encoder_q.*` (trained), `encoder_k.*` (EMA copy), `queue_g.<stage>.queue`/`queue_ptr`
+ * and `queue_l.<stage>.*` (the paper's Queue_g/l; `[K, D]` each). `exports().backbone` is θ_q's
+ * backbone with torchvision names.
+ */
+export class DetcoMethod implements PretrainMethod {
+  readonly name = 'detco';
+  readonly views: ViewGenerator;
+  readonly query: DetcoEncoder;
+  readonly key: DetcoEncoder;
+  readonly globalQueues: Readonly<StageQueues>;
+  readonly localQueues: Readonly<StageQueues>;
+  private readonly momentumPairs: MomentumPairs;
+  /** Keys of the micro-batches since the last `afterStep`, kept until they are enqueued. */
+  private pending: PendingKeys[] = [];
+
+  constructor(
+    readonly config: DetcoConfig,
+    rng: Rng,
+    stages: DetcoStages,
+  ) {
+    this.views = stages.views;
+    const encoderOptions = {
+      createBackbone: stages.createBackbone,
+      patches: config.jigsaw.grid ** 2,
+      outDim: config.heads.outDim,
+      hiddenScale: config.heads.hiddenScale,
+      linearInit: config.heads.init,
+    };
+    this.query = new DetcoEncoder({ ...encoderOptions, rng: rng.fork('encoder_q') });
+    // Built with its own stream, then overwritten by θ_q (MoCo's `param_k.data.copy_(param_q.data)`).
+    this.key = new DetcoEncoder({ ...encoderOptions, rng: rng.fork('encoder_k') });
+    // MoCo's EMA of parameters only; θ_k keeps its own BatchNorm statistics.
+    this.momentumPairs = new MomentumPairs({
+      pairs: [[this.query, this.key]],
+      schedule: constantMomentum(config.momentum),
+      buffers: 'keep',
+    });
+    const queues = (kind: string): StageQueues => {
+      const out = {} as StageQueues;
+      for (const stage of DETCO_STAGES) {
+        out[stage] = new MemoryQueue({
+          size: config.queueSize,
+          dim: config.heads.outDim,
+          rng: rng.fork(`queue_${kind}.${stage}`),
+        });
+      }
+      return out;
+    };
+    this.globalQueues = queues('g');
+    this.localQueues = queues('l');
+  }
+
+  variables(): NamedVariables {
+    return collectVariables([
+      ['encoder_q', this.query],
+      ['encoder_k', this.key],
+      ...DETCO_STAGES.map((stage) => [`queue_g.${stage}`, this.globalQueues[stage]] as const),
+      ...DETCO_STAGES.map((stage) => [`queue_l.${stage}`, this.localQueues[stage]] as const),
+    ]);
+  }
+
+  /** θ_q's parameters: backbone and all eight heads (not its BN buffers, not θ_k, not the queues). */
+  trainableVariables(): NamedVariables {
+    return trainableVariables(collectVariables([['encoder_q', this.query]]));
+  }
+
+  loss(batch: Batch, context: StepContext): LossOutput {
+    const [queryImages, keyImages, queryPatches, keyPatches] = DETCO_VIEW_NAMES.map((name) =>
+      this.images(batch, name),
+    ) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const groups = this.config.shuffleBnGroups;
+    type Encode = (images: tf.Tensor4D, group: number) => StageEmbeddings;
+    const global =
+      (encoder: DetcoEncoder): Encode =>
+      (images, group) =>
+        encoder.encodeGlobal(images, replicaForwardOptions(group));
+    const local =
+      (encoder: DetcoEncoder): Encode =>
+      (images, group) =>
+        encoder.encodeLocal(images, replicaForwardOptions(group));
+    return tf.tidy(() => {
+      const query: DetcoEmbeddings = {
+        global: encodeInGroups(queryImages, groups, global(this.query)),
+        local: encodeInGroups(queryPatches, groups, local(this.query)),
+      };
+      // θ_k is not trainable, so autodiff gives it no gradient: MoCo's `torch.no_grad()`.
+      const order = context.rng.fork('shuffle-bn').permutation(keyImages.shape[0]);
+      const key: DetcoEmbeddings = {
+        global: encodeInGroups(keyImages, groups, global(this.key), order),
+        local: encodeInGroups(keyPatches, groups, local(this.key), order),
+      };
+      const objective = detcoObjective({
+        query,
+        key,
+        queues: { global: this.queueTensors('global'), local: this.queueTensors('local') },
+        temperature: this.config.temperature,
+        stageWeights: this.config.stageWeights,
+      });
+      this.pending.push({
+        global: keepAll(objective.keys.global),
+        local: keepAll(objective.keys.local),
+      });
+      return { total: objective.total, terms: objective.terms };
+    });
+  }
+
+  /** After the optimizer step: the momentum update of θ_k, then the step's keys into the queues. */
+  afterStep(context: StepContext): void {
+    this.momentumPairs.update(context);
+    for (const keys of this.pending) {
+      for (const stage of DETCO_STAGES) {
+        this.globalQueues[stage].enqueue(keys.global[stage]);
+        this.localQueues[stage].enqueue(keys.local[stage]);
+      }
+      tf.dispose([...Object.values(keys.global), ...Object.values(keys.local)]);
+    }
+    this.pending = [];
+  }
+
+  emaMomentum(context: StepContext): number {
+    return this.momentumPairs.momentumAt(context);
+  }
+
+  exports(): Readonly<Record<string, NamedVariables>> {
+    return { backbone: this.query.backbone.variables() };
+  }
+
+  /** Frees every variable and pending key (for library users running several methods in one process). */
+  dispose(): void {
+    tf.dispose([
+      ...this.variables().values(),
+      ...this.pending.flatMap((keys) => [
+        ...Object.values(keys.global),
+        ...Object.values(keys.local),
+      ]),
+    ]);
+    this.pending = [];
+  }
+
+  private queueTensors(kind: 'global' | 'local'): Record<DetcoStage, tf.Tensor2D> {
+    const queues = kind === 'global' ? this.globalQueues : this.localQueues;
+    const out = {} as Record<DetcoStage, tf.Tensor2D>;
+    for (const stage of DETCO_STAGES) out[stage] = queues[stage].queue;
+    return out;
+  }
+
+  private images(batch: Batch, name: string): tf.Tensor4D {
+    const view = batch.views[name];
+    if (view === undefined)
+      throw new SsdetError(
+        'DETCO_BAD_BATCH',
+        `detco needs view "${name}"; the batch has ${Object.keys(batch.views).join(', ') || 'none'}.`,
+        { hint: 'Build the batch from the views of method.views.' },
+      );
+    return view.images;
+  }
+}
+
+function keepAll(
+  tensors: Readonly<Record<DetcoStage, tf.Tensor2D>>,
+): Record<DetcoStage, tf.Tensor2D> {
+  const out = {} as Record<DetcoStage, tf.Tensor2D>;
+  for (const stage of DETCO_STAGES) out[stage] = tf.keep(tensors[stage]);
+  return out;
+}
