@@ -57,6 +57,7 @@ export {
   pilAdjustContrast,
   pilAdjustSaturation,
   pilGrayscale,
+  pilGrayscaleImage,
   pilLuma,
 } from './photometric/pil-enhance.js';
 export { grayscale } from './photometric/grayscale.js';

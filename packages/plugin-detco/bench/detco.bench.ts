@@ -29,6 +29,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { runPythonReference } from '../../../tools/bench/python-reference.js';
+import { timedTrainingStep } from '../../../tools/bench/timed-training-step.js';
 import { detcoConfigSchema, plugin, type DetcoMethod } from '../src/index.js';
 
 const fromEnv = (name: string, fallback: number): number => {
@@ -146,25 +147,10 @@ function setup(): { method: DetcoMethod; optimizer: SgdOptimizer; batch: Batch }
 
 function trainingStep(): void {
   const { method, optimizer, batch } = setup();
-  const started = performance.now();
-  const startedCpu = process.cpuUsage();
   const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(3).fork(`step-${step}`) };
-  const trainable = method.trainableVariables();
-  const ownName = new Map([...trainable].map(([name, variable]) => [variable.name, name]));
-  const { value, grads } = tf.variableGrads(
-    () => method.loss(batch, context).total,
-    [...trainable.values()],
-  );
-  const named = new Map(
-    Object.entries(grads).map(([tfName, gradient]) => [ownName.get(tfName)!, gradient]),
-  );
-  optimizer.apply(named, 0.03);
-  method.afterStep(context);
-  value.dataSync();
-  tf.dispose([value, ...Object.values(grads)]);
-  seconds.push((performance.now() - started) / 1000);
-  const cpu = process.cpuUsage(startedCpu);
-  cpuSeconds.push((cpu.user + cpu.system) / 1e6);
+  const timing = timedTrainingStep(method, optimizer, batch, context, 0.03);
+  seconds.push(timing.seconds);
+  cpuSeconds.push(timing.cpuSeconds);
   process.stderr.write(`DetCo step ${step}: ${seconds.at(-1)!.toFixed(2)} s\n`);
   step += 1;
 }

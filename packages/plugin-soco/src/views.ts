@@ -12,18 +12,16 @@ import {
   cutout,
   drawColorJitter,
   flipGeometry,
-  fromPilBytes,
   identityGeometry,
   mapBox,
   normalize,
   overlapOfViews,
   pilGaussianBlur,
-  pilGrayscale,
+  pilGrayscaleImage,
   renderView,
   resizeGeometry,
   sampleRandomResizedCrop,
   solarize,
-  toPilBytes,
   type Box,
   type RgbImage,
 } from '@ssdet/data';
@@ -207,7 +205,7 @@ function clamp(value: number, high: number): number {
 function colourAugment(image: RgbImage, isFirst: boolean, rng: Rng): RgbImage {
   // The official views are PIL images: jitter, grayscale and blur work on 8-bit levels.
   if (rng.bernoulli(0.8)) applyPilColorJitter(image, drawColorJitter(rng, COLOR_JITTER));
-  if (rng.bernoulli(0.2)) grayscaleAsPil(image);
+  if (rng.bernoulli(0.2)) pilGrayscaleImage(image);
   let out = image;
   if (rng.bernoulli(isFirst ? 1.0 : 0.1)) {
     const sigma = rng.uniform(0.1, 2.0);
@@ -216,13 +214,6 @@ function colourAugment(image: RgbImage, isFirst: boolean, rng: Rng): RgbImage {
   if (!isFirst && rng.bernoulli(0.2)) solarize(out, SOLARIZE_THRESHOLD);
   normalize(out);
   return out;
-}
-
-/** PIL's `convert('L')` (integer luma), broadcast back to three channels. */
-function grayscaleAsPil(image: RgbImage): void {
-  const bytes = toPilBytes(image);
-  pilGrayscale(bytes);
-  fromPilBytes(bytes, image.data);
 }
 
 /**

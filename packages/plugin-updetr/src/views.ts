@@ -11,16 +11,14 @@ import {
   BadImageError,
   applyPilColorJitter,
   drawColorJitter,
-  fromPilBytes,
   identityGeometry,
   mapBox,
   normalize,
   pilGaussianBlur,
-  pilGrayscale,
+  pilGrayscaleImage,
   renderView,
   resizeGeometry,
   shorterSideSize,
-  toPilBytes,
   type Box,
   type ColorJitterStrength,
   type RgbImage,
@@ -146,11 +144,7 @@ export class UpdetrViewGenerator implements ViewGenerator {
     };
     // The official query transform works on PIL images: 8-bit jitter, grayscale and blur.
     if (rng.bernoulli(colorJitter.p)) applyPilColorJitter(patch, drawColorJitter(rng, colorJitter));
-    if (rng.bernoulli(this.options.grayscale)) {
-      const bytes = toPilBytes(patch);
-      pilGrayscale(bytes);
-      fromPilBytes(bytes, patch.data);
-    }
+    if (rng.bernoulli(this.options.grayscale)) pilGrayscaleImage(patch);
     if (rng.bernoulli(blur.p))
       patch = pilGaussianBlur(patch, rng.uniform(blur.sigma[0], blur.sigma[1]));
     normalize(patch);

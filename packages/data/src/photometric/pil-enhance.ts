@@ -5,6 +5,8 @@
  * truncates to 8 bits; the float ops ({@link adjustBrightness} …) are torchvision's tensor path.
  */
 
+import { fromPilBytes, toPilBytes, type RgbImage } from './rgb-image.js';
+
 /** Pillow's `convert('L')`: ITU-R 601-2 luma in 16.16 fixed point, rounded. */
 export function pilLuma(r: number, g: number, b: number): number {
   return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
@@ -65,4 +67,14 @@ export function pilGrayscale(pixels: Uint8Array): void {
     pixels[i + 1] = gray;
     pixels[i + 2] = gray;
   }
+}
+
+/**
+ * {@link pilGrayscale} on a float image, in place: quantised to the 8-bit image PIL would hold
+ * (`round(255·x)`), converted, written back as `k / 255`.
+ */
+export function pilGrayscaleImage(image: RgbImage): void {
+  const bytes = toPilBytes(image);
+  pilGrayscale(bytes);
+  fromPilBytes(bytes, image.data);
 }

@@ -23,8 +23,8 @@ import { grayscale } from '../photometric/grayscale.js';
 import { normalize } from '../photometric/normalize.js';
 import { pilGaussianBlur } from '../photometric/pil-gaussian-blur.js';
 import { applyPilColorJitter } from '../photometric/pil-color-jitter.js';
-import { pilGrayscale } from '../photometric/pil-enhance.js';
-import { fromPilBytes, toPilBytes, type RgbImage } from '../photometric/rgb-image.js';
+import { pilGrayscaleImage } from '../photometric/pil-enhance.js';
+import type { RgbImage } from '../photometric/rgb-image.js';
 import { solarize } from '../photometric/solarize.js';
 import { isGeometricStep, type ViewSpec, type ViewStep } from './view-spec.js';
 
@@ -176,11 +176,8 @@ function applyPhotometric(step: PhotometricStep, image: RgbImage, rng: Rng): Rgb
       return image;
     case 'grayscale':
       if (!rng.bernoulli(step.p)) return image;
-      if (step.algorithm === 'pil') {
-        const bytes = toPilBytes(image);
-        pilGrayscale(bytes);
-        fromPilBytes(bytes, image.data);
-      } else grayscale(image);
+      if (step.algorithm === 'pil') pilGrayscaleImage(image);
+      else grayscale(image);
       return image;
     case 'gaussianBlur': {
       if (!rng.bernoulli(step.p)) return image;

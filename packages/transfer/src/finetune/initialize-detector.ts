@@ -39,9 +39,7 @@ export async function initializeDetector(
 ): Promise<Initialization> {
   if (init === 'random') return { source: 'random', scope: 'random', loaded: 0, missing: [] };
   const source = resolveWeightSource(init, '--init');
-  const isRun = source.runDir !== undefined;
-  const location = source.runDir ?? source.file;
-  const file = source.file;
+  const { file, runDir } = source;
   const tensors = readWeightSource(source, '--init');
   const names = [...tensors.keys()];
   // A whole torchvision detector initialises everything whose name and shape fit; detectron2's
@@ -54,8 +52,8 @@ export async function initializeDetector(
   const { report } = loadBackboneTensors(detector.backbone, tensors, source, '--init', {
     complete: false,
   });
-  if (!isRun) return describe(file, 'backbone', report);
-  const artifacts = await readRunArtifacts(location);
+  if (runDir === undefined) return describe(file, 'backbone', report);
+  const artifacts = await readRunArtifacts(runDir);
   const pretrainedDetector = artifacts?.get('detector');
   if (
     (detector instanceof DetrDetector || detector instanceof DeformableDetrDetector) &&
@@ -63,7 +61,7 @@ export async function initializeDetector(
   ) {
     const { assigned } = assignMatching(detector.variables(), pretrainedDetector);
     return {
-      source: location,
+      source: runDir,
       scope: 'detector',
       loaded: report.loaded.length + assigned.length,
       missing: report.missing,
@@ -74,7 +72,7 @@ export async function initializeDetector(
     const { assigned } = assignMatching(detector.fpn.variables(), fpn);
     if (assigned.length > 0)
       return {
-        source: location,
+        source: runDir,
         scope: 'backbone+fpn',
         loaded: report.loaded.length + assigned.length,
         missing: report.missing,

@@ -1,0 +1,42 @@
+import type { Batch, Optimizer, PretrainMethod, StepContext } from '@ssdet/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Wall and CPU time of one step (CPU over wall above 1 means more than one core worked). */
+export interface StepTiming {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+}
+
+/**
+ * One training step of a method as the Trainer takes it — loss, gradients of its trainable
+ * variables, the optimizer update at `learningRate`, then `afterStep` (EMA, queues) — waited for
+ * to the end (the loss read back) and timed, for the method benchmarks.
+ */
+export function timedTrainingStep(
+  method: PretrainMethod,
+  optimizer: Optimizer,
+  batch: Batch,
+  context: StepContext,
+  learningRate: number,
+): StepTiming {
+  const started = performance.now();
+  const startedCpu = process.cpuUsage();
+  const trainable = method.trainableVariables();
+  const ownName = new Map([...trainable].map(([name, variable]) => [variable.name, name]));
+  const { value, grads } = tf.variableGrads(
+    () => method.loss(batch, context).total,
+    [...trainable.values()],
+  );
+  const named = new Map(
+    Object.entries(grads).map(([tfName, gradient]) => [ownName.get(tfName)!, gradient]),
+  );
+  optimizer.apply(named, learningRate);
+  method.afterStep?.(context);
+  value.dataSync();
+  tf.dispose([value, ...Object.values(grads)]);
+  const cpu = process.cpuUsage(startedCpu);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
