@@ -8,7 +8,10 @@ export interface DetectionHeadOptions {
   /** Logits per query: C + 1 for softmax (DETR), C for focal (Deformable DETR). */
   readonly numLogits: number;
   readonly rng: Rng;
-  /** Deformable DETR's init: class bias −log((1 − 0.01)/0.01), last box layer zero. */
+  /**
+   * Deformable DETR's init (`deformable_detr.py`): class bias −log((1 − 0.01)/0.01), last box
+   * layer's weight 0 and bias [0, 0, −2, −2] (boxes start small: σ(−2) ≈ 0.12 of the image).
+   */
   readonly deformableInit?: boolean;
 }
 
@@ -36,7 +39,7 @@ export class DetectionHead implements HasVariables {
       tf.tidy(() => {
         this.classEmbed.bias?.assign(tf.fill([numLogits], -Math.log((1 - 0.01) / 0.01)));
         last.weight.assign(tf.zerosLike(last.weight));
-        last.bias?.assign(tf.zerosLike(last.bias));
+        last.bias?.assign(tf.tensor1d([0, 0, -2, -2]));
       });
     }
   }
@@ -48,7 +51,8 @@ export class DetectionHead implements HasVariables {
   apply(hs: tf.Tensor4D, referencePoints?: tf.Tensor3D): SetOutputs {
     const numLayers = hs.shape[0];
     const perLayer = tf.tidy(() =>
-      tf.unstack(hs, 0).map((h) => {
+      // Slices, not tf.unstack: tfjs's Unpack gradient breaks when there is one layer (L = 1).
+      layerSlices(hs).map((h) => {
         const logits = this.classEmbed.forward(h) as tf.Tensor3D;
         let raw = this.bboxEmbed.forward(h);
         if (referencePoints !== undefined) {
@@ -76,4 +80,18 @@ export class DetectionHead implements HasVariables {
       ['bbox_embed', this.bboxEmbed],
     ]);
   }
+}
+
+/** `hs` `[L, B, Q, d]` → its L layers `[B, Q, d]`. */
+function layerSlices(hs: tf.Tensor4D): tf.Tensor3D[] {
+  const [layers, batch, queries, dim] = hs.shape;
+  return Array.from(
+    { length: layers },
+    (_, layer) =>
+      tf.reshape(tf.slice(hs, [layer, 0, 0, 0], [1, batch, queries, dim]), [
+        batch,
+        queries,
+        dim,
+      ]) as tf.Tensor3D,
+  );
 }

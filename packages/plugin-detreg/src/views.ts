@@ -1,0 +1,201 @@
+import {
+  SsdetError,
+  type Regions,
+  type Rng,
+  type Sample,
+  type View,
+  type ViewGenerator,
+  type ViewGeometry,
+} from '@ssdet/core';
+import {
+  BadImageError,
+  cropGeometry,
+  flipGeometry,
+  identityGeometry,
+  mapBox,
+  normalize,
+  renderView,
+  resizeGeometry,
+  shorterSideSize,
+  type Box,
+  type RgbImage,
+} from '@ssdet/data';
+import { priorCrop, type CropAugmentation } from './prior-crop.js';
+
+/** The detection image with its priors. */
+export const IMAGE_VIEW = 'image';
+/** The priors' crops, stacked top to bottom: crop k fills rows k·S … (k+1)·S − 1. */
+export const CROPS_VIEW = 'crops';
+
+export interface DetregViewOptions {
+  /** Shorter sides of the final resize (DETReg: 320, 336, …, 480 without 384). */
+  readonly scales: readonly number[];
+  /** Longer side at most this (600); also the side of the square canvas images sit on. */
+  readonly maxSize: number;
+  readonly flipP: number;
+  /** Probability of the plain resize; otherwise resize → random size crop → resize. */
+  readonly plainResizeP: number;
+  readonly cropResizes: readonly number[];
+  readonly cropSize: readonly [number, number];
+  /** Crop slots per image (`max_prop`, 30); priors beyond it are ignored. */
+  readonly maxPriors: number;
+  /** Fewer priors than this, before or after augmentation, and the image is replaced (2). */
+  readonly minPriors: number;
+  readonly crop: CropAugmentation;
+}
+
+/**
+ * DETReg's views (`datasets/selfdet.py`, `SelfDet.__getitem__` + `make_self_det_transforms`).
+ * The regions are the image's Selective Search priors (xyxy pixels of the original image).
+ *
+ * - `crops`: prior k cropped from the **un-augmented** image, resized to S² with UP-DETR's
+ *   SimCLR-style augmentation ({@link priorCrop}) — the teacher's input. Slot k of a
+ *   `S × (maxPriors·S)` strip; slots of dropped priors stay zero.
+ * - `image`: the image through `RandomHorizontalFlip` then, with probability ½ each,
+ *   `RandomResize(scales, max_size)` or `RandomResize([400, 500, 600])` →
+ *   `RandomSizeCrop(384, 600)` → `RandomResize(scales, max_size)`, ImageNet-normalised, in the
+ *   top-left corner of a `maxSize²` canvas of zeros (its own size in `geometry.width/height`).
+ *   Its boxes are the priors mapped through the same geometry and clipped to the crop; those left
+ *   with zero width or height are dropped (the official `crop` drops them with their patches);
+ *   `boxIds` are the priors' crop slots.
+ *
+ * An image with fewer than `minPriors` priors, before or after augmentation, is rejected as a
+ * bad image, so the loader draws the next one (the official code draws a random other image).
+ */
+export class DetregViewGenerator implements ViewGenerator {
+  readonly viewNames: readonly string[] = [IMAGE_VIEW, CROPS_VIEW];
+  readonly needsRegions = true;
+
+  constructor(readonly options: DetregViewOptions) {
+    if (options.scales.length === 0 || options.scales.some((s) => s > options.maxSize)) {
+      throw new SsdetError(
+        'DETREG_VIEW_OPTIONS',
+        `DETReg views: scales must be non-empty and at most maxSize (${options.maxSize}); got [${options.scales.join(', ')}].`,
+      );
+    }
+  }
+
+  generate(sample: Sample, regions: Regions | undefined, rng: Rng): View[] {
+    const { image, record } = sample;
+    const { maxPriors, minPriors } = this.options;
+    const all = regions?.boxes ?? new Float32Array(0);
+    const count = Math.min(all.length / 4, maxPriors);
+    if (count < minPriors) {
+      throw new BadImageError(
+        record.path,
+        'unsupported',
+        `DETReg needs at least ${minPriors} region priors and Selective Search found ${count} on this ${image.width} × ${image.height} image`,
+      );
+    }
+    const priors: Box[] = Array.from(
+      { length: count },
+      (_, k) => Array.from(all.subarray(k * 4, k * 4 + 4)) as unknown as Box,
+    );
+    const geometry = this.drawGeometry(image.width, image.height, rng.fork(IMAGE_VIEW));
+    const { boxes, ids } = visiblePriors(geometry, priors);
+    if (ids.length < minPriors) {
+      throw new BadImageError(
+        record.path,
+        'unsupported',
+        `DETReg needs at least ${minPriors} region priors and only ${ids.length} of ${count} remain inside the augmented view`,
+      );
+    }
+    return [
+      this.imageView(sample, geometry, boxes, ids),
+      this.cropsView(sample, priors, ids, rng.fork(CROPS_VIEW)),
+    ];
+  }
+
+  /** Flip, then the plain resize or resize → random size crop → resize. */
+  drawGeometry(width: number, height: number, rng: Rng): ViewGeometry {
+    const { scales, maxSize, cropResizes, cropSize } = this.options;
+    let geometry = identityGeometry(width, height);
+    if (rng.bernoulli(this.options.flipP)) geometry = flipGeometry(geometry);
+    if (!rng.bernoulli(this.options.plainResizeP)) {
+      // RandomResize([400, 500, 600]) (no max size), then RandomSizeCrop(min, max): w and h drawn
+      // in [min, min(side, max)] (Python's inclusive randint), the corner uniformly.
+      const [h1, w1] = shorterSideSize(width, height, rng.choice(cropResizes));
+      geometry = resizeGeometry(geometry, w1, h1);
+      const cw = rng.int(Math.min(cropSize[0], w1), Math.min(w1, cropSize[1]) + 1);
+      const ch = rng.int(Math.min(cropSize[0], h1), Math.min(h1, cropSize[1]) + 1);
+      const top = rng.int(0, h1 - ch + 1);
+      const left = rng.int(0, w1 - cw + 1);
+      geometry = cropGeometry(geometry, [left, top, left + cw, top + ch], cw, ch);
+    }
+    const [h, w] = shorterSideSize(geometry.width, geometry.height, rng.choice(scales), maxSize);
+    // DETR's size rule can overshoot maxSize by a pixel for extreme aspect ratios.
+    return resizeGeometry(geometry, Math.min(w, maxSize), Math.min(h, maxSize));
+  }
+
+  private imageView(
+    sample: Sample,
+    geometry: ViewGeometry,
+    boxes: Float32Array,
+    ids: Int32Array,
+  ): View {
+    const { maxSize } = this.options;
+    const { width, height } = geometry;
+    const content: RgbImage = { width, height, data: renderView(sample.image, geometry) };
+    normalize(content);
+    const canvas = new Float32Array(maxSize * maxSize * 3);
+    for (let y = 0; y < height; y++) {
+      canvas.set(content.data.subarray(y * width * 3, (y + 1) * width * 3), y * maxSize * 3);
+    }
+    return {
+      name: IMAGE_VIEW,
+      width: maxSize,
+      height: maxSize,
+      pixels: canvas,
+      geometry,
+      boxes,
+      boxIds: ids,
+    };
+  }
+
+  private cropsView(sample: Sample, priors: readonly Box[], ids: Int32Array, rng: Rng): View {
+    const { maxPriors, crop } = this.options;
+    const slot = crop.size * crop.size * 3;
+    const strip = new Float32Array(maxPriors * slot);
+    for (const id of ids) {
+      strip.set(priorCrop(sample.image, priors[id]!, crop, rng.fork(`crop-${id}`)), id * slot);
+    }
+    return {
+      name: CROPS_VIEW,
+      width: crop.size,
+      height: crop.size * maxPriors,
+      pixels: strip,
+      geometry: {
+        sourceBox: [0, 0, sample.image.width, sample.image.height],
+        flipped: false,
+        width: crop.size,
+        height: crop.size * maxPriors,
+      },
+    };
+  }
+}
+
+/**
+ * The priors in the view's pixels, clipped to it (`crop`'s `min(max_size).clamp(0)`), without
+ * those of zero width or height (`keep = x1 > x0 ∧ y1 > y0`), with their prior indices.
+ */
+export function visiblePriors(
+  geometry: ViewGeometry,
+  priors: readonly Box[],
+): { boxes: Float32Array; ids: Int32Array } {
+  const boxes: number[] = [];
+  const ids: number[] = [];
+  priors.forEach((prior, k) => {
+    const [x0, y0, x1, y1] = mapBox(geometry, prior);
+    const clipped = [
+      Math.min(Math.max(x0, 0), geometry.width),
+      Math.min(Math.max(y0, 0), geometry.height),
+      Math.min(Math.max(x1, 0), geometry.width),
+      Math.min(Math.max(y1, 0), geometry.height),
+    ] as const;
+    if (clipped[2] > clipped[0] && clipped[3] > clipped[1]) {
+      boxes.push(...clipped);
+      ids.push(k);
+    }
+  });
+  return { boxes: Float32Array.from(boxes), ids: Int32Array.from(ids) };
+}
