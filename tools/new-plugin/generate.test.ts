@@ -309,6 +309,9 @@ describe('new-plugin generator', () => {
         throw new Error(`ssdet exited with ${error.code}:\n${error.stdout}\n${error.stderr}`);
       });
       expect(trained.stdout).toMatch(/Finished at step 3\/3, loss \d+\.\d{4}\./);
+      // A loss that rounds to 0.0000 would mean the scaffold's objective is trivially solved.
+      const finalLoss = Number(/loss (\d+\.\d{4})\./.exec(trained.stdout)?.[1]);
+      expect(finalLoss).toBeGreaterThan(0.001);
       expect(trained.stderr).not.toMatch(/refused/);
       expect(trained.stderr).toMatch(/step 3\/3 epoch \d loss \d+\.\d+ \(regression \d+\.\d+\)/);
 

@@ -95,8 +95,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--batch-size <n>', 'images per step (train.batchSize)', parsePositiveInt)
     .option('--epochs <n>', 'epochs (train.epochs)', parsePositiveInt)
     .option('--max-steps <n>', 'stop after this many steps (train.maxSteps)', parsePositiveInt)
-    .option('--out <dir>', 'run directory (default runs/<method>-<time>)')
-    .option('--resume', 'continue from the newest valid checkpoint in --out', false)
+    .option('--out <dir>', 'run directory, new or empty (default runs/<method>-<time>)')
+    .option(
+      '--resume',
+      'continue the run in --out from its newest valid checkpoint (--max-steps / --epochs extend it)',
+      false,
+    )
+    .option('--force', 'replace the run in --out (its run files are deleted first)', false)
     .addOption(
       new Option('--backend <name>', 'tensor backend')
         .choices(['auto', ...BACKEND_PREFERENCE])
@@ -131,7 +136,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .requiredOption('--train <path>', 'labeled training split: COCO json or a folder of VOC XML')
     .requiredOption('--val <path>', 'labeled validation split: COCO json or a folder of VOC XML')
     .option('--images <dir>', 'where the images are when annotation file names do not resolve')
-    .option('--out <dir>', 'run directory (default runs/finetune-<detector>-<time>)')
+    .option('--out <dir>', 'run directory, new or empty (default runs/finetune-<detector>-<time>)')
     .option('--config <file>', 'YAML or JSON configuration merged over the defaults')
     .option(
       '--set <key=value>',
@@ -149,7 +154,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--epochs <n>', 'epochs (train.epochs)', parsePositiveInt)
     .option('--max-steps <n>', 'stop after this many steps (train.maxSteps)', parsePositiveInt)
     .option('--seed <n>', 'random seed (train.seed)', parseInteger)
-    .option('--resume', 'continue from the newest valid checkpoint in --out', false)
+    .option(
+      '--resume',
+      'continue the run in --out from its newest valid checkpoint (--max-steps / --epochs extend it)',
+      false,
+    )
+    .option('--force', 'replace the run in --out (its run files are deleted first)', false)
     .addOption(
       new Option('--backend <name>', 'tensor backend')
         .choices(['auto', ...BACKEND_PREFERENCE])
@@ -214,21 +224,36 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('export')
-    .description("write a run's pre-trained backbone for a downstream detector")
+    .description(
+      "write a part of a run's pre-trained model (its backbone by default) for a detector",
+    )
     .requiredOption('--run <dir>', 'run directory of ssdet pretrain')
     .addOption(
-      new Option('--format <format>', 'output format')
-        .choices(['safetensors', 'torchvision', 'detectron2'])
-        .default('safetensors'),
+      new Option(
+        '--format <format>',
+        'output format (default: from --out, .pth → torchvision, else safetensors)',
+      ).choices(['safetensors', 'torchvision', 'detectron2']),
     )
-    .requiredOption('--out <file>', 'output file (.safetensors or .pth)')
+    .requiredOption(
+      '--out <file>',
+      'output file (.safetensors, or .pth for torchvision / detectron2)',
+    )
     .option(
       '--artifact <name>',
-      'which exported part (backbone; detector methods also offer more)',
+      "which exported part: backbone (every method); soco also fpn and head, updetr detector — the run summary lists a run's",
       'backbone',
     )
+    .addHelpText(
+      'after',
+      `
+Artifacts: every method exports "backbone" (a ResNet, torchvision names). Methods that train more
+of a detector export it too: soco "fpn" and "head" (detectron2 names), updetr "detector" (the
+DETR). \`ssdet pretrain\` prints a run's artifacts at the end; an unknown --artifact lists them.
+--format detectron2 renames a ResNet to detectron2's names and places an FPN / box head under
+backbone. / roi_heads.box_head.; it refuses other parts.`,
+    )
     .action(
-      async (options: { run: string; format: ExportFormat; out: string; artifact: string }) => {
+      async (options: { run: string; format?: ExportFormat; out: string; artifact: string }) => {
         exitCode = await exportCommand(options, io, bus);
       },
     );

@@ -121,6 +121,7 @@ export { collate, disposeBatch } from './train/collate.js';
 export { builtCodeExecArgv } from './threads/built-code-exec-argv.js';
 export { readConfigFile } from './config/read-config-file.js';
 export { writeFileAtomically } from './io/write-file-atomically.js';
+export { fileSystemError } from './io/file-system-error.js';
 export { parseSetOverrides } from './config/parse-set-overrides.js';
 export { defaultCacheDir } from './config/default-cache-dir.js';
 export { distinctColor, type Rgb } from './report/distinct-color.js';
@@ -175,6 +176,13 @@ export {
 } from './train/trainer.js';
 export { bindMethod } from './run/bind-method.js';
 export { EXPORTED_BACKBONE_FILE } from './run/run-files.js';
+export {
+  claimRunDirectory,
+  RUN_LOCK_FILE,
+  type ClaimRunDirectoryOptions,
+  type RunDirectoryClaim,
+} from './run/run-directory.js';
+export { resumeConfig, type ResumeRequest } from './run/resume-config.js';
 export { createMethod } from './run/create-method.js';
 export {
   trainingConfigSchema,

@@ -186,6 +186,10 @@ describe('DataLoader', () => {
     expect(skipping.skippedImages()).toEqual([
       { file: path.join(folder, 'b.jpg'), reason: 'the file is empty (0 bytes)' },
     ]);
+    // Met again in the next epochs, a bad image is still listed once.
+    await collect(skipping, 1);
+    await collect(skipping, 2);
+    expect(skipping.skippedImages()).toHaveLength(1);
     const strict = new DataLoader(dataset, views, Rng.fromSeed(0), {
       batchSize: 3,
       shuffle: false,
@@ -193,6 +197,27 @@ describe('DataLoader', () => {
     await expect(collect(strict, 0)).rejects.toThrow(
       /Cannot use image .*b\.jpg: the file is empty/,
     );
+  });
+
+  it('warns once about each image too small to give real views', async () => {
+    const folder = path.join(dir, 'tiny');
+    await import('node:fs/promises').then((fs) => fs.mkdir(folder));
+    const sharp = (await import('sharp')).default;
+    const pixel = { create: { width: 1, height: 1, channels: 3 as const, background: '#f00' } };
+    await sharp(pixel).png().toFile(path.join(folder, 'dot.png'));
+    await copyFile(path.join(PHOTOS, 'chelsea.jpg'), path.join(folder, 'cat.jpg'));
+    const warnings: string[] = [];
+    const loader = new DataLoader(
+      await openDataset(folder),
+      new SpecViewGenerator(mocoV2Views(16)),
+      Rng.fromSeed(0),
+      { batchSize: 2, shuffle: false, warn: (message) => warnings.push(message) },
+    );
+    await collect(loader, 0);
+    await collect(loader, 1);
+    expect(warnings).toEqual([
+      `${path.join(folder, 'dot.png')} is only 1 × 1 pixels: its views are upsampled from almost nothing (images should be at least 32 px on a side).`,
+    ]);
   });
 
   it('collates views, boxes and masks into tensors without leaking', async () => {

@@ -22,7 +22,14 @@ export interface DataLoaderOptions extends EpochOrderOptions {
   readonly regions?: RegionSource;
   /** Who decodes and augments; default: this thread. See WorkerSampleProcessor. */
   readonly processor?: SampleProcessor;
+  /** Told once per image that is smaller than {@link SMALLEST_USEFUL_SIDE} on a side. */
+  readonly warn?: (message: string) => void;
 }
+
+/** Below this many pixels on a side, an image's views are mostly interpolation: worth a warning. */
+export const SMALLEST_USEFUL_SIDE = 32;
+/** Tiny images named one by one before the loader only counts them. */
+const TINY_IMAGES_NAMED = 5;
 
 type SampleOutcome =
   | { readonly kind: 'ok'; readonly record: ImageRecord; readonly views: View[] }
@@ -42,7 +49,9 @@ export interface BadImageEntry {
  * Batches are full (a last partial batch is dropped, as MoCo/BYOL loaders do).
  */
 export class DataLoader implements BatchSource {
-  private readonly badImages: BadImageEntry[] = [];
+  /** Bad images by file: each is listed once, however many epochs meet it. */
+  private readonly badImages = new Map<string, BadImageEntry>();
+  private readonly tinyImages = new Set<string>();
   private readonly processor: SampleProcessor;
 
   constructor(
@@ -71,7 +80,7 @@ export class DataLoader implements BatchSource {
 
   /** Images skipped so far, for the run's bad-images.txt. */
   skippedImages(): readonly BadImageEntry[] {
-    return [...this.badImages];
+    return [...this.badImages.values()];
   }
 
   /** The batches of `epoch`, starting at order position `cursor` (0 for a fresh epoch). */
@@ -116,13 +125,28 @@ export class DataLoader implements BatchSource {
         index,
         epochRng.fork(`sample-${index}`),
       );
+      this.noteSize(record);
       return { kind: 'ok', record, views };
     } catch (error) {
       if (error instanceof BadImageError && this.options.onBadImage === 'skip') {
-        this.badImages.push({ file: error.file, reason: error.detail });
+        if (!this.badImages.has(error.file))
+          this.badImages.set(error.file, { file: error.file, reason: error.detail });
         return { kind: 'skipped' };
       }
       return { kind: 'failed', error };
     }
+  }
+
+  private noteSize(record: ImageRecord): void {
+    const { width, height, path } = record;
+    if (width === undefined || height === undefined || this.options.warn === undefined) return;
+    if (Math.min(width, height) >= SMALLEST_USEFUL_SIDE || this.tinyImages.has(path)) return;
+    this.tinyImages.add(path);
+    if (this.tinyImages.size <= TINY_IMAGES_NAMED)
+      this.options.warn(
+        `${path} is only ${width} × ${height} pixels: its views are upsampled from almost nothing (images should be at least ${SMALLEST_USEFUL_SIDE} px on a side).`,
+      );
+    else if (this.tinyImages.size === TINY_IMAGES_NAMED + 1)
+      this.options.warn(`More images under ${SMALLEST_USEFUL_SIDE} px on a side; not naming each.`);
   }
 }

@@ -42,6 +42,8 @@ beforeAll(async () => {
     Buffer.concat([jpeg.subarray(0, 200), Buffer.alloc(4000, 0x5a)]),
   );
   await writeFile(file('notes.png'), 'these are not pixels\n');
+  // Binary, but no format libvips knows.
+  await writeFile(file('unknown.jpg'), Uint8Array.from([0, 1, 2, 3, 0xfe, 0xed, 0, 0, 7, 7]));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -82,7 +84,8 @@ describe('decodeImage', () => {
     ['empty.jpg', 'empty', /empty \(0 bytes\)/],
     ['truncated.jpg', 'corrupt', /corrupt or truncated/],
     ['garbage.jpg', 'corrupt', /corrupt or truncated/],
-    ['notes.png', 'unsupported', /format is not supported/],
+    ['notes.png', 'unsupported', /it is not an image but text \("these are not pixels…"\)/],
+    ['unknown.jpg', 'unsupported', /format is not supported/],
   ];
   for (const [name, reason, message] of bad) {
     it(`refuses ${name} with a message naming the file (${reason})`, async () => {

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { DecodedImage } from '@ssdet/core';
 import { BadImageError } from './bad-image-error.js';
@@ -41,7 +41,8 @@ export async function decodeImage(
     width = metadata.autoOrient?.width ?? metadata.width ?? 0;
     height = metadata.autoOrient?.height ?? metadata.height ?? 0;
   } catch (error) {
-    throw classify(file, error);
+    const bad = classify(file, error);
+    throw bad.reason === 'unsupported' ? await describeUnsupported(file, bad) : bad;
   }
   if (width * height > maxPixels) {
     throw new BadImageError(
@@ -73,6 +74,36 @@ export async function decodeImage(
   } catch (error) {
     throw classify(file, error);
   }
+}
+
+/**
+ * Says what a file that no decoder accepts actually holds, when that is easy to tell: text (a
+ * note or HTML page saved as `.jpg`) is the common case.
+ */
+async function describeUnsupported(file: string, bad: BadImageError): Promise<BadImageError> {
+  let head: Buffer;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      head = Buffer.alloc(64);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      head = head.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return bad;
+  }
+  const text = head.every(
+    (byte) => byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte < 127) || byte >= 128,
+  );
+  if (!text) return bad;
+  const start = head.toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 24);
+  return new BadImageError(
+    file,
+    'unsupported',
+    `it is not an image but text ("${start}…"), whatever its name says (use JPEG, PNG, WebP or TIFF)`,
+  );
 }
 
 function classify(file: string, error: unknown): BadImageError {

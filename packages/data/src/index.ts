@@ -4,6 +4,12 @@ export { BYOL_RECIPE, MOCO_V2_RECIPE } from './views/view-recipes.js';
 export { BadImageError, type BadImageReason } from './bad-image-error.js';
 export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './decode-image.js';
 export { CocoDataset, type CocoOptions } from './datasets/coco-dataset.js';
+export {
+  auditCocoBoxes,
+  describeBoxAudit,
+  type AuditedAnnotation,
+  type BoxAudit,
+} from './datasets/audit-coco-boxes.js';
 export { ImageFolderDataset } from './datasets/image-folder-dataset.js';
 export { ListFileDataset } from './datasets/list-file-dataset.js';
 export { openDataset } from './datasets/open-dataset.js';

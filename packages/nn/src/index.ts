@@ -42,6 +42,7 @@ export { MlpHead, type MlpHeadOptions } from './heads/mlp-head.js';
 
 export { MemoryQueue, type MemoryQueueOptions } from './ssl/memory-queue.js';
 export { encodeInGroups, replicaForwardOptions } from './ssl/shuffle-bn.js';
+export { shuffleBnGroupsFor } from './ssl/shuffle-bn-groups.js';
 export {
   MomentumPairs,
   type MomentumPair,

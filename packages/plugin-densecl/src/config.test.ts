@@ -57,14 +57,31 @@ describe('DenseCL configuration', () => {
     expect(attempt({ lossLambda: 1.5 })).toThrow(/lossLambda: got 1\.5/);
     expect(attempt({ backbone: { arch: '' } })).toThrow(/backbone\.arch/);
     expect(attempt({ lambda: 0.5 })).toThrow(/no key\(s\) lambda \(unknown\)/);
-    expect(attempt({ train: { batchSize: 12 } })).toThrow(
-      /shuffleBnGroups must divide train\.batchSize \(12\) into groups of at least 2 images; got 8/,
+    expect(attempt({ shuffleBnGroups: 8, train: { batchSize: 12 } })).toThrow(
+      /shuffleBnGroups must divide train\.batchSize \(12\) into groups of at least 2 images; got 8 \(set shuffleBnGroups=auto, which gives 6 here/,
     );
     expect(attempt({ shuffleBnGroups: 4, train: { batchSize: 4 } })).toThrow(/shuffleBnGroups/);
+    expect(attempt({ shuffleBnGroups: 'many' })).toThrow(/shuffleBnGroups: got "many"/);
     expect(
       resolvePluginConfig(plugin, { overrides: { shuffleBnGroups: 3, train: { batchSize: 12 } } })
         .shuffleBnGroups,
     ).toBe(3);
+  });
+
+  it('shuffleBnGroups auto (the default) follows the batch size the user chose', () => {
+    const groupsFor = (overrides: unknown, preset?: string) =>
+      resolvePluginConfig(plugin, { overrides, ...(preset === undefined ? {} : { preset }) })
+        .shuffleBnGroups;
+    expect(groupsFor({})).toBe(8); // the paper's 256 on 8 GPUs
+    expect(groupsFor({ train: { batchSize: 4 } })).toBe(2);
+    expect(groupsFor({ train: { batchSize: 12 } })).toBe(6);
+    expect(groupsFor({ train: { batchSize: 2 } })).toBe(1);
+    expect(groupsFor({ shuffleBnGroups: 'auto', train: { batchSize: 20 } })).toBe(5);
+    // The demo preset keeps its explicit 2 groups; auto is there for the asking.
+    expect(groupsFor({}, 'demo')).toBe(2);
+    // One group is plain BatchNorm over the batch: fine for any batch, even of one image.
+    expect(groupsFor({ shuffleBnGroups: 1, train: { batchSize: 1 } })).toBe(1);
+    expect(groupsFor({ shuffleBnGroups: 'auto', train: { batchSize: 6 } }, 'demo')).toBe(3);
   });
 
   it('names the registered backbones when backbone.arch is not one of them', () => {

@@ -1,4 +1,5 @@
 import { backboneConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
+import { shuffleBnGroupsFor } from '@ssdet/nn';
 import { z } from 'zod';
 
 /**
@@ -72,9 +73,11 @@ export const denseclConfigSchema = z
      * "total 32*8=256"), BatchNorm per GPU, and keys shuffled across GPUs (MoCo §3.3). Here the
      * batch is split into this many equal groups that are normalised separately, queries in
      * order and keys after a random permutation: 8 reproduces the official setting. 1 normalises
-     * each view over the whole batch (no shuffle); see the README.
+     * each view over the whole batch (no shuffle); see the README. `auto` (default): the largest
+     * count up to 8 that splits train.batchSize into groups of at least 2 images — 8 for the
+     * paper's 256, 2 for a batch of 4 (`shuffleBnGroupsFor`).
      */
-    shuffleBnGroups: z.number().int().positive().default(8),
+    shuffleBnGroups: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
     train: trainingConfigWithDefaults({
       /** imgs_per_gpu=32 × 8 GPUs. */
       batchSize: 256,
@@ -94,14 +97,25 @@ export const denseclConfigSchema = z
   .strict()
   .superRefine((config, context) => {
     const groups = config.shuffleBnGroups;
-    if (config.train.batchSize % groups !== 0 || config.train.batchSize / groups < 2) {
+    if (
+      groups !== 'auto' &&
+      (config.train.batchSize % groups !== 0 || (groups > 1 && config.train.batchSize / groups < 2))
+    ) {
       context.addIssue({
         code: 'custom',
         path: ['shuffleBnGroups'],
-        message: `shuffleBnGroups must divide train.batchSize (${config.train.batchSize}) into groups of at least 2 images; got ${groups} (set shuffleBnGroups to a divisor of the batch size, e.g. 1 or 2)`,
+        message: `shuffleBnGroups must divide train.batchSize (${config.train.batchSize}) into groups of at least 2 images; got ${groups} (set shuffleBnGroups=auto, which gives ${shuffleBnGroupsFor(config.train.batchSize)} here, or another divisor of the batch size)`,
       });
     }
-  });
+  })
+  // `auto` follows the batch the user chose (the paper's 8 for its 256).
+  .transform((config) => ({
+    ...config,
+    shuffleBnGroups:
+      config.shuffleBnGroups === 'auto'
+        ? shuffleBnGroupsFor(config.train.batchSize)
+        : config.shuffleBnGroups,
+  }));
 
 export type DenseclConfig = z.output<typeof denseclConfigSchema>;
 /** The `init` section: how DenseCL's networks are first drawn. */

@@ -79,6 +79,20 @@ describe('DetCo configuration', () => {
     expect(config.backbone).toEqual({ arch: 'resnet18', widthMultiplier: 0.125 });
   });
 
+  it('shuffleBnGroups auto (the default) follows the batch size the user chose', () => {
+    const groupsFor = (overrides: unknown, preset?: string) =>
+      resolvePluginConfig(plugin, { overrides, ...(preset === undefined ? {} : { preset }) })
+        .shuffleBnGroups;
+    expect(groupsFor({})).toBe(8); // MoCo v2's 8 GPUs × 32
+    expect(groupsFor({ train: { batchSize: 4 } })).toBe(2);
+    expect(groupsFor({ train: { batchSize: 12 } })).toBe(6);
+    expect(groupsFor({ train: { batchSize: 3 } })).toBe(1);
+    expect(groupsFor({ shuffleBnGroups: 3, train: { batchSize: 12 } })).toBe(3);
+    expect(groupsFor({}, 'demo')).toBe(2);
+    // One group is plain BatchNorm over the batch: fine for any batch, even of one image.
+    expect(groupsFor({ shuffleBnGroups: 1, train: { batchSize: 1 } })).toBe(1);
+  });
+
   it('rejects invalid values with the key path and what was expected', () => {
     const attempt = (overrides: unknown) => () => resolvePluginConfig(plugin, { overrides });
     expect(attempt({ temperature: 0 })).toThrow(ConfigError);
@@ -88,8 +102,8 @@ describe('DetCo configuration', () => {
     expect(attempt({ jigsaw: { source: 'patches' } })).toThrow(/jigsaw\.source/);
     expect(attempt({ heads: { hiddenScale: 2 } })).toThrow(/heads\.hiddenScale/);
     expect(attempt({ lambda: 0.5 })).toThrow(/no key\(s\) lambda \(unknown\)/);
-    expect(attempt({ train: { batchSize: 12 } })).toThrow(
-      /shuffleBnGroups must divide train\.batchSize \(12\) into groups of at least 2 images; got 8/,
+    expect(attempt({ shuffleBnGroups: 8, train: { batchSize: 12 } })).toThrow(
+      /shuffleBnGroups must divide train\.batchSize \(12\) into groups of at least 2 images; got 8 \(set shuffleBnGroups=auto, which gives 6 here/,
     );
     expect(attempt({ jigsaw: { patchSize: 96 } })).toThrow(
       /a 3 × 3 grid on jigsaw\.size \(255\) has cells of 85 pixels, smaller than jigsaw\.patchSize \(96\)/,

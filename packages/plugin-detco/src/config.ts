@@ -1,4 +1,5 @@
 import { backboneConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
+import { shuffleBnGroupsFor } from '@ssdet/nn';
 import { z } from 'zod';
 
 const probabilityRange = z
@@ -77,9 +78,11 @@ export const detcoConfigSchema = z
       .default([0.1, 0.4, 0.7, 1.0]),
     /**
      * Shuffle-BN in one process (MoCo §3.3): the batch is normalised in this many groups, the
-     * keys after a random permutation. 8: MoCo v2's 8 GPUs × 32 images. 1: no shuffle.
+     * keys after a random permutation. 8: MoCo v2's 8 GPUs × 32 images. 1: no shuffle. `auto`
+     * (default): the largest count up to 8 that splits train.batchSize into groups of at least 2
+     * images — 8 for the paper's 256, 2 for a batch of 4 (`shuffleBnGroupsFor`).
      */
-    shuffleBnGroups: z.number().int().positive().default(8),
+    shuffleBnGroups: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
     train: trainingConfigWithDefaults({
       /** 256 images per step (paper, MoCo v2 setting: 8 GPUs × 32). */
       batchSize: 256,
@@ -104,11 +107,14 @@ export const detcoConfigSchema = z
   .strict()
   .superRefine((config, context) => {
     const groups = config.shuffleBnGroups;
-    if (config.train.batchSize % groups !== 0 || config.train.batchSize / groups < 2) {
+    if (
+      groups !== 'auto' &&
+      (config.train.batchSize % groups !== 0 || (groups > 1 && config.train.batchSize / groups < 2))
+    ) {
       context.addIssue({
         code: 'custom',
         path: ['shuffleBnGroups'],
-        message: `shuffleBnGroups must divide train.batchSize (${config.train.batchSize}) into groups of at least 2 images; got ${groups} (set shuffleBnGroups to a divisor of the batch size, e.g. 1 or 2)`,
+        message: `shuffleBnGroups must divide train.batchSize (${config.train.batchSize}) into groups of at least 2 images; got ${groups} (set shuffleBnGroups=auto, which gives ${shuffleBnGroupsFor(config.train.batchSize)} here, or another divisor of the batch size)`,
       });
     }
     const { source, size, grid, patchSize } = config.jigsaw;
@@ -121,7 +127,15 @@ export const detcoConfigSchema = z
         message: `a ${grid} × ${grid} grid on ${from} has cells of ${Math.floor(side / grid)} pixels, smaller than jigsaw.patchSize (${patchSize}); make the crop at least ${grid * patchSize} or the patches smaller`,
       });
     }
-  });
+  })
+  // `auto` follows the batch the user chose (the paper's 8 for its 256).
+  .transform((config) => ({
+    ...config,
+    shuffleBnGroups:
+      config.shuffleBnGroups === 'auto'
+        ? shuffleBnGroupsFor(config.train.batchSize)
+        : config.shuffleBnGroups,
+  }));
 
 export type DetcoConfig = z.output<typeof detcoConfigSchema>;
 export type DetcoConfigInput = z.input<typeof detcoConfigSchema>;

@@ -22,6 +22,7 @@ export interface FinetuneCommandOptions {
   readonly maxSteps?: number;
   readonly seed?: number;
   readonly resume: boolean;
+  readonly force: boolean;
   readonly backend: BackendRequest;
   readonly plugin: readonly string[];
 }
@@ -63,6 +64,7 @@ export async function finetuneCommand(
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       },
       resume: options.resume,
+      force: options.force,
       backend: options.backend,
       shouldStop: stop.requested,
     });
@@ -72,7 +74,7 @@ export async function finetuneCommand(
   }
   const { result, evaluation, segmEvaluation } = outcome;
   const lines = [
-    `${outcome.detector}: ${result.stoppedEarly ? 'stopped' : 'finished'} at step ${result.position.step}/${outcome.totalSteps}, loss ${result.lastLoss.toFixed(4)} (init: ${outcome.initialization.scope === 'random' ? 'random' : `${outcome.initialization.scope} from ${outcome.initialization.source}`}).`,
+    `${outcome.detector}: ${result.lastLoss === undefined ? `nothing to train, already at step ${result.position.step}/${outcome.totalSteps} (--resume --max-steps N extends it)` : `${result.stoppedEarly ? 'stopped' : 'finished'} at step ${result.position.step}/${outcome.totalSteps}, loss ${result.lastLoss.toFixed(4)}`} (init: ${outcome.initialization.scope === 'random' ? 'random' : `${outcome.initialization.scope} from ${outcome.initialization.source}`}).`,
     `Run directory: ${runDir}`,
   ];
   if (result.lastCheckpoint !== undefined)

@@ -106,6 +106,7 @@ describe('ssdet pretrain / export / report', () => {
     );
     expect(exported.code).toBe(0);
     expect(exported.out).toMatch(/Wrote backbone \(1 tensors, step 3\) as torchvision/);
+    expect(exported.err).not.toMatch(/Hi, looks like you are running TensorFlow\.js/);
     const pth = readPth(
       new Uint8Array(await readFile(path.join(project, 'exports', 'toy.pth'))),
       'toy.pth',
@@ -198,9 +199,92 @@ describe('ssdet pretrain / export / report', () => {
     ).toBe(2);
   });
 
-  it('an unknown method lists the installed ones', async () => {
+  it('usage errors exit 2: an unknown method (listing the installed ones), a YAML syntax error, no --data', async () => {
     const io = await ssdet(project, 'pretrain', '--method', 'nope', '--demo');
-    expect(io.code).toBe(1);
+    expect(io.code).toBe(2);
     expect(io.err).toMatch(/No plugin provides the method "nope"\. Available: .*toy/);
+    await writeFile(path.join(project, 'broken.yaml'), 'train: {batchSize: 2\n');
+    const yaml = await ssdet(
+      project,
+      'pretrain',
+      '--method',
+      'toy',
+      '--data',
+      data,
+      '--config',
+      'broken.yaml',
+    );
+    expect(yaml.code).toBe(2);
+    expect(yaml.err).toMatch(/^error: --config .*broken\.yaml: /);
+    const noData = await ssdet(project, 'pretrain', '--method', 'toy');
+    expect(noData.code).toBe(2);
+    expect(noData.err).toMatch(/--data <folder \| coco\.json \| list\.txt>, or --demo/);
+    for (const run of [io, yaml, noData]) expect(run.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('a used, locked or impossible --out is refused in one line, before anything is written', async () => {
+    const args = [
+      'pretrain',
+      '--method',
+      'toy',
+      '--data',
+      data,
+      '--max-steps',
+      '1',
+      '--backend',
+      'cpu',
+    ];
+    expect((await ssdet(project, ...args, '--out', 'runs/once')).code).toBe(0);
+    const again = await ssdet(project, ...args, '--out', 'runs/once');
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(
+      /^error: --out .*once is not empty \(.*\); a new run there would mix/,
+    );
+    expect(again.err).toMatch(
+      /hint: Pass --resume to continue the run in it, --force to replace it/,
+    );
+    const forced = await ssdet(project, ...args, '--out', 'runs/once', '--force', '--seed', '9');
+    expect(forced.code).toBe(0);
+    expect(forced.err).toMatch(/--force: removed the previous run's/);
+
+    const resumed = await ssdet(
+      project,
+      ...args,
+      '--out',
+      'runs/once',
+      '--resume',
+      '--batch-size',
+      '2',
+    );
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(
+      /^Nothing to train: the run is already at step 1\/1\. Pass --resume --max-steps N/,
+    );
+    expect(resumed.out).not.toMatch(/NaN/);
+    expect(resumed.err).toMatch(/ignored: --batch-size 2\./);
+
+    await writeFile(path.join(project, 'a-file'), 'x');
+    const file = await ssdet(project, ...args, '--out', 'a-file');
+    expect(file.code).toBe(2);
+    expect(file.err).toBe(
+      `error: --out ${path.join(project, 'a-file')} is a file, not a directory.\nhint: Choose another --out: a new or empty folder.\n`,
+    );
+    const under = await ssdet(project, ...args, '--out', 'a-file/run');
+    expect(under.code).toBe(1);
+    expect(under.err).toMatch(
+      /^error: Cannot .*a-file\/run: a part of the path is a file, not a directory \(ENOTDIR\)\.\n/,
+    );
+    expect(under.err).not.toMatch(/internal error|\n\s+at /);
+    const exported = await ssdet(
+      project,
+      'export',
+      '--run',
+      'runs/once',
+      '--out',
+      'a-file/x.safetensors',
+    );
+    expect(exported.code).toBe(1);
+    expect(exported.err).toMatch(/^error: Cannot .*a-file.*\((EEXIST|ENOTDIR)\)\.\n/);
+    expect(exported.err).not.toMatch(/internal error|\n\s+at /);
   });
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type BackendRequest, type EventBus } from '@ssdet/core';
+import { type BackendRequest, type EventBus, type TrainerResult } from '@ssdet/core';
 import { runPretraining, type PretrainOutcome } from '@ssdet/data';
 import type { CliIo } from '../io.js';
 import { renderProgress } from '../render/render-progress.js';
@@ -20,6 +20,7 @@ export interface PretrainCommandOptions {
   readonly maxSteps?: number;
   readonly out?: string;
   readonly resume: boolean;
+  readonly force: boolean;
   readonly backend: BackendRequest;
   readonly seed?: number;
   readonly dryRun: boolean;
@@ -61,6 +62,7 @@ export async function pretrainCommand(
       },
       outDir: runDir,
       resume: options.resume,
+      force: options.force,
       backend: options.backend,
       dryRun: options.dryRun,
       shouldStop: stop.requested,
@@ -78,10 +80,7 @@ export async function pretrainCommand(
     return 0;
   }
   const result = outcome.result!;
-  const lines = [
-    `${result.stoppedEarly ? 'Stopped' : 'Finished'} at step ${result.position.step}/${outcome.totalSteps}, loss ${result.lastLoss.toFixed(4)}.`,
-    `Run directory: ${runDir}`,
-  ];
+  const lines = [summaryLine(result, outcome.totalSteps), `Run directory: ${runDir}`];
   if (result.lastCheckpoint !== undefined)
     lines.push(
       `  checkpoint:  ${result.lastCheckpoint}${result.stoppedEarly ? ' (continue with --resume)' : ''}`,
@@ -91,6 +90,11 @@ export async function pretrainCommand(
   );
   if (outcome.backboneFile !== undefined)
     lines.push(`  backbone:    ${outcome.backboneFile} (torchvision names and layout)`);
+  const artifacts = Object.keys(outcome.method.exports());
+  if (artifacts.length > 0)
+    lines.push(
+      `  exportable:  ${artifacts.join(', ')} (ssdet export --run ${runDir} --artifact <name> --out <file>)`,
+    );
   if (outcome.backboneChain !== undefined)
     lines.push(
       `  frozen CNN:  the backbone of the ${outcome.backboneChain.method} demo run ${outcome.backboneChain.runDir}${outcome.backboneChain.reused ? ' (reused)' : ''}`,
@@ -101,6 +105,14 @@ export async function pretrainCommand(
     );
   io.stdout(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** "Finished at step 30/30, loss 1.2345." — or, for a resumed run with nothing left, what to do. */
+function summaryLine(result: TrainerResult, totalSteps: number): string {
+  const where = `step ${result.position.step}/${totalSteps}`;
+  if (result.lastLoss === undefined)
+    return `Nothing to train: the run is already at ${where}. Pass --resume --max-steps N (N > ${result.position.step}) to extend it.`;
+  return `${result.stoppedEarly ? 'Stopped' : 'Finished'} at ${where}, loss ${result.lastLoss.toFixed(4)}.`;
 }
 
 function timestamp(): string {

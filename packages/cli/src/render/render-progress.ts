@@ -6,22 +6,30 @@ import type { CliIo } from '../io.js';
  * Training progress for a person: a bar with step/total, loss, images/s and ETA on a terminal;
  * plain lines (about 20 per run, and every checkpoint) when stderr is a file or CI log.
  */
-export function renderProgress(bus: EventBus, io: CliIo): () => void {
+export function renderProgress(
+  bus: EventBus,
+  io: CliIo,
+  /** Where the bar is drawn on a terminal (tests pass their own). */
+  stream: NodeJS.WritableStream = process.stderr,
+): () => void {
   let bar: cliProgress.SingleBar | undefined;
   const unsubscribe = bus.subscribe((event) => {
     if (event.type === 'train.step') {
+      // Not `eta`: cli-progress fills its own {eta} token (raw seconds, from its own clock) and
+      // would shadow ours.
       const fields = {
         loss: event.loss.toFixed(4),
         speed: event.imagesPerSecond.toFixed(1),
-        eta: formatSeconds(event.etaSeconds),
+        remaining: formatSeconds(event.etaSeconds),
       };
       if (io.isTty) {
         if (bar === undefined) {
           bar = new cliProgress.SingleBar(
             {
-              format: 'step {value}/{total} |{bar}| loss {loss} | {speed} img/s | ETA {eta}',
-              stream: process.stderr,
+              format: 'step {value}/{total} |{bar}| loss {loss} | {speed} img/s | ETA {remaining}',
+              stream,
               hideCursor: true,
+              noTTYOutput: true,
             },
             cliProgress.Presets.shades_classic,
           );
@@ -36,7 +44,7 @@ export function renderProgress(bus: EventBus, io: CliIo): () => void {
           .map(([name, value]) => `${name} ${value.toFixed(4)}`)
           .join(', ');
         io.stderr(
-          `step ${event.step}/${event.totalSteps} epoch ${event.epoch} loss ${fields.loss} (${terms}) lr ${event.lr.toExponential(3)} ${fields.speed} img/s ETA ${fields.eta}\n`,
+          `step ${event.step}/${event.totalSteps} epoch ${event.epoch} loss ${fields.loss} (${terms}) lr ${event.lr.toExponential(3)} ${fields.speed} img/s ETA ${fields.remaining}\n`,
         );
       }
     } else if (event.type === 'train.checkpoint' && !io.isTty) {

@@ -50,6 +50,48 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig, a mistyped key', () => {
+  const nested = z
+    .object({
+      train: z
+        .object({
+          optimizer: z.object({ lr: z.number() }).strict().default({ lr: 0.1 }),
+          batchSize: z.number().default(8),
+        })
+        .strict()
+        .default({ optimizer: { lr: 0.1 }, batchSize: 8 }),
+      imageSize: z.number().default(224),
+    })
+    .strict()
+    .transform((config) => config);
+  const issueFor = (raw: unknown): string => {
+    try {
+      parseConfig(nested, raw, '--set');
+    } catch (error) {
+      return (error as ConfigError).issues
+        .map((issue) => `${issue.path}: ${issue.expected}`)
+        .join('\n');
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('suggests the closest key at its level, through defaults and transforms', () => {
+    expect(issueFor({ train: { optimiser: { lr: 1 } } })).toBe(
+      'train: no key(s) optimiser (unknown; did you mean optimizer?)',
+    );
+    expect(issueFor({ imagesize: 96 })).toBe(
+      ': no key(s) imagesize (unknown; did you mean imageSize?)',
+    );
+    expect(issueFor({ train: { optimizer: { lr: 1, lrr: 1 } } })).toBe(
+      'train.optimizer: no key(s) lrr (unknown; did you mean lr?)',
+    );
+  });
+
+  it('suggests nothing for a key that is like none of them', () => {
+    expect(issueFor({ colourJitter: 0.4 })).toBe(': no key(s) colourJitter (unknown)');
+  });
+});
+
 describe('deepMerge', () => {
   it('merges objects key by key and replaces arrays whole', () => {
     expect(

@@ -1,4 +1,5 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
+import { withPath } from './file-system-error.js';
 
 /**
  * Writes `contents` (text as UTF-8, or bytes) to `file` whole or not at all: a temporary file beside it (named by process id,
@@ -14,6 +15,6 @@ export async function writeFileAtomically(
     await rename(temporary, file);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw withPath(error, file);
   }
 }

@@ -23,13 +23,25 @@ export function resolvePluginConfig<Schema extends z.ZodType>(
       );
     }
   }
-  // The schema's defaults are the paper's recipe; materialising them first means a partial
-  // override (`train: { batchSize: 8 }`) keeps the paper's values for every key it leaves out.
+  // The schema's defaults are the paper's recipe; materialising its sections first means a
+  // partial override (`train: { batchSize: 8 }`) keeps the paper's values for every key it
+  // leaves out. Top-level values that are not sections are left to the final parse, which gives
+  // them the same defaults — and derives a default that follows other keys (`shuffleBnGroups:
+  // 'auto'` from train.batchSize) from the user's values rather than freezing the paper's.
   const defaults = plugin.configSchema.safeParse({});
-  const base = defaults.success ? defaults.data : {};
+  const base = defaults.success ? sectionsOf(defaults.data) : {};
   return parseConfig(
     plugin.configSchema,
     deepMerge(base, presetLayer, options.overrides),
     `the "${plugin.name}" configuration`,
+  );
+}
+
+function sectionsOf(config: unknown): Record<string, unknown> {
+  if (config === null || typeof config !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(config).filter(
+      ([, value]) => value !== null && typeof value === 'object' && !Array.isArray(value),
+    ),
   );
 }

@@ -71,12 +71,15 @@ export function runReportHtml(input: RunReportInput): string {
       ),
     );
   }
-  if (records.some((r) => r.momentum !== undefined)) {
+  // The EMA momentum lives in 0.99…1: drawn as such it is a flat line at the top of a useless
+  // axis. 1 − m is the target's step towards the online network, on a scale that shows its
+  // schedule; a constant momentum is one number in the summary, not a chart.
+  if (!constantMomentum(records)) {
     charts.push(
-      lineChartSvg([series('momentum', (r) => r.momentum)], {
-        title: 'EMA momentum',
-        xLabel: 'step',
-      }),
+      lineChartSvg(
+        [series('1 − momentum', (r) => (r.momentum === undefined ? undefined : 1 - r.momentum))],
+        { title: 'EMA step (1 − momentum)', xLabel: 'step' },
+      ),
     );
   }
   charts.push(
@@ -134,6 +137,7 @@ function summaryTable(records: readonly MetricsRecord[]): string {
   const first = records[0]!;
   const last = records[records.length - 1]!;
   const finiteLosses = records.map((r) => r.loss).filter(Number.isFinite);
+  const tail = finiteLosses.slice(-Math.max(1, Math.ceil(finiteLosses.length / 10)));
   const rates = records
     .map((r) => r.imagesPerSecond)
     .filter(Number.isFinite)
@@ -143,8 +147,14 @@ function summaryTable(records: readonly MetricsRecord[]): string {
     ['steps', `${first.step} – ${last.step}`],
     ['epoch (last)', String(last.epoch)],
     ['backend', last.backend],
-    ['loss (last)', formatNumber(last.loss)],
-    ['loss (lowest)', finiteLosses.length === 0 ? '–' : formatNumber(Math.min(...finiteLosses))],
+    // Not the lowest loss: a contrastive loss is lowest in its first steps, while its queue of
+    // negatives is still filling (DenseCL's starts from random keys), which says nothing.
+    ['loss (first → last)', `${formatNumber(first.loss)} → ${formatNumber(last.loss)}`],
+    [
+      `loss (mean of the last ${tail.length} record${tail.length === 1 ? '' : 's'})`,
+      tail.length === 0 ? '–' : formatNumber(tail.reduce((a, b) => a + b, 0) / tail.length),
+    ],
+    ...momentumRow(records),
     ['learning rate (last)', formatNumber(last.lr)],
     [
       'images/s (median)',
@@ -155,6 +165,19 @@ function summaryTable(records: readonly MetricsRecord[]): string {
   return `<table class="summary">\n${rows
     .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
     .join('\n')}\n</table>`;
+}
+
+function constantMomentum(records: readonly MetricsRecord[]): boolean {
+  const values = records.map((r) => r.momentum).filter((m): m is number => m !== undefined);
+  return values.length === 0 || values.every((m) => m === values[0]);
+}
+
+function momentumRow(records: readonly MetricsRecord[]): [string, string][] {
+  const values = records.map((r) => r.momentum).filter((m): m is number => m !== undefined);
+  if (values.length === 0) return [];
+  return constantMomentum(records)
+    ? [['EMA momentum', `${values[0]} (constant)`]]
+    : [['EMA momentum (first → last)', `${values[0]} → ${values[values.length - 1]}`]];
 }
 
 function formatNumber(value: number): string {

@@ -63,6 +63,29 @@ describe('writeRunReport', () => {
     expect(html).not.toMatch(/(src|href)="(https?:|\/\/)/);
   });
 
+  it("summarises the loss by its first, last and late values, never a queue-filling step's low", async () => {
+    const sink = new JsonlMetricsSink(path.join(run, 'metrics.jsonl'));
+    // A contrastive loss: lowest at step 1 (random queue), then high, then slowly falling.
+    const losses = [0.4, 2.3, 3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.2, 2.0];
+    for (const [i, loss] of losses.entries())
+      await sink.write(makeRecord(i + 1, { loss, momentum: 0.999 }));
+    await sink.close();
+    const html = await readFile(await writeRunReport(run), 'utf8');
+    expect(html).not.toMatch(/lowest/);
+    expect(html).toMatch(/<th>loss \(first → last\)<\/th><td>0\.4 → 2<\/td>/);
+    expect(html).toMatch(/<th>loss \(mean of the last 2 records\)<\/th><td>2\.1<\/td>/);
+    // A constant momentum is a number in the summary, not a flat chart.
+    expect(html).toMatch(/<th>EMA momentum<\/th><td>0\.999 \(constant\)<\/td>/);
+    expect(html).not.toMatch(/EMA step/);
+  });
+
+  it('charts a scheduled momentum as 1 − momentum', async () => {
+    await writeRun([1, 2, 3]);
+    const html = await readFile(await writeRunReport(run), 'utf8');
+    expect(html).toContain('EMA step (1 − momentum)');
+    expect(html).toMatch(/<th>EMA momentum \(first → last\)<\/th><td>0\.9901 → 0\.9903<\/td>/);
+  });
+
   it('shows the resumed attempt once when steps were logged twice', async () => {
     await writeRun([1, 2, 3, 4, 3, 4, 5]);
     const html = await readFile(await writeRunReport(run), 'utf8');

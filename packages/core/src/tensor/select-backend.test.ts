@@ -74,9 +74,15 @@ describe('selectBackend', () => {
       code: 'BACKEND_UNAVAILABLE',
       hint: expect.stringMatching(/libdnnl-dev/),
     });
-    await expect(
-      selectBackend({ request: 'wasm', requiredKernels: CNN_TRAINING_KERNELS }),
-    ).rejects.toThrow(/Conv2DBackpropFilter/);
+    // wasm is installed: the hint names the missing kernel, not a package to install.
+    const wasm = selectBackend({ request: 'wasm', requiredKernels: CNN_TRAINING_KERNELS });
+    await expect(wasm).rejects.toThrow(/Conv2DBackpropFilter/);
+    await expect(wasm).rejects.toMatchObject({
+      hint: expect.stringMatching(
+        /^The wasm backend is installed but has no Conv2DBackpropFilter.* kernels?, so it cannot run this; use --backend auto \(or native \/ cpu\)\.$/,
+      ),
+    });
+    await expect(wasm).rejects.not.toMatchObject({ hint: expect.stringMatching(/Install/) });
   });
 
   it('a forced available backend is used even when a better one exists', async () => {

@@ -38,6 +38,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const considered =
     request === 'auto' ? ordered : ordered.filter((candidate) => candidate.name === request);
   const skipped: { backend: BackendName; reason: string }[] = [];
+  /** Backends that are installed and start, but lack a kernel the run needs. */
+  const lacking = new Map<BackendName, string[]>();
 
   for (const candidate of considered) {
     const prepared = await candidate.prepare();
@@ -49,6 +51,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       (kernel) => tf.getKernel(kernel, prepared.tfjsName) === undefined,
     );
     if (missing.length > 0) {
+      lacking.set(candidate.name, missing);
       skipped.push({
         backend: candidate.name,
         reason: `has no ${missing.join(', ')} kernel${missing.length > 1 ? 's' : ''}, which this run needs`,
@@ -83,7 +86,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     throw new SsdetError(
       'BACKEND_UNAVAILABLE',
       `The tensor backend "${request}" was requested but cannot be used: ${skipped.map((s) => s.reason).join('; ') || 'no such backend is known'}.`,
-      { hint: hintFor(request) },
+      { hint: hintFor(request, lacking.get(request)) },
     );
   }
   throw new SsdetError(
@@ -103,7 +106,10 @@ async function activate(tfjsName: string): Promise<boolean> {
   return true;
 }
 
-function hintFor(request: BackendName): string {
+function hintFor(request: BackendName, missingKernels: readonly string[] | undefined): string {
+  // Installed and working, only not for this run: installing it again would not help.
+  if (missingKernels !== undefined)
+    return `The ${request} backend is installed but has no ${missingKernels.join(', ')} kernel${missingKernels.length > 1 ? 's' : ''}, so it cannot run this; use --backend auto (or ${BACKEND_PREFERENCE.filter((name) => name !== request && name !== 'tensorflow').join(' / ')}).`;
   switch (request) {
     case 'tensorflow':
       return 'Install @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node (needs network access to download libtensorflow), or use --backend auto.';

@@ -59,7 +59,10 @@ export interface TrainerResult {
   readonly position: TrainerPosition;
   readonly stoppedEarly: boolean;
   readonly lastCheckpoint: string | undefined;
-  readonly lastLoss: number;
+  /** The loss of the last step this call ran; undefined when it ran none (a finished run resumed). */
+  readonly lastLoss: number | undefined;
+  /** Optimizer steps this call ran (0 when `start` was already at `totalSteps`). */
+  readonly stepsRun: number;
 }
 
 /**
@@ -85,7 +88,7 @@ export class Trainer {
     const { method, loader, totalSteps } = this.options;
     const accumulate = Math.max(1, this.options.accumulate ?? 1);
     let { step, epoch, cursor } = start;
-    let lastLoss = Number.NaN;
+    let lastLoss: number | undefined;
     let firstBatchSeen = false;
     let window = newWindow();
     const startedAt = Date.now();
@@ -202,6 +205,7 @@ export class Trainer {
             stoppedEarly: true,
             lastCheckpoint: this.lastCheckpoint,
             lastLoss,
+            stepsRun: stepsThisRun,
           };
       }
       if (freshEpoch && step === stepAtEpochStart) {
@@ -223,6 +227,7 @@ export class Trainer {
       stoppedEarly: false,
       lastCheckpoint: this.lastCheckpoint,
       lastLoss,
+      stepsRun: stepsThisRun,
     };
   }
 

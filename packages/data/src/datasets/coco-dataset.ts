@@ -10,6 +10,7 @@ import {
   SsdetError,
 } from '@ssdet/core';
 import { decodeImage, type DecodeOptions } from '../decode-image.js';
+import { auditCocoBoxes, describeBoxAudit } from './audit-coco-boxes.js';
 import { paintSegmentation, type CocoSegmentation } from './coco-masks.js';
 import { recordAt } from './image-folder-dataset.js';
 
@@ -33,6 +34,7 @@ const cocoSchema = z.object({
   annotations: z
     .array(
       z.object({
+        id: z.union([z.number(), z.string()]).optional(),
         image_id: z.union([z.number(), z.string()]),
         bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
         category_id: z.number().int(),
@@ -59,6 +61,8 @@ export interface CocoOptions extends DecodeOptions {
 export class CocoDataset implements Dataset {
   readonly description: string;
   readonly categories: readonly { readonly id: number; readonly name: string }[];
+  /** What is wrong with the file's boxes (left out or clipped), for the run to report. */
+  readonly warnings: readonly string[];
 
   private constructor(
     private readonly records: readonly ImageRecord[],
@@ -66,9 +70,11 @@ export class CocoDataset implements Dataset {
     categories: readonly { id: number; name: string }[],
     jsonFile: string,
     private readonly options: CocoOptions,
+    warnings: readonly string[],
   ) {
     this.description = `coco ${jsonFile}`;
     this.categories = categories;
+    this.warnings = warnings;
   }
 
   static async open(jsonFile: string, options: CocoOptions = {}): Promise<CocoDataset> {
@@ -102,7 +108,19 @@ export class CocoDataset implements Dataset {
         byImage.set(key, list);
       }
     }
-    return new CocoDataset(records, byImage, coco.categories ?? [], absolute, options);
+    const audit = auditCocoBoxes(
+      coco.annotations ?? [],
+      new Map(coco.images.map((image) => [String(image.id), image])),
+    );
+    const warning = describeBoxAudit(audit, `The COCO file ${absolute}`);
+    return new CocoDataset(
+      records,
+      byImage,
+      coco.categories ?? [],
+      absolute,
+      options,
+      warning === undefined ? [] : [warning],
+    );
   }
 
   get size(): number {

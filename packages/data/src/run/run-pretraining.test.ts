@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import {
   Logger,
   NonFiniteLossError,
   PluginRegistry,
+  RUN_LOCK_FILE,
   selectBackend,
   type SsdetEvent,
 } from '@ssdet/core';
@@ -117,8 +119,14 @@ describe('runPretraining', () => {
       signal: 'SIGKILL',
     });
     expect((await losses(killed)).length).toBe(3);
+    // The killed run's lock (its process is gone) is taken over; a torn checkpoint write of it is removed.
+    expect(existsSync(path.join(killed, RUN_LOCK_FILE))).toBe(true);
+    const torn = path.join(killed, 'checkpoints', '.step-000000004.ckpt.999999.tmp');
+    await writeFile(torn, new Uint8Array(1024));
     const resumed = await toy(killed, 6, '--resume');
     expect(resumed.step).toBe(6);
+    expect(existsSync(torn)).toBe(false);
+    expect(existsSync(path.join(killed, RUN_LOCK_FILE))).toBe(false);
     expect(await losses(killed)).toEqual(await losses(straight));
     // Weights, optimizer slots and everything else checkpointed: bit-identical.
     expect(await finalWeights(killed)).toEqual(await finalWeights(straight));
@@ -204,6 +212,30 @@ describe('runPretraining', () => {
     }
   });
 
+  it('a dataset smaller than one step suggests a batch size that fits, or the demo recipe', async () => {
+    const { root, registry } = inProcess();
+    const attempt = (extra: object) =>
+      runPretraining(root, registry, {
+        method: 'toy',
+        data,
+        outDir: path.join(dir, 'too-small'),
+        backend: 'cpu',
+        dryRun: true,
+        flags: { batchSize: 16 },
+        ...extra,
+      });
+    await expect(attempt({})).rejects.toMatchObject({
+      code: 'DATASET_TOO_SMALL',
+      message: expect.stringMatching(
+        /has 12 image file\(s\): fewer than one optimizer step of 16 × 1\.$/,
+      ) as unknown,
+      hint: `Pass --batch-size 12 (or less), or try the small demo recipe on your photos: --demo --data ${data}.`,
+    });
+    await expect(attempt({ preset: 'demo' })).rejects.toMatchObject({
+      hint: 'Pass --batch-size 12 (or less).',
+    });
+  });
+
   it('a dry run resolves the plan without training', async () => {
     const { root, registry } = inProcess();
     const outcome = await runPretraining(root, registry, {
@@ -286,5 +318,76 @@ describe('runPretraining', () => {
       /train\.data\.workers = 2 is ignored: views run on the training thread \(plugin "toy" was registered without its module file/,
     );
     expect(unknown.losses).toEqual(inThread.losses);
+  });
+
+  it('refuses to start a second run in a used directory; --force replaces it, --resume extends it', async () => {
+    const runDir = await trainToy('reused', 3, []);
+    const { root, registry } = inProcess();
+    const request = { method: 'toy', data, outDir: runDir, backend: 'cpu' as const };
+    await expect(
+      runPretraining(root, registry, { ...request, flags: { maxSteps: 2 } }),
+    ).rejects.toMatchObject({ code: 'RUN_DIR_NOT_EMPTY' });
+    expect(await readdir(path.join(runDir, 'checkpoints'))).toContain('step-000000003.ckpt');
+
+    // --resume of a finished run: nothing to train, and no loss to report.
+    const finished = await runPretraining(root, registry, { ...request, resume: true });
+    expect(finished.result).toMatchObject({ stepsRun: 0, lastLoss: undefined });
+    expect(finished.result?.position.step).toBe(3);
+
+    // --resume --max-steps 5 extends it, and the flag it cannot honour is named.
+    const bus = new EventBus();
+    const warnings: string[] = [];
+    bus.subscribe((event: SsdetEvent) => {
+      if (event.type === 'log' && event.level === 'warn') warnings.push(event.message);
+    });
+    const extended = await runPretraining(createRootContainer({ bus }), registry, {
+      ...request,
+      resume: true,
+      flags: { maxSteps: 5, batchSize: 2 },
+    });
+    expect(extended.result).toMatchObject({ stepsRun: 2, position: { step: 5 } });
+    expect(Number.isFinite(extended.result?.lastLoss)).toBe(true);
+    expect(warnings.join('\n')).toMatch(/ignored: --batch-size 2\./);
+    expect(await losses(runDir)).toHaveLength(5);
+
+    // --force: a new run, with none of the old one's checkpoints or metrics beside it.
+    const replaced = await runPretraining(root, registry, {
+      ...request,
+      force: true,
+      flags: { maxSteps: 2 },
+    });
+    expect(replaced.result?.position.step).toBe(2);
+    const kept = await readdir(path.join(runDir, 'checkpoints'));
+    expect(kept).toContain('step-000000002.ckpt');
+    expect(kept.filter((name) => !/^step-00000000[12]\.ckpt$/.test(name))).toEqual([]);
+    expect(await losses(runDir)).toHaveLength(2);
+  });
+
+  it('two runs never write one directory: the second is refused while the first trains', async () => {
+    const runDir = path.join(dir, 'concurrent');
+    const first = spawn(process.execPath, [runner, runDir, data, '100000']);
+    const exited = new Promise((resolve) => first.on('exit', resolve));
+    try {
+      while (!existsSync(path.join(runDir, RUN_LOCK_FILE)))
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const { root, registry } = inProcess();
+      for (const extra of [{}, { resume: true }, { force: true }])
+        await expect(
+          runPretraining(root, registry, {
+            method: 'toy',
+            data,
+            outDir: runDir,
+            backend: 'cpu',
+            flags: { maxSteps: 2 },
+            ...extra,
+          }),
+        ).rejects.toMatchObject({
+          code: 'RUN_DIR_LOCKED',
+          message: expect.stringContaining(`pid ${first.pid}`) as unknown,
+        });
+    } finally {
+      first.kill('SIGKILL');
+      await exited;
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import { stringify as toYaml } from 'yaml';
@@ -8,6 +8,7 @@ import {
   bindMethod,
   CheckpointManager,
   type CheckpointMeta,
+  claimRunDirectory,
   clipByGlobalNorm,
   CNN_TRAINING_KERNELS,
   type ConfigObject,
@@ -16,6 +17,8 @@ import {
   deepMerge,
   EVENT_BUS,
   EXPORTED_BACKBONE_FILE,
+  fileSystemError,
+  isSsdetError,
   learningRateAt,
   LOGGER,
   type NamedVariables,
@@ -29,6 +32,7 @@ import {
   resolvePluginConfig,
   resolveToken,
   restoreVariables,
+  resumeConfig,
   Rng,
   RUN_RNG,
   selectBackend,
@@ -43,6 +47,7 @@ import {
 } from '@ssdet/core';
 import { exportStateDict, writeSafetensors } from '@ssdet/nn';
 import { DataLoader } from '../data-loader.js';
+import { CocoDataset } from '../datasets/coco-dataset.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { ensureDemoDataset } from '../synthetic/demo-dataset.js';
 import { WorkerSampleProcessor } from '../workers/worker-sample-processor.js';
@@ -72,7 +77,14 @@ export interface PretrainRequest {
     readonly seed?: number;
   };
   readonly outDir: string;
+  /**
+   * Continue the run in `outDir` from its newest valid checkpoint, with the configuration stored
+   * there; only `flags.maxSteps` / `flags.epochs` (its length) apply, other flags are reported as
+   * ignored.
+   */
   readonly resume?: boolean;
+  /** Replace the run `outDir` holds (its run files are removed first). Without it, or `resume`, a non-empty `outDir` is refused. */
+  readonly force?: boolean;
   readonly backend?: BackendRequest;
   /** Resolve and validate everything, print the plan, train nothing. */
   readonly dryRun?: boolean;
@@ -112,9 +124,7 @@ export async function runPretraining(
   request: PretrainRequest,
 ): Promise<PretrainOutcome> {
   const logger = resolveToken(root, LOGGER).child('pretrain');
-  const bus = resolveToken(root, EVENT_BUS);
-  const registered = registry.get(request.method);
-  const { plugin } = registered;
+  registry.get(request.method); // an unknown method fails before anything touches the disk
   if (request.data === undefined && request.demo !== true) {
     throw new SsdetError(
       'DATA_MISSING',
@@ -122,6 +132,33 @@ export async function runPretraining(
     );
   }
   const runDir = path.resolve(request.outDir);
+  // The run directory is this run's alone from here on: not another run's, not shared.
+  const claim = await claimRunDirectory(runDir, {
+    ...(request.resume === undefined ? {} : { resume: request.resume }),
+    ...(request.force === undefined ? {} : { force: request.force }),
+    checkOnly: request.dryRun === true,
+    logger,
+  });
+  try {
+    return await pretrainInRunDirectory(root, registry, request, runDir);
+  } catch (error) {
+    // A read-only or full disk is the user's to fix: one line naming the path, not a stack.
+    throw fileSystemError(error, runDir) ?? error;
+  } finally {
+    await claim.release();
+  }
+}
+
+async function pretrainInRunDirectory(
+  root: DependencyContainer,
+  registry: PluginRegistry,
+  request: PretrainRequest,
+  runDir: string,
+): Promise<PretrainOutcome> {
+  const logger = resolveToken(root, LOGGER).child('pretrain');
+  const bus = resolveToken(root, EVENT_BUS);
+  const registered = registry.get(request.method);
+  const { plugin } = registered;
   const checkpoints = new CheckpointManager(path.join(runDir, 'checkpoints'), 1, logger);
   const resumePoint = request.resume === true ? await checkpoints.loadLatest() : undefined;
   if (request.resume === true && resumePoint === undefined)
@@ -129,11 +166,16 @@ export async function runPretraining(
 
   let config: ConfigObject;
   if (resumePoint !== undefined) {
-    config = resumePoint.meta.config as ConfigObject;
-    if (request.configFile !== undefined || (request.sets?.length ?? 0) > 0)
-      logger.warn(
-        '--resume uses the configuration stored in the checkpoint; --config and --set are ignored.',
-      );
+    config = resumeConfig(
+      resumePoint.meta.config as ConfigObject,
+      {
+        ...(request.flags === undefined ? {} : { flags: request.flags }),
+        ...(request.configFile === undefined ? {} : { configFile: request.configFile }),
+        ...(request.sets === undefined ? {} : { sets: request.sets }),
+        ...(request.preset === undefined ? {} : { preset: request.preset }),
+      },
+      logger,
+    );
   } else {
     const fileLayer =
       request.configFile === undefined ? {} : await readConfigFile(request.configFile);
@@ -190,6 +232,7 @@ export async function runPretraining(
   });
   config = settled.config;
   const dataset = await openDataset(datasetLocation, { maxPixels: train.data.maxPixels });
+  if (dataset instanceof CocoDataset) for (const warning of dataset.warnings) logger.warn(warning);
 
   const rng = Rng.fromSeed(train.seed);
   const { run } = bindMethod(registry, plugin.name, config, rng, root);
@@ -221,19 +264,22 @@ export async function runPretraining(
     onBadImage: train.data.onBadImage,
     ...(method.regions === undefined ? {} : { regions: method.regions }),
     ...(processor === undefined ? {} : { processor }),
+    warn: (message) => logger.warn(message),
   });
   const stepsPerEpoch = Math.floor(loader.batchesPerEpoch / train.accumulate);
   if (stepsPerEpoch < 1) {
     await loader.close();
     throw new SsdetError(
       'DATASET_TOO_SMALL',
-      `${dataset.description} has ${dataset.size} images: fewer than one optimizer step of ${train.batchSize} × ${train.accumulate}.`,
-      {
-        hint: 'Lower train.batchSize (--batch-size) or add images.',
-      },
+      `${dataset.description} has ${dataset.size} image file(s): fewer than one optimizer step of ${train.batchSize} × ${train.accumulate}.`,
+      { hint: tooSmallHint(dataset.size, train, request) },
     );
   }
   const totalSteps = train.maxSteps ?? train.epochs * stepsPerEpoch;
+  if (resumePoint === undefined && request.demo !== true && request.preset === undefined)
+    logger.info(
+      `${plugin.name} trains the paper's full recipe except what you set: ${describeBackbone(config)}, batch ${train.batchSize}, ${totalSteps} steps. --demo --data <your images> trains the small demo recipe in minutes.`,
+    );
   const outcomeBase = {
     runDir,
     config,
@@ -250,7 +296,7 @@ export async function runPretraining(
   }
 
   await mkdir(runDir, { recursive: true });
-  await writeFile(
+  await writeFileAtomically(
     path.join(runDir, 'config.yaml'),
     toYaml({ method: plugin.name, plugin: { version: plugin.version }, ...config }),
   );
@@ -314,8 +360,20 @@ export async function runPretraining(
     },
   });
   let result: TrainerResult;
+  const badImagesFile = path.join(runDir, 'bad-images.txt');
   try {
     result = await trainer.run(start);
+  } catch (error) {
+    // Bad images are listed even when they are why the run failed.
+    const skipped = loader.skippedImages();
+    if (skipped.length > 0) await writeBadImages(badImagesFile, skipped);
+    if (isSsdetError(error) && error.code === 'DATASET_TOO_SMALL' && skipped.length > 0)
+      throw new SsdetError(
+        'DATASET_TOO_SMALL',
+        `${dataset.description}: ${skipped.length} of its ${dataset.size} image files cannot be used (listed in ${badImagesFile}, e.g. ${skipped[0]!.file}: ${skipped[0]!.reason}), and the rest make no full step of ${train.batchSize} × ${train.accumulate}.`,
+        { hint: 'Fix or remove the bad files, add images, or lower --batch-size.' },
+      );
+    throw error;
   } finally {
     await Promise.all(sinks.map((sink) => sink.close()));
     await loader.close();
@@ -324,12 +382,7 @@ export async function runPretraining(
     ? undefined
     : await exportBackbone(method, runDir, plugin.name);
   const badImages = loader.skippedImages();
-  if (badImages.length > 0) {
-    await writeFile(
-      path.join(runDir, 'bad-images.txt'),
-      badImages.map((entry) => `${entry.file}\t${entry.reason}`).join('\n') + '\n',
-    );
-  }
+  if (badImages.length > 0) await writeBadImages(badImagesFile, badImages);
   return {
     ...outcomeBase,
     result,
@@ -337,6 +390,16 @@ export async function runPretraining(
     ...(backboneFile === undefined ? {} : { backboneFile }),
     ...(resumePoint === undefined ? {} : { resumedFrom: resumePoint.file }),
   };
+}
+
+async function writeBadImages(
+  file: string,
+  entries: readonly { readonly file: string; readonly reason: string }[],
+): Promise<void> {
+  await writeFileAtomically(
+    file,
+    entries.map((entry) => `${entry.file}\t${entry.reason}`).join('\n') + '\n',
+  );
 }
 
 /**
@@ -388,6 +451,28 @@ function workerProcessor(
     },
     options.threads,
   );
+}
+
+function describeBackbone(config: ConfigObject): string {
+  const backbone = config['backbone'] as { arch?: unknown; widthMultiplier?: unknown } | undefined;
+  const size = typeof config['imageSize'] === 'number' ? ` at ${config['imageSize']} px` : '';
+  const width =
+    typeof backbone?.widthMultiplier === 'number' && backbone.widthMultiplier !== 1
+      ? ` × ${backbone.widthMultiplier} width`
+      : '';
+  return `${typeof backbone?.arch === 'string' ? backbone.arch : 'its backbone'}${width}${size}`;
+}
+
+/** What to do about a dataset smaller than one step: a batch that fits, or the demo recipe. */
+function tooSmallHint(images: number, train: TrainingConfig, request: PretrainRequest): string {
+  const fits = Math.floor(images / train.accumulate);
+  const batch =
+    fits >= 1
+      ? `Pass --batch-size ${fits} (or less)${train.accumulate > 1 ? ` with train.accumulate ${train.accumulate}` : ''}`
+      : `Add images or lower train.accumulate (${train.accumulate})`;
+  return request.demo === true || request.preset !== undefined
+    ? `${batch}.`
+    : `${batch}, or try the small demo recipe on your photos: --demo --data ${request.data ?? 'DIR'}.`;
 }
 
 function flagLayer(flags: PretrainRequest['flags']): ConfigObject {

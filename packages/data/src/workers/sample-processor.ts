@@ -24,7 +24,10 @@ export class InThreadSampleProcessor implements SampleProcessor {
       this.views.needsRegions && this.regions !== undefined
         ? await this.regions.propose(sample.image, rng.fork('regions'))
         : undefined;
-    return { record: sample.record, views: await this.views.generate(sample, regions, rng) };
+    // The record carries the decoded size, so the loader can warn about images too small to
+    // give real views (wherever the sample was processed).
+    const record = { ...sample.record, width: sample.image.width, height: sample.image.height };
+    return { record, views: await this.views.generate(sample, regions, rng) };
   }
 
   close(): Promise<void> {

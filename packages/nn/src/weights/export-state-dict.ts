@@ -7,9 +7,11 @@ export interface ExportStateDictOptions {
   /** Naming convention of the output; default `torchvision`. */
   readonly naming?: StateDictNaming;
   /**
-   * Add an int64 `num_batches_tracked = 0` after each BatchNorm's `running_var`, as
-   * torchvision's BatchNorm holds one; default `true` for torchvision naming, `false`
-   * otherwise (detectron2's FrozenBatchNorm has none).
+   * BatchNorm step counters (`*.num_batches_tracked`) in the file. `true`: one int64 counter
+   * per BatchNorm — the model's, or `0` after its `running_var` when it holds none — as
+   * torchvision's BatchNorm has. `false`: none, even when the model holds them, as detectron2's
+   * FrozenBatchNorm has none. Default `true` for torchvision naming, `false` for detectron2,
+   * and for a custom naming whatever counters the model holds.
    */
   readonly numBatchesTracked?: boolean;
   /** Which variables need a layout change; default {@link defaultLayoutRule}. */
@@ -31,11 +33,14 @@ export function exportStateDict(
   const namingOption = options.naming ?? 'torchvision';
   const naming = resolveNaming(namingOption);
   const layout = options.layout ?? defaultLayoutRule;
-  const withCounters = options.numBatchesTracked ?? namingOption === 'torchvision';
+  const withCounters =
+    options.numBatchesTracked ??
+    (namingOption === 'torchvision' ? true : namingOption === 'detectron2' ? false : undefined);
   const prefix = options.prefix ?? '';
   const variables = component.variables();
   const out = new Map<string, WeightTensor>();
   for (const [name, variable] of variables) {
+    if (withCounters === false && isStepCounter(name)) continue;
     const raw = variable.dataSync();
     const data = variable.dtype === 'int32' ? Int32Array.from(raw) : Float32Array.from(raw);
     const kind = layout(name, variable.rank);
@@ -49,7 +54,7 @@ export function exportStateDict(
       shape: converted.shape,
       data: converted.data,
     });
-    if (withCounters && name.endsWith('.running_var')) {
+    if (withCounters === true && name.endsWith('.running_var')) {
       const base = name.slice(0, -'running_var'.length);
       const counter = `${base}num_batches_tracked`;
       if (variables.has(`${base}running_mean`) && !variables.has(counter)) {
@@ -62,4 +67,8 @@ export function exportStateDict(
     }
   }
   return out;
+}
+
+function isStepCounter(name: string): boolean {
+  return name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked');
 }

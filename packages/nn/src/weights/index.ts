@@ -37,6 +37,7 @@ export {
   torchvisionToSsdetName,
 } from './name-maps.js';
 export type { NameMapping, StateDictNaming } from './state-dict-names.js';
+export { detectron2PartOf, type Detectron2Part } from './detectron2-export-names.js';
 export {
   loadStateDict,
   type LoadStateDictOptions,

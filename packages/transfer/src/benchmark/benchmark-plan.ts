@@ -16,8 +16,8 @@ export interface BenchmarkPlan {
   /** The fine-tune configuration every initialisation gets. */
   readonly finetune: ConfigObject;
   /**
-   * What DETR fine-tunes change on top (over DETR's recipe): the transformer's shape for random
-   * init (a DETR-family run brings its own), and the learning rate.
+   * What DETR and Deformable DETR fine-tunes change on top (over their recipes): the
+   * transformer's shape for random init (a DETR-family run brings its own), and the learning rate.
    */
   readonly detrFinetune: ConfigObject;
 }
@@ -31,6 +31,18 @@ const SMALL_DETR: ConfigObject = {
   decoderLayers: 2,
   preNorm: true,
   numQueries: 20,
+};
+
+/** DETReg's demo shape, for the random-init Deformable DETR row (a DETReg run brings its own). */
+const SMALL_DEFORMABLE_DETR: ConfigObject = {
+  dModel: 32,
+  numHeads: 4,
+  dimFeedforward: 64,
+  encoderLayers: 2,
+  decoderLayers: 2,
+  numLevels: 4,
+  numPoints: 2,
+  numQueries: 30,
 };
 
 const smallDetector = (fpnChannels: number, representationSize: number): ConfigObject => ({
@@ -81,6 +93,7 @@ export const FULL_BENCHMARK: BenchmarkPlan = {
   // AdamW 1e-4 at batch 4 (DETR's 1e-4 is for batch 16; the short schedule needs the full rate).
   detrFinetune: {
     detr: SMALL_DETR,
+    deformableDetr: SMALL_DEFORMABLE_DETR,
     train: { optimizer: { type: 'adamw', lr: 4e-4, weightDecay: 1e-4 } },
   },
 };
@@ -110,6 +123,7 @@ export const DEMO_BENCHMARK: BenchmarkPlan = {
   },
   detrFinetune: {
     detr: SMALL_DETR,
+    deformableDetr: SMALL_DEFORMABLE_DETR,
     train: { optimizer: { type: 'adamw', lr: 8e-4, weightDecay: 1e-4 } },
   },
 };

@@ -80,8 +80,8 @@ export async function runBenchmark(
       flags: { backbone: plan.backbone.arch, maxSteps: steps },
       sets: [`backbone.widthMultiplier=${plan.backbone.widthMultiplier}`, ...sets],
       outDir: runDir,
-      // A run cut short continues from its checkpoint.
-      resume: existsSync(path.join(runDir, 'checkpoints')),
+      // A run cut short continues from its checkpoint (or starts over when it wrote none).
+      resume: existsSync(runDir),
       backend,
     });
     if (outcome.backboneFile === undefined)
@@ -101,7 +101,8 @@ export async function runBenchmark(
     name: string;
     runDir: string;
     seconds: number;
-    detr: boolean;
+    /** The detector a DETR-family run pre-trained (it exports one), fine-tuned from it. */
+    detrDetector?: DetrFamilyDetector;
     frozenBackbone?: string;
   }[] = [];
   for (const plugin of ordered) {
@@ -136,7 +137,9 @@ export async function runBenchmark(
       name: plugin.name,
       runDir,
       seconds,
-      detr: artifacts?.has('detector') === true,
+      ...(artifacts?.has('detector') === true
+        ? { detrDetector: await pretrainedDetector(runDir) }
+        : {}),
       ...(frozenBackbone === undefined ? {} : { frozenBackbone }),
     });
   }
@@ -158,19 +161,21 @@ export async function runBenchmark(
         detector: 'faster-rcnn',
       })),
   ];
-  if (pretrained.some((run) => run.detr))
+  // One random-init row per DETR-family detector a method pre-trained, then its runs.
+  for (const detector of DETR_FAMILY_DETECTORS) {
+    const runs = pretrained.filter((run) => run.detrDetector === detector);
+    if (runs.length === 0) continue;
     plans.push(
-      { init: 'random', location: 'random', seconds: 0, detector: 'detr' },
-      ...pretrained
-        .filter((run) => run.detr)
-        .map((run) => ({
-          init: run.name,
-          location: run.runDir,
-          seconds: run.seconds,
-          detector: 'detr',
-          ...(run.frozenBackbone === undefined ? {} : { frozenBackbone: run.frozenBackbone }),
-        })),
+      { init: 'random', location: 'random', seconds: 0, detector },
+      ...runs.map((run) => ({
+        init: run.name,
+        location: run.runDir,
+        seconds: run.seconds,
+        detector,
+        ...(run.frozenBackbone === undefined ? {} : { frozenBackbone: run.frozenBackbone }),
+      })),
     );
+  }
 
   const rows: BenchmarkRow[] = [];
   for (const { init, location, seconds, detector, frozenBackbone } of plans) {
@@ -195,8 +200,8 @@ export async function runBenchmark(
         outDir: runDir,
         resume: existsSync(runDir),
         base: deepMerge(
-          detector === 'detr' ? withoutOptimizer(plan.finetune) : plan.finetune,
-          detector === 'detr' ? plan.detrFinetune : {},
+          isDetrFamily(detector) ? withoutOptimizer(plan.finetune) : plan.finetune,
+          isDetrFamily(detector) ? plan.detrFinetune : {},
           { backbone: { ...plan.backbone }, train: { seed } } as ConfigObject,
         ),
         flags: { detector },
@@ -268,6 +273,22 @@ function withoutOptimizer(config: ConfigObject): ConfigObject {
  * The method of the run a finished run's frozen CNN came from (its config.yaml names the run
  * directory), or the weights file's name.
  */
+const DETR_FAMILY_DETECTORS = ['detr', 'deformable-detr'] as const;
+type DetrFamilyDetector = (typeof DETR_FAMILY_DETECTORS)[number];
+
+function isDetrFamily(detector: string): detector is DetrFamilyDetector {
+  return (DETR_FAMILY_DETECTORS as readonly string[]).includes(detector);
+}
+
+/** The detector a run that exports one pre-trained: its config's `detector` (DETReg), else DETR. */
+async function pretrainedDetector(runDir: string): Promise<DetrFamilyDetector> {
+  const file = path.join(runDir, 'config.yaml');
+  if (!existsSync(file)) return 'detr';
+  const config = parseYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null;
+  const detector = config?.['detector'];
+  return typeof detector === 'string' && isDetrFamily(detector) ? detector : 'detr';
+}
+
 async function chainedDonor(runDir: string, configKey: string): Promise<string | undefined> {
   const file = path.join(runDir, 'config.yaml');
   if (!existsSync(file)) return undefined;

@@ -1,5 +1,5 @@
 import { SsdetError, type Dataset, type ImageRecord, type Sample } from '@ssdet/core';
-import { decodeImage, rleToBitmap } from '@ssdet/data';
+import { auditCocoBoxes, decodeImage, describeBoxAudit, rleToBitmap } from '@ssdet/data';
 import { segmentationToRle } from '../coco/annotation-mask.js';
 import type { CocoAnnotation } from '../coco/coco-format.js';
 import type { LabeledSplit } from './labeled-split.js';
@@ -14,6 +14,8 @@ export class LabeledDataset implements Dataset {
   readonly description: string;
   /** Whether the split's objects have segmentations (then samples carry an instance mask). */
   readonly hasMasks: boolean;
+  /** Boxes left out (empty, outside their image) or clipped, said once for the run to report. */
+  readonly warnings: readonly string[];
   private readonly records: readonly ImageRecord[];
   private readonly objects: ReadonlyMap<number, readonly CocoAnnotation[]>;
   private readonly labelOf: ReadonlyMap<number, number>;
@@ -41,6 +43,14 @@ export class LabeledDataset implements Dataset {
       objects.set(annotation.image_id, list);
     }
     this.objects = objects;
+    const warning = describeBoxAudit(
+      auditCocoBoxes(
+        [...objects.values()].flat(),
+        new Map(split.groundTruth.images.map((image) => [String(image.id), image])),
+      ),
+      split.description,
+    );
+    this.warnings = warning === undefined ? [] : [warning];
     this.hasMasks = [...objects.values()].some((list) =>
       list.some((object) => object.segmentation !== undefined),
     );

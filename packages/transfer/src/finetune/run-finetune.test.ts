@@ -38,8 +38,7 @@ export const TINY_FINETUNE = {
   },
 };
 
-function rootWithNn() {
-  const bus = new EventBus();
+function rootWithNn(bus = new EventBus()) {
   const root = createRootContainer({ bus });
   root.resolve(PluginRegistry).add(nnPlugin, { packageName: '@ssdet/nn', discovery: 'api' });
   return root;
@@ -110,7 +109,26 @@ describe('runFinetune', () => {
     expect(existsSync(path.join(out, 'metrics.jsonl'))).toBe(true);
     await expect(
       runFinetune(rootWithNn(), { init: 'random', train, val, outDir: out, base: TINY_FINETUNE }),
-    ).rejects.toThrow(/already holds a run/);
+    ).rejects.toThrow(
+      /is not empty \(checkpoints, classes\.json, config\.yaml, detections\.json, …\)/,
+    );
+    // Resuming the finished run trains nothing and reports no loss; the flag it ignores is named.
+    const bus = new EventBus();
+    const warnings: string[] = [];
+    bus.subscribe((event) => {
+      if (event.type === 'log' && event.level === 'warn') warnings.push(event.message);
+    });
+    const resumed = await runFinetune(rootWithNn(bus), {
+      init: 'random',
+      train,
+      val,
+      outDir: out,
+      resume: true,
+      flags: { batchSize: 1 },
+      backend: 'cpu',
+    });
+    expect(resumed.result).toMatchObject({ stepsRun: 0, lastLoss: undefined });
+    expect(warnings.join('\n')).toMatch(/ignored: --batch-size 1\./);
   }, 300_000);
 
   it('trains DETR with its set loss and recipe, and evaluates it', async () => {

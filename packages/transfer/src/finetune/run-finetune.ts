@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import {
   type BackendRequest,
   type BackendSelection,
   CheckpointManager,
+  claimRunDirectory,
   clipByGlobalNorm,
   CNN_TRAINING_KERNELS,
   type ConfigObject,
@@ -14,6 +15,7 @@ import {
   createOptimizer,
   deepMerge,
   EVENT_BUS,
+  fileSystemError,
   JsonlMetricsSink,
   LOGGER,
   parseConfig,
@@ -21,6 +23,7 @@ import {
   readConfigFile,
   resolveToken,
   restoreVariables,
+  resumeConfig,
   Rng,
   selectBackend,
   SsdetError,
@@ -75,7 +78,10 @@ export interface FinetuneRequest {
     readonly maxSteps?: number;
     readonly seed?: number;
   };
+  /** Continue the run in `outDir` (only `flags.maxSteps` / `flags.epochs` apply; other flags are reported as ignored). */
   readonly resume?: boolean;
+  /** Replace the run `outDir` holds. Without it, or `resume`, a non-empty `outDir` is refused. */
+  readonly force?: boolean;
   readonly backend?: BackendRequest;
   readonly shouldStop?: () => boolean;
 }
@@ -107,17 +113,48 @@ export async function runFinetune(
   request: FinetuneRequest,
 ): Promise<FinetuneOutcome> {
   const logger = resolveToken(root, LOGGER).child('finetune');
-  const bus = resolveToken(root, EVENT_BUS);
   const runDir = path.resolve(request.outDir);
+  // The run directory is this run's alone from here on: not another run's, not shared.
+  const claim = await claimRunDirectory(runDir, {
+    ...(request.resume === undefined ? {} : { resume: request.resume }),
+    ...(request.force === undefined ? {} : { force: request.force }),
+    logger,
+  });
+  try {
+    return await finetuneInRunDirectory(root, request, runDir);
+  } catch (error) {
+    // A read-only or full disk is the user's to fix: one line naming the path, not a stack.
+    throw fileSystemError(error, runDir) ?? error;
+  } finally {
+    await claim.release();
+  }
+}
+
+async function finetuneInRunDirectory(
+  root: DependencyContainer,
+  request: FinetuneRequest,
+  runDir: string,
+): Promise<FinetuneOutcome> {
+  const logger = resolveToken(root, LOGGER).child('finetune');
+  const bus = resolveToken(root, EVENT_BUS);
   const checkpoints = new CheckpointManager(path.join(runDir, 'checkpoints'), 1, logger);
   const resumePoint = request.resume === true ? await checkpoints.loadLatest() : undefined;
-  if (request.resume !== true) await refuseUsedRunDirectory(runDir);
-  else if (resumePoint === undefined)
+  if (request.resume === true && resumePoint === undefined)
     logger.warn(`--resume: no checkpoint in ${checkpoints.directory}; starting from scratch.`);
 
   let rawConfig: ConfigObject;
   if (resumePoint !== undefined) {
-    rawConfig = resumePoint.meta.config as ConfigObject;
+    const { detector, ...flags } = request.flags ?? {};
+    rawConfig = resumeConfig(
+      resumePoint.meta.config as ConfigObject,
+      {
+        // The CLI always passes --detector (default auto): only a choice counts as a flag.
+        flags: { ...flags, ...(detector === 'auto' ? {} : { detector }) },
+        ...(request.configFile === undefined ? {} : { configFile: request.configFile }),
+        ...(request.sets === undefined ? {} : { sets: request.sets }),
+      },
+      logger,
+    );
   } else {
     const layers = [
       request.base ?? {},
@@ -156,6 +193,7 @@ export async function runFinetune(
   const categoryIds = categories.map((category) => category.id);
   const trainData = new LabeledDataset(trainSplit, categoryIds);
   const valData = new LabeledDataset(valSplit, categoryIds);
+  for (const warning of trainData.warnings) logger.warn(warning);
 
   const detectorName =
     config.detector === 'auto'
@@ -217,6 +255,7 @@ export async function runFinetune(
     batchSize: config.train.batchSize,
     concurrency: config.train.concurrency,
     onBadImage: config.train.onBadImage,
+    warn: (message) => logger.warn(message),
   });
   const stepsPerEpoch = loader.batchesPerEpoch;
   if (stepsPerEpoch < 1) {
@@ -230,7 +269,7 @@ export async function runFinetune(
   const totalSteps = config.train.maxSteps ?? config.train.epochs * stepsPerEpoch;
 
   await mkdir(runDir, { recursive: true });
-  await writeFile(
+  await writeFileAtomically(
     path.join(runDir, 'config.yaml'),
     toYaml({ finetune: config, init: request.init }),
   );
@@ -343,7 +382,7 @@ export async function runFinetune(
     path.join(runDir, 'classes.json'),
     `${JSON.stringify(categories.map(({ id, name }) => ({ id, name: name ?? String(id) })))}\n`,
   );
-  await writeFile(
+  await writeFileAtomically(
     path.join(runDir, 'detector.safetensors'),
     writeSafetensors(exportStateDict(detector), {
       format: 'pt',
@@ -385,21 +424,6 @@ export async function runFinetune(
   };
 }
 
-/** A run directory belongs to one run: refuse one that already holds checkpoints or metrics. */
-async function refuseUsedRunDirectory(runDir: string): Promise<void> {
-  if (!existsSync(runDir)) return;
-  const entries = await readdir(runDir);
-  const used = entries.filter((name) =>
-    ['checkpoints', 'metrics.jsonl', 'eval.json', 'config.yaml'].includes(name),
-  );
-  if (used.length > 0)
-    throw new SsdetError(
-      'RUN_DIR_IN_USE',
-      `--out ${runDir} already holds a run (${used.join(', ')}).`,
-      { hint: 'Pass --resume to continue it, or another --out.' },
-    );
-}
-
 /**
  * What a pre-training run directory given to `--init` fixes: its backbone (architecture and
  * width) and, for a DETR-family run, the transformer's shape and query count.
@@ -419,19 +443,35 @@ async function pretrainingLayer(init: string): Promise<ConfigObject> {
     };
   const transformer = stored?.['transformer'] as Record<string, unknown> | undefined;
   if (transformer !== undefined) {
-    const detr: ConfigObject = {};
-    for (const key of [
-      'dModel',
-      'numHeads',
-      'dimFeedforward',
-      'encoderLayers',
-      'decoderLayers',
-      'dropout',
-      'preNorm',
-    ])
-      if (transformer[key] !== undefined) detr[key] = transformer[key] as number | boolean;
-    if (typeof stored?.['numQueries'] === 'number') detr['numQueries'] = stored['numQueries'];
-    layer['detr'] = detr;
+    // A DETR-family run's transformer shape goes to the section of the detector it pre-trained:
+    // `deformableDetr` for runs whose config names `detector: deformable-detr` (DETReg's
+    // default), `detr` otherwise (UP-DETR, DETReg's DETR variant).
+    const deformable = stored?.['detector'] === 'deformable-detr';
+    const keys = deformable
+      ? [
+          'dModel',
+          'numHeads',
+          'dimFeedforward',
+          'encoderLayers',
+          'decoderLayers',
+          'dropout',
+          'numLevels',
+          'numPoints',
+        ]
+      : [
+          'dModel',
+          'numHeads',
+          'dimFeedforward',
+          'encoderLayers',
+          'decoderLayers',
+          'dropout',
+          'preNorm',
+        ];
+    const section: ConfigObject = {};
+    for (const key of keys)
+      if (transformer[key] !== undefined) section[key] = transformer[key] as number | boolean;
+    if (typeof stored?.['numQueries'] === 'number') section['numQueries'] = stored['numQueries'];
+    layer[deformable ? 'deformableDetr' : 'detr'] = section;
   }
   return layer;
 }

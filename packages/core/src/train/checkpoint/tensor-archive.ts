@@ -1,6 +1,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SsdetError } from '../../errors/ssdet-error.js';
+import { withPath } from '../../io/file-system-error.js';
 import { crc32 } from './crc32.js';
 
 /** A tensor's bytes as stored: float32 or int32, row-major. */
@@ -81,7 +82,7 @@ export async function writeTensorArchive(
   } catch (error) {
     await handle.close();
     await unlink(temporary).catch(() => undefined);
-    throw error;
+    throw withPath(error, file);
   }
   await handle.close();
   await rename(temporary, file);
