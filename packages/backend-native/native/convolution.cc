@@ -4,6 +4,9 @@
 // chosen implementation prefers (small next to the activations).
 #include "convolution.h"
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <type_traits>
 
 #include "dnnl_context.h"
@@ -201,12 +204,77 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   return dx;
 }
 
+/**
+ * Whether the filter gradient is taken of a 1×1 convolution with a stride: oneDNN 2.6's jit_1x1
+ * backward-weights pass copies such an input to unit stride itself ("rtus"), but for channels-last
+ * data it places each chunk of that copy at (spatial offset × its channel block) instead of
+ * (spatial offset × channels). With fewer input channels than the block (16 floats on AVX-512,
+ * 8 on AVX2) the copy runs past the end of its scratchpad and corrupts the heap — e.g. ResNet's
+ * 1×1 stride-2 downsample at width ×⅛ (8 channels). See uxlfoundation/oneDNN#6035.
+ */
+bool isStrided1x1(const ConvGeometry& g) {
+  return g.w.filterHeight == 1 && g.w.filterWidth == 1 &&
+         (g.w.strideHeight > 1 || g.w.strideWidth > 1);
+}
+
+/**
+ * The samples a 1×1 convolution reads, x[b, sₕ·i − padTop, s_w·j − padLeft, :] for every output
+ * position (i, j) (zeros where that falls in the padding), as a dense
+ * [batch, outHeight, outWidth, inChannels] array: the input of an equivalent stride-1 1×1
+ * convolution, which oneDNN runs without its own copy.
+ */
+std::unique_ptr<float[]> sampleUnitStride(const ConvGeometry& g, const float* x) {
+  const Window2d& w = g.w;
+  const int64_t channels = w.inChannels;
+  const int64_t rows = w.batch * w.outHeight;
+  std::unique_ptr<float[]> out(new float[std::max<int64_t>(rows * w.outWidth * channels, 1)]);
+  float* o = out.get();
+#pragma omp parallel for schedule(static) if (rows * w.outWidth * channels > kSerialElements)
+  for (int64_t row = 0; row < rows; ++row) {
+    const int64_t b = row / w.outHeight, i = row % w.outHeight;
+    const int64_t y = i * w.strideHeight - w.padTop;
+    float* target = o + row * w.outWidth * channels;
+    if (y < 0 || y >= w.inHeight) {
+      std::fill(target, target + w.outWidth * channels, 0.f);
+      continue;
+    }
+    const float* source = x + (b * w.inHeight + y) * w.inWidth * channels;
+    for (int64_t j = 0; j < w.outWidth; ++j, target += channels) {
+      const int64_t xw = j * w.strideWidth - w.padLeft;
+      if (xw < 0 || xw >= w.inWidth) {
+        std::fill(target, target + channels, 0.f);
+      } else {
+        std::memcpy(target, source + xw * channels, sizeof(float) * channels);
+      }
+    }
+  }
+  return out;
+}
+
+/** `g` as read from the sampleUnitStride copy: stride 1, no padding, input size = output size. */
+ConvGeometry unitStride(const ConvGeometry& g) {
+  ConvGeometry unit = g;
+  unit.w.inHeight = g.w.outHeight;
+  unit.w.inWidth = g.w.outWidth;
+  unit.w.strideHeight = unit.w.strideWidth = 1;
+  unit.w.padTop = unit.w.padBottom = unit.w.padLeft = unit.w.padRight = 0;
+  unit.dilationHeight = unit.dilationWidth = 1;
+  return unit;
+}
+
 Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto g = ConvGeometry::read(Attrs(info, 2, "conv2dBackpropFilter"));
-  SerialScope scope(g.flops() < kSerialFlops);
-  float* x = floatsArg(info, 0, g.srcSize(), "x");
-  float* dy = floatsArg(info, 1, g.dstSize(), "dy");
+  const auto requested = ConvGeometry::read(Attrs(info, 2, "conv2dBackpropFilter"));
+  SerialScope scope(requested.flops() < kSerialFlops);
+  float* x = floatsArg(info, 0, requested.srcSize(), "x");
+  float* dy = floatsArg(info, 1, requested.dstSize(), "dy");
+  // A strided 1×1 filter's gradient is taken of the unit-stride problem (see isStrided1x1).
+  std::unique_ptr<float[]> sampled;
+  if (isStrided1x1(requested)) {
+    sampled = sampleUnitStride(requested, x);
+    x = sampled.get();
+  }
+  const ConvGeometry g = sampled ? unitStride(requested) : requested;
 
   using Entry = WithWeights<dnnl::convolution_backward_weights>;
   auto entry = Entry::get("conv_bwd_filter", g, {},

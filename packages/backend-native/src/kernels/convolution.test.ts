@@ -41,6 +41,35 @@ const CASES: readonly ConvCase[] = [
     stride: 2,
     pad: 'valid',
   },
+  // oneDNN 2.6 copies a strided 1×1 input to unit stride itself for the filter gradient and, with
+  // fewer input channels than its block (16 on AVX-512, 8 on AVX2), writes past its scratchpad:
+  // these corrupted the heap (a crash here or later) until the addon did that copy itself.
+  {
+    name: '1×1 stride 2, 8 input channels (ResNet-18 ×⅛ downsample)',
+    x: [2, 64, 64, 8],
+    filter: [1, 1, 8, 16],
+    stride: 2,
+    pad: 'valid',
+  },
+  {
+    name: '1×1 stride 2, 4 input channels',
+    x: [2, 64, 64, 4],
+    filter: [1, 1, 4, 8],
+    stride: 2,
+    pad: 'same',
+  },
+  {
+    name: '1×1 strides (2, 3) with explicit padding, odd sizes',
+    x: [2, 9, 11, 5],
+    filter: [1, 1, 5, 7],
+    stride: [2, 3],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
   {
     name: '7×7 stride 2 explicit 3 (stem)',
     x: [2, 16, 15, 3],
