@@ -73,6 +73,7 @@ export {
 export { LabeledDataset } from './datasets/labeled-dataset.js';
 export {
   canvasSize,
+  cropToBatchExtent,
   DETECTION_VIEW,
   DetectionViews,
   type DetectionViewOptions,

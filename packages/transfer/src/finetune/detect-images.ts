@@ -4,7 +4,7 @@ import { MASK_SIZE } from '../detection/faster-rcnn.js';
 import { pasteMask } from '../detection/paste-masks.js';
 import type { CocoResult } from '../coco/coco-format.js';
 import type { Detector } from '../detection/detector.js';
-import { DETECTION_VIEW, type DetectionViews } from './detection-views.js';
+import { cropToBatchExtent, DETECTION_VIEW, type DetectionViews } from './detection-views.js';
 
 /** One image's detections in its own pixels, with COCO category ids. */
 export interface ImageDetections {
@@ -44,10 +44,12 @@ export async function detectImages(
       views: samples.map(({ record, image }) => views.generate({ record, image }, undefined, rng)),
     };
     const batch = collate(host, views.viewNames);
+    const view = batch.views[DETECTION_VIEW]!;
+    const { images, masks } = cropToBatchExtent(view);
+    masks?.dispose();
     try {
-      const view = batch.views[DETECTION_VIEW]!;
       const detections = detector.detect({
-        images: view.images,
+        images,
         imageSizes: view.geometry.map((g) => [g.height, g.width] as const),
       });
       detections.forEach((detection, i) => {
@@ -70,6 +72,7 @@ export async function detectImages(
         });
       });
     } finally {
+      images.dispose();
       disposeBatch(batch);
     }
   }

@@ -1,4 +1,5 @@
-import type { Regions, Rng, Sample, View, ViewGenerator } from '@ssdet/core';
+import type { BatchedView, Regions, Rng, Sample, View, ViewGenerator } from '@ssdet/core';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   flipGeometry,
   identityGeometry,
@@ -31,11 +32,38 @@ export function canvasSize(maxSize: number): number {
 }
 
 /**
+ * A collated detection batch cut down from the `maxSize` canvas to its largest image, rounded up
+ * to a multiple of 32, as torchvision's `GeneralizedRCNNTransform` and DETR's `NestedTensor` pad
+ * a batch: the detector never computes over padding no image of the batch needs. The caller
+ * disposes the returned tensors (they are new even when nothing is cut).
+ */
+export function cropToBatchExtent(view: BatchedView): {
+  images: tf.Tensor4D;
+  masks: tf.Tensor3D | undefined;
+} {
+  const [, canvasHeight, canvasWidth] = view.images.shape;
+  const extent = (sizes: number[], canvas: number) =>
+    Math.min(canvas, Math.ceil(Math.max(1, ...sizes) / 32) * 32);
+  const height = extent(
+    view.geometry.map((g) => g.height),
+    canvasHeight,
+  );
+  const width = extent(
+    view.geometry.map((g) => g.width),
+    canvasWidth,
+  );
+  return {
+    images: view.images.slice([0, 0, 0, 0], [-1, height, width, -1]),
+    masks: view.masks?.slice([0, 0, 0], [-1, height, width]),
+  };
+}
+
+/**
  * One view per image for detector training and evaluation: the whole image resized so its
  * shorter side is `s` (drawn from `shorterSides` in training) and its longer side at most
  * `maxSize`, optionally mirrored, ImageNet-normalised, and pasted at the top left of a
  * zero canvas (zero after normalisation, as torchvision pads) so every view of a batch has one
- * size. `geometry` describes the image inside the canvas (its size is the image's own), the
+ * size (the batch is then cut to its largest image by {@link cropToBatchExtent}). `geometry` describes the image inside the canvas (its size is the image's own), the
  * boxes travel with the image, and `boxIds` carry each box's class label (1 … K). With `masks`,
  * `mask` is the instance mask on the canvas with box `j`'s pixels labelled `j + 1`.
  */

@@ -2,7 +2,7 @@ import type { Batch, LossOutput, NamedVariables, PretrainMethod, StepContext } f
 import { trainableVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DetectionTargets, Detector } from '../detection/detector.js';
-import { DETECTION_VIEW, type DetectionViews } from './detection-views.js';
+import { cropToBatchExtent, DETECTION_VIEW, type DetectionViews } from './detection-views.js';
 
 /**
  * A detector as the core {@link Trainer} sees a method: one view of each image, the detector's
@@ -24,10 +24,10 @@ export class DetectorTraining implements PretrainMethod {
     const view = batch.views[DETECTION_VIEW]!;
     const boxes = view.boxes!.arraySync();
     const ids = view.boxIds!.arraySync();
-    const [, height, width] = view.images.shape;
-    const instanceMasks = !this.detector.needsMasks
-      ? undefined
-      : (view.masks?.dataSync() as Int32Array);
+    // Inside the trainer's gradient scope: the cut tensors are freed with the step's others.
+    const { images, masks } = cropToBatchExtent(view);
+    const [, height, width] = images.shape;
+    const instanceMasks = !this.detector.needsMasks ? undefined : (masks?.dataSync() as Int32Array);
     const targets: DetectionTargets[] = boxes.map((rows, i) => {
       const kept = ids[i]!.map((label, k) => [label, k] as const).filter(([label]) => label > 0);
       const target = {
@@ -46,7 +46,7 @@ export class DetectorTraining implements PretrainMethod {
     });
     const losses = this.detector.losses(
       {
-        images: view.images,
+        images,
         imageSizes: view.geometry.map((g) => [g.height, g.width] as const),
       },
       targets,
