@@ -309,6 +309,10 @@ export function resolveArchitecture(config: DetregConfig): DetregArchitecture {
  */
 export const detregDetrPreset = {
   detector: 'detr',
+  // Spelled out (not left to resolveArchitecture) so the run's config.yaml names them and
+  // `ssdet finetune` rebuilds the same pre-norm DETR.
+  numQueries: 100,
+  transformer: { dimFeedforward: 2048, preNorm: true },
   train: {
     epochs: 60,
     optimizer: { type: 'adamw', lr: 1e-4, weightDecay: 1e-4 },

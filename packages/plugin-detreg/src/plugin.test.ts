@@ -112,6 +112,9 @@ describe('the detreg plugin', () => {
     });
     expect(config.train.optimizer).toMatchObject({ lr: 1e-4 });
     expect(config.train.epochs).toBe(60);
+    // Named in the config itself, so config.yaml tells `ssdet finetune` to build a pre-norm DETR.
+    expect(config.transformer).toMatchObject({ preNorm: true, dimFeedforward: 2048 });
+    expect(config.numQueries).toBe(100);
   });
 
   it('rejects invalid configurations naming the key and what is expected', async () => {
