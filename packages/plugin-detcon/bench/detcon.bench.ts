@@ -24,11 +24,10 @@ import {
   profileKernels,
   selectBackend,
   type Batch,
-  type BackendSelection,
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
-import { runPythonReference } from '../../../tools/bench/python-reference.js';
+import { MethodStepBench, torchStep } from '../../../tools/bench/method-step-bench.js';
 import { timedTrainingStep } from '../../../tools/bench/timed-training-step.js';
 import { detconConfigSchema, plugin, type DetconBMethod } from '../src/index.js';
 
@@ -44,66 +43,30 @@ const HIDDEN = fromEnv('DETCON_BENCH_HIDDEN', 4096);
 const DIM = fromEnv('DETCON_BENCH_DIM', 256);
 const LR = (0.2 * BATCH) / 256;
 
-let selection: BackendSelection | undefined;
+const record = new MethodStepBench();
 let method: DetconBMethod | undefined;
 let optimizer: LarsOptimizer | undefined;
 let batch: Batch | undefined;
-const seconds: number[] = [];
-const cpuSeconds: number[] = [];
 let step = 0;
 
-/** PyTorch's mean step time, or why there is none. */
-function runTorchBench(): { seconds?: number; note: string } {
-  const run = runPythonReference('tools/reference/detcon/bench_detcon_torch.py', [
-    '--json',
-    '--arch',
-    ARCH,
-    '--size',
-    String(SIZE),
-    '--batch',
-    String(BATCH),
-    '--samples',
-    String(SAMPLES),
-    '--hidden',
-    String(HIDDEN),
-    '--dim',
-    String(DIM),
-  ]);
-  if ('skipped' in run) return { note: run.skipped };
-  const parsed = JSON.parse(run.stdout) as {
-    torch: string;
-    threads: number;
-    seconds: number;
-    cpuSeconds: number;
-  };
-  return {
-    seconds: parsed.seconds,
-    note: `PyTorch ${parsed.torch}, ${parsed.threads} threads: ${parsed.seconds.toFixed(2)} s wall, ${parsed.cpuSeconds.toFixed(1)} CPU-s per step`,
-  };
-}
-
-let torch: { seconds?: number; note: string } = { note: 'not run' };
-
-beforeAll(async () => {
-  // PyTorch first, so that the two sides do not compete for the cores.
-  torch = runTorchBench();
-  selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
-});
+beforeAll(() =>
+  record.prepare(async () => {
+    // PyTorch first, so that the two sides do not compete for the cores.
+    record.torch = torchStep('tools/reference/detcon/bench_detcon_torch.py', [
+      ...['--arch', ARCH, '--size', String(SIZE), '--batch', String(BATCH)],
+      ...['--samples', String(SAMPLES), '--hidden', String(HIDDEN), '--dim', String(DIM)],
+    ]);
+    record.backend = (await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS })).backend;
+  }),
+);
 
 afterAll(() => {
-  const average = (values: number[]): number =>
-    values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
-  // The first step is the warm-up.
-  const timed = seconds.length > 1 ? seconds.slice(1) : seconds;
-  const mean = average(timed);
-  const ratio =
-    torch.seconds === undefined
-      ? ''
-      : `; ratio ours / PyTorch ${(mean / torch.seconds).toFixed(2)}×`;
   process.stdout.write(
-    `\n@ssdet/plugin-detcon bench on backend "${selection?.backend ?? '?'}": DetCon-B ${ARCH}@${SIZE}, ${SAMPLES} masks per view, batch ${BATCH}, training step ` +
-      `${mean.toFixed(1)} s wall = ${(BATCH / mean).toFixed(3)} images/s; ${average(cpuSeconds.length > 1 ? cpuSeconds.slice(1) : cpuSeconds).toFixed(1)} CPU-s per step (mean of ${timed.length} after ${seconds.length - timed.length} warm-up)\n` +
-      `  ${torch.note}${ratio}\n`,
+    record.summary(
+      '@ssdet/plugin-detcon',
+      `DetCon-B ${ARCH}@${SIZE}, ${SAMPLES} masks per view, batch ${BATCH}, training step`,
+      BATCH,
+    ),
   );
   method?.dispose();
   optimizer?.dispose();
@@ -169,10 +132,7 @@ function setup(): { method: DetconBMethod; optimizer: LarsOptimizer; batch: Batc
 function trainingStep(): void {
   const { method, optimizer, batch } = setup();
   const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(3).fork(`step-${step}`) };
-  const timing = timedTrainingStep(method, optimizer, batch, context, LR);
-  seconds.push(timing.seconds);
-  cpuSeconds.push(timing.cpuSeconds);
-  process.stderr.write(`DetCon step ${step}: ${seconds.at(-1)!.toFixed(2)} s\n`);
+  record.step('DetCon', () => timedTrainingStep(method, optimizer, batch, context, LR));
   step += 1;
 }
 
@@ -182,9 +142,11 @@ describe(`DetCon-B, ${ARCH}, batch ${BATCH} at ${SIZE}×${SIZE}, ${SAMPLES} mask
     async () => {
       trainingStep();
       if (process.env['SSDET_BENCH_PROFILE'] === '1' && step === 3) {
-        const profile = await profileKernels(trainingStep);
-        seconds.pop();
-        cpuSeconds.pop();
+        const profile = await profileKernels(() => {
+          const { method, optimizer, batch } = setup();
+          const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(4) };
+          timedTrainingStep(method, optimizer, batch, context, LR);
+        });
         process.stdout.write(`\n${formatKernelProfile(profile, 20).join('\n')}\n`);
       }
     },
