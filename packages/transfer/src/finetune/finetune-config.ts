@@ -11,7 +11,8 @@ const positiveInt = z.number().int().positive();
 export const finetuneConfigSchema = z
   .object({
     /**
-     * `auto`: Mask R-CNN when the training annotations have masks, else Faster R-CNN. `detr`
+     * `auto`: the DETR-family detector an `--init` run pre-trained (UP-DETR, DETReg, …), else
+     * Mask R-CNN when the training annotations have masks, else Faster R-CNN. `detr`
      * starts from {@link DETR_PRESET} (AdamW, frozen BatchNorm, backbone lr ÷10, clipping).
      */
     detector: z

@@ -164,14 +164,12 @@ async function finetuneInRunDirectory(
     ];
     // DETR's recipe, then what the pre-training run fixes (its backbone, a DETR's shape), go
     // under everything the user said.
-    const asked = deepMerge(...layers)['detector'];
+    // `--detector auto` on a DETR-family run is the detector it pre-trained (its layer names it).
+    const fromRun = await pretrainingLayer(request.init);
+    const asked = deepMerge(fromRun, ...layers)['detector'];
     const preset =
       asked === 'detr' ? DETR_PRESET : asked === 'deformable-detr' ? DEFORMABLE_DETR_PRESET : {};
-    rawConfig = deepMerge(
-      preset as unknown as ConfigObject,
-      await pretrainingLayer(request.init),
-      ...layers,
-    );
+    rawConfig = deepMerge(preset as unknown as ConfigObject, fromRun, ...layers);
   }
   const config = parseConfig(finetuneConfigSchema, rawConfig, 'the fine-tune configuration');
 
@@ -426,9 +424,10 @@ async function finetuneInRunDirectory(
 
 /**
  * What a pre-training run directory given to `--init` fixes: its backbone (architecture and
- * width) and, for a DETR-family run, the transformer's shape and query count.
+ * width) and, for a DETR-family run, the transformer's shape and query count — and the detector
+ * it pre-trained, which `--detector auto` (the default) then fine-tunes.
  */
-async function pretrainingLayer(init: string): Promise<ConfigObject> {
+export async function pretrainingLayer(init: string): Promise<ConfigObject> {
   const file = path.join(path.resolve(init), 'config.yaml');
   if (init === 'random' || !existsSync(file)) return {};
   const stored = parseYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null;
@@ -472,6 +471,7 @@ async function pretrainingLayer(init: string): Promise<ConfigObject> {
       if (transformer[key] !== undefined) section[key] = transformer[key] as number | boolean;
     if (typeof stored?.['numQueries'] === 'number') section['numQueries'] = stored['numQueries'];
     layer[deformable ? 'deformableDetr' : 'detr'] = section;
+    layer['detector'] = deformable ? 'deformable-detr' : 'detr';
   }
   return layer;
 }
