@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineChartSvg } from './line-chart-svg.js';
+import { exponentialMovingAverage, lineChartSvg, smoothingWeight } from './line-chart-svg.js';
 import { formatTick, niceTicks } from './nice-ticks.js';
 
 const polylines = (svg: string): string[][] =>
@@ -61,6 +61,56 @@ describe('lineChartSvg', () => {
       { title: 'Loss', xLabel: 'step' },
     );
     expect(polylines(svg).map((l) => l.length)).toEqual([2, 2]);
+  });
+
+  it('draws a smoothed line over the faint raw one when asked, not for too few points', () => {
+    // A noisy falling loss: alternately 1 above and below the trend.
+    const points = Array.from(
+      { length: 40 },
+      (_, i) => [i, 20 - i * 0.25 + (i % 2 ? 1 : -1)] as const,
+    );
+    const svg = lineChartSvg([{ name: 'loss', points }], {
+      title: 'Loss',
+      xLabel: 'step',
+      smoothing: 'auto',
+    });
+    const raw = svg.match(/<polyline class="raw"[^>]*>/g)!;
+    const smoothed = svg.match(/<polyline class="smoothed"[^>]* points="([^"]*)"/)!;
+    expect(raw).toHaveLength(1);
+    expect(raw[0]).toContain('stroke-opacity="0.3"');
+    expect(smoothed[0]).not.toContain('stroke-opacity');
+    // The smoothed line zig-zags far less than the raw one (weight 0.6 damps an alternation to 1/4).
+    const zigzag = (ys: number[]): number =>
+      ys.slice(2).reduce((sum, y, i) => sum + Math.abs(y - 2 * ys[i + 1]! + ys[i]!), 0);
+    const ys = (line: string): number[] => line.split(' ').map((p) => Number(p.split(',')[1]));
+    const rawLine = svg.match(/<polyline class="raw"[^>]* points="([^"]*)"/)![1]!;
+    expect(zigzag(ys(smoothed[1]!))).toBeLessThan(zigzag(ys(rawLine)) / 3);
+
+    const short = lineChartSvg([{ name: 'loss', points: points.slice(0, 4) }], {
+      title: 'Loss',
+      xLabel: 'step',
+      smoothing: 'auto',
+    });
+    expect(short).not.toContain('class="smoothed"');
+    expect(short).not.toContain('stroke-opacity');
+  });
+
+  it("smooths like TensorBoard: a debiased EMA whose weight grows with the run's length", () => {
+    const smoothed = exponentialMovingAverage(
+      [
+        [0, 4],
+        [1, 2],
+        [2, 2],
+      ],
+      0.5,
+    );
+    // s = 0.5·s + 0.5·y from 0: 2, 2, 2; debiased by 1 − 0.5^(i+1).
+    const expected = [4, 2 / 0.75, 2 / 0.875];
+    smoothed.forEach(([, y], i) => expect(y).toBeCloseTo(expected[i]!, 12));
+    expect(smoothed.map(([x]) => x)).toEqual([0, 1, 2]);
+    expect(smoothingWeight(20)).toBe(0.6);
+    expect(smoothingWeight(300)).toBeCloseTo(0.9, 10);
+    expect(smoothingWeight(100_000)).toBe(0.95);
   });
 
   it('escapes names and says when there is no data', () => {

@@ -1,6 +1,7 @@
-import { distinctColor, rgbHex } from './distinct-color.js';
+import { rgbHex } from './distinct-color.js';
 import { escapeHtml } from './escape-html.js';
 import { formatTick, niceTicks } from './nice-ticks.js';
+import { seriesColor } from './series-color.js';
 
 export interface ChartSeries {
   readonly name: string;
@@ -15,16 +16,27 @@ export interface LineChartOptions {
   readonly xLabel: string;
   readonly width?: number;
   readonly height?: number;
+  /**
+   * Draw an exponential moving average over each series (TensorBoard's debiased smoothing), with
+   * the raw points faint underneath: `'auto'` picks the weight from the number of points (see
+   * {@link smoothingWeight}), a number in [0, 1) is the weight itself. Off by default: a
+   * learning-rate schedule is exact and must not be smoothed.
+   */
+  readonly smoothing?: 'auto' | number;
 }
 
 const MARGIN = { left: 64, right: 16, top: 30, bottom: 40 } as const;
 const LEGEND_ROW = 18;
 const LEGEND_COLUMN = 150;
+/** Series with fewer finite points are drawn raw even when smoothing is on: too few to average. */
+const MIN_POINTS_TO_SMOOTH = 5;
 
 /**
  * A static SVG line chart (no script, no external resources): one `<polyline>` per series —
  * per unbroken run of finite points — over nice-tick axes, with a legend when there is more
- * than one series. Text is escaped.
+ * than one series. Text is escaped. With {@link LineChartOptions.smoothing}, each series is an
+ * opaque smoothed line over its raw line at low opacity, so the trend reads at a glance and the
+ * noise stays visible.
  */
 export function lineChartSvg(series: readonly ChartSeries[], options: LineChartOptions): string {
   const width = options.width ?? 640;
@@ -83,8 +95,18 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   );
 
   series.forEach((s, index) => {
-    const color = escapeHtml(s.color ?? rgbHex(distinctColor(index)));
-    for (const run of finiteRuns(s.points)) {
+    const color = escapeHtml(s.color ?? rgbHex(seriesColor(index)));
+    const runs = finiteRuns(s.points);
+    const count = runs.reduce((sum, run) => sum + run.length, 0);
+    const weight =
+      options.smoothing === undefined || count < MIN_POINTS_TO_SMOOTH
+        ? undefined
+        : options.smoothing === 'auto'
+          ? smoothingWeight(count)
+          : options.smoothing;
+    const rawAttributes =
+      weight === undefined ? 'stroke-width="1.5"' : 'stroke-width="1" stroke-opacity="0.3"';
+    for (const run of runs) {
       const points = run.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
       if (run.length === 1) {
         // A lone point draws no line; mark it so that it is not lost.
@@ -94,7 +116,15 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
         );
       }
       parts.push(
-        `<polyline fill="none" stroke="${color}" stroke-width="1.5" stroke-linejoin="round" points="${points}"><title>${escapeHtml(s.name)}</title></polyline>`,
+        `<polyline class="raw" fill="none" stroke="${color}" ${rawAttributes} stroke-linejoin="round" points="${points}"><title>${escapeHtml(s.name)}</title></polyline>`,
+      );
+    }
+    if (weight !== undefined) {
+      // One average across gaps (non-finite values), as TensorBoard does, drawn unbroken.
+      const smoothed = exponentialMovingAverage(runs.flat(), weight);
+      const points = smoothed.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
+      parts.push(
+        `<polyline class="smoothed" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" points="${points.join(' ')}"><title>${escapeHtml(s.name)} (smoothed)</title></polyline>`,
       );
     }
     if (legendRows > 0) {
@@ -108,6 +138,30 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   });
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/**
+ * The smoothing weight for a series of `count` points: the EMA then averages over about
+ * `count / 30` points (1 / (1 − w)), so a long run's curve is as smooth as a short one's, kept
+ * in TensorBoard's default 0.6 … 0.95.
+ */
+export function smoothingWeight(count: number): number {
+  return Math.min(0.95, Math.max(0.6, 1 - 30 / count));
+}
+
+/**
+ * TensorBoard's smoothing: `s_i = w·s_{i−1} + (1 − w)·y_i` from `s_{−1} = 0`, divided by
+ * `1 − w^{i+1}` so that the first values are not pulled towards zero.
+ */
+export function exponentialMovingAverage(
+  points: readonly (readonly [number, number])[],
+  weight: number,
+): [number, number][] {
+  let last = 0;
+  return points.map(([x, y], i) => {
+    last = last * weight + (1 - weight) * y;
+    return [x, last / (1 - weight ** (i + 1))];
+  });
 }
 
 function finiteRuns(

@@ -1,6 +1,8 @@
 import type { MetricsRecord } from '../metrics/metrics-record.js';
+import { distinctColor, rgbHex } from './distinct-color.js';
 import { escapeHtml } from './escape-html.js';
 import { lineChartSvg, type ChartSeries } from './line-chart-svg.js';
+import type { RunDatasetSummary } from './run-dataset-summary.js';
 
 /** A preview image for the report. */
 export interface ReportImage {
@@ -17,26 +19,42 @@ export interface RunReportInput {
   /** The resolved configuration as written (YAML); `undefined` when the run has none. */
   readonly config: string | undefined;
   readonly images: readonly ReportImage[];
+  /** The run's `dataset.json`; `undefined` for runs written before it existed. */
+  readonly dataset: RunDatasetSummary | undefined;
+  /** Lines of the run's `bad-images.txt` (0 when it has none). */
+  readonly badImages: number;
   /** E.g. `@ssdet/core 0.1.0`, shown in the footer. */
   readonly generator: string;
 }
 
+/** Region ids whose colours the view legend shows. */
+const LEGEND_REGION_IDS = 8;
+/** Fewer records than this make a poor curve; the page says how to get more. */
+const FEW_RECORDS = 20;
+
 const STYLE = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #222; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.4rem; word-break: break-all; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 table.summary { border-collapse: collapse; } table.summary th { text-align: left; padding-right: 1.5rem; font-weight: 600; }
-table.summary td, table.summary th { padding: 2px 1rem 2px 0; vertical-align: top; }
-.charts { display: flex; flex-wrap: wrap; gap: 1rem; } .charts svg { background: #fff; border: 1px solid #ddd; max-width: 100%; height: auto; }
+table.summary td, table.summary th { padding: 2px 1rem 2px 0; vertical-align: top; overflow-wrap: anywhere; }
+.columns { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0 2rem; align-items: start; }
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 1rem; }
+.charts svg { background: #fff; border: 1px solid #ddd; width: 100%; height: auto; display: block; }
+@media (max-width: 50rem) { .columns, .charts { grid-template-columns: minmax(0, 1fr); } }
+.note { color: #8a4b00; }
 .views { display: flex; flex-wrap: wrap; gap: 1rem; } .views figure { margin: 0; text-align: center; font-size: 12px; }
 .views img { width: 160px; image-rendering: pixelated; border: 1px solid #ccc; display: block; }
+.legend { font-size: 13px; } .swatch { display: inline-block; width: 1.6em; height: 0.9em; margin: 0 0.2em 0 0.6em; vertical-align: middle; border: 2px solid; box-sizing: border-box; }
 pre { background: #f6f6f6; padding: 1rem; overflow: auto; font-size: 12px; }
 footer { margin-top: 3rem; color: #777; font-size: 12px; }
 `;
 
 /**
- * The HTML of `ssdet report`: a summary table, line charts of the loss and its terms, the
+ * The HTML of `ssdet report`: a summary table beside the dataset's, line charts of the loss and its terms, the
  * learning rate, the EMA momentum, throughput and data waiting against the step, the training
- * views as embedded PNGs and the configuration. Self-contained (inline SVG and data URIs), no
+ * views as embedded PNGs with a legend of their colours and the configuration. Two columns
+ * (summary | dataset, and a grid of charts) that become one on narrow screens. Noisy curves
+ * are smoothed over their faint raw points. Self-contained (inline SVG and data URIs), no
  * script, every piece of run-supplied text escaped.
  */
 export function runReportHtml(input: RunReportInput): string {
@@ -52,7 +70,7 @@ export function runReportHtml(input: RunReportInput): string {
         series('loss', (r) => r.loss),
         ...termNames.map((t) => series(`loss/${t}`, (r) => r.terms[t])),
       ],
-      { title: 'Loss', xLabel: 'step' },
+      { title: 'Loss', xLabel: 'step', smoothing: 'auto' },
     ),
     lineChartSvg([series('lr', (r) => r.lr)], { title: 'Learning rate', xLabel: 'step' }),
   ];
@@ -86,17 +104,19 @@ export function runReportHtml(input: RunReportInput): string {
     lineChartSvg([series('images/s', (r) => r.imagesPerSecond)], {
       title: 'Images per second',
       xLabel: 'step',
+      smoothing: 'auto',
     }),
     lineChartSvg([series('data wait', (r) => r.dataWaitFraction)], {
       title: 'Fraction of time waiting for data',
       xLabel: 'step',
+      smoothing: 'auto',
     }),
   );
 
   const images =
     input.images.length === 0
       ? '<p>No view previews in this run.</p>'
-      : `<div class="views">\n${input.images
+      : `${viewLegend()}\n<div class="views">\n${input.images
           .map(
             (image) =>
               `<figure><img src="data:image/png;base64,${Buffer.from(image.png).toString('base64')}" alt="${escapeHtml(image.name)}"><figcaption>${escapeHtml(image.name)}</figcaption></figure>`,
@@ -118,10 +138,20 @@ export function runReportHtml(input: RunReportInput): string {
     '</head>',
     '<body>',
     `<h1>ssdet run report — ${escapeHtml(input.title)}</h1>`,
-    summaryTable(records),
+    '<div class="columns">',
+    `<section>\n<h2>Summary</h2>\n${summaryTable(records)}\n</section>`,
+    `<section>\n<h2>Dataset</h2>\n${datasetTable(input.dataset, input.badImages)}\n</section>`,
+    '</div>',
     '<h2>Training curves</h2>',
-    `<div class="charts">\n${charts.join('\n')}\n</div>`,
-    '<h2>Training views (first batch)</h2>',
+    ...(records.length > 0 && records.length < FEW_RECORDS
+      ? [
+          `<p class="note">Only ${records.length} metrics record${records.length === 1 ? '' : 's'}: too few for a curve. Set a smaller <code>train.logEvery</code> (a record every that many steps) for more.</p>`,
+        ]
+      : []),
+    `<div class="charts">\n${charts.map((chart) => `<div>${chart}</div>`).join('\n')}\n</div>`,
+    input.images.length === 0
+      ? '<h2>Training views (first batch)</h2>'
+      : `<h2>Training views (first batch, ${input.images.length} image${input.images.length === 1 ? '' : 's'})</h2>`,
     images,
     '<h2>Configuration</h2>',
     config,
@@ -165,6 +195,49 @@ function summaryTable(records: readonly MetricsRecord[]): string {
   return `<table class="summary">\n${rows
     .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
     .join('\n')}\n</table>`;
+}
+
+function datasetTable(dataset: RunDatasetSummary | undefined, badImages: number): string {
+  const rows: [string, string][] = [];
+  if (dataset === undefined) {
+    rows.push(['source', 'unknown (no dataset.json in this run)']);
+  } else {
+    rows.push(['source', dataset.description], ['images', String(dataset.images)]);
+    const sizes = dataset.imageSizes;
+    if (sizes !== undefined) {
+      const { width, height } = sizes;
+      rows.push(
+        ['width (min / median / max)', `${width.min} / ${width.median} / ${width.max} px`],
+        ['height (min / median / max)', `${height.min} / ${height.median} / ${height.max} px`],
+        [
+          'sizes measured on',
+          sizes.measured === dataset.images
+            ? 'every image'
+            : `${sizes.measured} of ${dataset.images} images`,
+        ],
+      );
+    }
+  }
+  rows.push([
+    'bad images (skipped)',
+    badImages === 0 ? '0' : `${badImages} (listed in bad-images.txt)`,
+  ]);
+  return `<table class="summary">\n${rows
+    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
+    .join('\n')}\n</table>`;
+}
+
+/**
+ * What the colours in the view previews mean (@ssdet/data's renderViewPreview): a box's outline
+ * has the colour of its region id, so one region has one colour in every view of an image; a
+ * mask label is a translucent fill of its label's colour, from the same palette.
+ */
+function viewLegend(): string {
+  const swatches = Array.from({ length: LEGEND_REGION_IDS }, (_, id) => {
+    const color = rgbHex(distinctColor(id));
+    return `<span class="swatch" style="border-color: ${color}"></span>${id}`;
+  }).join('');
+  return `<p class="legend">Each image is a view as the method saw it (de-normalised). A box outline's colour is its region's id, the same in every view of an image, so matching colours across the views of a sample are the same region; a translucent fill is a mask label, coloured from the same palette. Region ids:${swatches} …</p>`;
 }
 
 function constantMomentum(records: readonly MetricsRecord[]): boolean {

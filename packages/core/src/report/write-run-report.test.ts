@@ -34,8 +34,10 @@ describe('writeRunReport', () => {
       await writeFile(path.join(run, 'views', `${view}.png`), ONE_PIXEL_PNG);
   }
 
-  const polylinePointCounts = (html: string): number[] =>
-    [...html.matchAll(/<polyline[^>]* points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
+  const polylinePointCounts = (html: string, kind = 'raw'): number[] =>
+    [...html.matchAll(new RegExp(`<polyline class="${kind}"[^>]* points="([^"]*)"`, 'g'))].map(
+      (m) => m[1]!.split(' ').length,
+    );
 
   it('writes a self-contained page with curves, escaped config and the view images', async () => {
     await writeRun([1, 2, 3, 4, 5, 6, 7]);
@@ -49,6 +51,12 @@ describe('writeRunReport', () => {
     const counts = polylinePointCounts(html);
     expect(counts).toHaveLength(7);
     expect(new Set(counts)).toEqual(new Set([7]));
+    // Smoothed over them: the three loss curves, images/s and data wait; never the lr schedule.
+    expect(polylinePointCounts(html, 'smoothed')).toEqual([7, 7, 7, 7, 7]);
+    expect(html).toContain('Only 7 metrics records');
+    // Two columns that collapse on narrow screens.
+    expect(html).toMatch(/\.columns \{[^}]*grid-template-columns: repeat\(2,/);
+    expect(html).toMatch(/@media \(max-width: [^)]+\) \{ \.columns, \.charts/);
 
     expect(html).toContain(
       '<pre>method: soco\nnote: &quot;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more&quot;\n</pre>',
@@ -57,6 +65,9 @@ describe('writeRunReport', () => {
 
     const images = [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)" alt="([^"]+)">/g)];
     expect(images.map((m) => m[2])).toEqual(['0-key', '0-query']);
+    expect(html).toContain('Training views (first batch, 2 images)');
+    expect(html).toContain("A box outline's colour is its region's id");
+    expect(html).toContain('<span class="swatch" style="border-color: #');
     const onDisk = await readFile(path.join(run, 'views', '0-key.png'));
     expect(Buffer.from(images[0]![1]!, 'base64').equals(onDisk)).toBe(true);
     // Nothing fetched from elsewhere.
@@ -77,6 +88,43 @@ describe('writeRunReport', () => {
     // A constant momentum is a number in the summary, not a flat chart.
     expect(html).toMatch(/<th>EMA momentum<\/th><td>0\.999 \(constant\)<\/td>/);
     expect(html).not.toMatch(/EMA step/);
+  });
+
+  it('summarises the dataset from dataset.json and bad-images.txt', async () => {
+    await writeRun([1, 2]);
+    await writeFile(
+      path.join(run, 'dataset.json'),
+      JSON.stringify({
+        description: 'folder /data/<imgs>',
+        images: 120,
+        imageSizes: {
+          measured: 64,
+          width: { min: 320, median: 640, max: 1024 },
+          height: { min: 240, median: 480, max: 768 },
+        },
+      }),
+    );
+    await writeFile(path.join(run, 'bad-images.txt'), 'a.jpg\ttruncated\nb.png\tnot an image\n');
+    const html = await readFile(await writeRunReport(run), 'utf8');
+    const row = (key: string): string | undefined =>
+      html.match(new RegExp(`<th>${key}</th><td>([^<]*)</td>`))?.[1];
+    expect(row('source')).toBe('folder /data/&lt;imgs&gt;');
+    expect(row('images')).toBe('120');
+    expect(row('width \\(min / median / max\\)')).toBe('320 / 640 / 1024 px');
+    expect(row('height \\(min / median / max\\)')).toBe('240 / 480 / 768 px');
+    expect(row('sizes measured on')).toBe('64 of 120 images');
+    expect(row('bad images \\(skipped\\)')).toBe('2 (listed in bad-images.txt)');
+  });
+
+  it('names the field of a malformed dataset.json', async () => {
+    await writeRun([1]);
+    await writeFile(
+      path.join(run, 'dataset.json'),
+      JSON.stringify({ description: 'x', images: -1 }),
+    );
+    const error: unknown = await writeRunReport(run).catch((e) => e);
+    expect((error as SsdetError).code).toBe('REPORT_BAD_DATASET_JSON');
+    expect((error as SsdetError).message).toMatch(/dataset\.json: images: /);
   });
 
   it('charts a scheduled momentum as 1 − momentum', async () => {
@@ -101,6 +149,7 @@ describe('writeRunReport', () => {
     expect(html).toContain('No metrics recorded yet.');
     expect(html).toContain('No config.yaml in this run.');
     expect(html).toContain('No view previews in this run.');
+    expect(html).toContain('unknown (no dataset.json in this run)');
   });
 
   it('fails with a SsdetError naming the directory when metrics.jsonl is missing', async () => {

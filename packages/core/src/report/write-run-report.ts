@@ -4,6 +4,7 @@ import { SsdetError } from '../errors/ssdet-error.js';
 import { dropOrphanedRecords } from '../metrics/drop-orphaned-records.js';
 import { readMetricsJsonl } from '../metrics/read-metrics-jsonl.js';
 import { CORE_VERSION_STRING } from '../version.js';
+import { runDatasetSummarySchema, type RunDatasetSummary } from './run-dataset-summary.js';
 import { runReportHtml, type ReportImage } from './run-report-html.js';
 
 export interface WriteRunReportOptions {
@@ -13,7 +14,8 @@ export interface WriteRunReportOptions {
 
 /**
  * `ssdet report <run>`: reads the run directory's `metrics.jsonl` (records of interrupted
- * attempts dropped, see dropOrphanedRecords), `config.yaml` and `views/*.png`, and writes a
+ * attempts dropped, see dropOrphanedRecords), `config.yaml`, `dataset.json`, `bad-images.txt`
+ * and `views/*.png`, and writes a
  * self-contained `report.html` (see runReportHtml). Returns the page's path. A directory without
  * `metrics.jsonl` is a {@link SsdetError} (`REPORT_NO_METRICS`).
  */
@@ -34,12 +36,20 @@ export async function writeRunReport(
   const records = dropOrphanedRecords(await readMetricsJsonl(metricsFile));
   const config = await readOptional(path.join(runDir, 'config.yaml'));
   const images = await readViewImages(path.join(runDir, 'views'));
+  const dataset = await readDatasetSummary(path.join(runDir, 'dataset.json'));
+  const badImagesList = await readOptional(path.join(runDir, 'bad-images.txt'));
+  const badImages =
+    badImagesList === undefined
+      ? 0
+      : badImagesList.split('\n').filter((line) => line.trim() !== '').length;
   const out = options.out ?? path.join(runDir, 'report.html');
   const html = runReportHtml({
     title: path.basename(path.resolve(runDir)),
     records,
     config,
     images,
+    dataset,
+    badImages,
     generator: `@ssdet/core ${CORE_VERSION_STRING}`,
   });
   await writeFile(out, html, 'utf8');
@@ -63,6 +73,29 @@ async function readViewImages(dir: string): Promise<ReportImage[]> {
       png: await readFile(path.join(dir, name)),
     })),
   );
+}
+
+async function readDatasetSummary(file: string): Promise<RunDatasetSummary | undefined> {
+  const text = await readOptional(file);
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new SsdetError(
+      'REPORT_BAD_DATASET_JSON',
+      `${file} is not JSON: ${(error as Error).message}.`,
+    );
+  }
+  const parsed = runDatasetSummarySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new SsdetError(
+      'REPORT_BAD_DATASET_JSON',
+      `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}; expected { description, images, imageSizes? } as ssdet pretrain writes it.`,
+    );
+  }
+  return parsed.data;
 }
 
 async function readOptional(file: string): Promise<string | undefined> {

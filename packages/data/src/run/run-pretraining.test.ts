@@ -198,6 +198,24 @@ describe('runPretraining', () => {
     );
   });
 
+  it('writes dataset.json and the views of every sample of the first batch for the report', async () => {
+    const runDir = await trainToy('described', 1, ['train.batchSize=4']);
+    const described = JSON.parse(await readFile(path.join(runDir, 'dataset.json'), 'utf8'));
+    // The COCO json knows every image's size: 12 images of 48 × 40.
+    expect(described).toMatchObject({
+      images: 12,
+      imageSizes: {
+        measured: 12,
+        width: { min: 48, median: 48, max: 48 },
+        height: { min: 40, median: 40, max: 40 },
+      },
+    });
+    expect(described.description).toContain('coco');
+    const previews = await readdir(path.join(runDir, 'views'));
+    const samples = new Set(previews.map((file) => file.slice(0, file.lastIndexOf('-'))));
+    expect(samples.size).toBe(4);
+  });
+
   it('accumulating 2 micro-batches of 2 makes the same step as one batch of 4', async () => {
     const weightsAfterOneStep = async (name: string, sets: string[]) =>
       finalWeights(await trainToy(name, 1, sets));

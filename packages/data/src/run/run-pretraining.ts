@@ -53,6 +53,7 @@ import { ensureDemoDataset } from '../synthetic/demo-dataset.js';
 import { WorkerSampleProcessor } from '../workers/worker-sample-processor.js';
 import { saveViewPreviews } from '../previews/save-view-previews.js';
 import { type BackboneChain, settlePretrainedBackbone } from './pretrained-backbone-chain.js';
+import { describeDataset } from './describe-dataset.js';
 import { openRunSinks } from './run-sinks.js';
 
 /** What `ssdet pretrain` asks for. */
@@ -300,6 +301,10 @@ async function pretrainInRunDirectory(
     path.join(runDir, 'config.yaml'),
     toYaml({ method: plugin.name, plugin: { version: plugin.version }, ...config }),
   );
+  await writeFileAtomically(
+    path.join(runDir, 'dataset.json'),
+    `${JSON.stringify(await describeDataset(dataset), null, 2)}\n`,
+  );
   let start: TrainerPosition = { step: 0, epoch: 0, cursor: 0 };
   if (resumePoint !== undefined) {
     restoreVariables(
@@ -353,8 +358,10 @@ async function pretrainInRunDirectory(
     bus,
     ...(request.shouldStop === undefined ? {} : { shouldStop: request.shouldStop }),
     onFirstBatch: async (batch) => {
+      // Every sample of the first batch up to a page's worth: a paper-size batch of 256 would
+      // make the report megabytes of images.
       await saveViewPreviews(batch.views, path.join(runDir, 'views'), {
-        maxSamples: 2,
+        maxSamples: MAX_PREVIEW_SAMPLES,
         sampleNames: batch.records.map((record) => record.id),
       });
     },
@@ -391,6 +398,9 @@ async function pretrainInRunDirectory(
     ...(resumePoint === undefined ? {} : { resumedFrom: resumePoint.file }),
   };
 }
+
+/** Samples of the first batch whose views `ssdet report` shows. */
+const MAX_PREVIEW_SAMPLES = 8;
 
 async function writeBadImages(
   file: string,
