@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tools/**/*.js', 'tools/**/*.ts'],
+    files: ['tools/**/*.js', 'tools/**/*.ts', 'packages/*/scripts/**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -114,6 +114,17 @@ export interface AdamWUpdateAttrs {
   readonly weightDecay: number;
 }
 
+/** The attributes of `@ssdet/core`'s `SsdetEmaUpdate`. */
+export interface EmaUpdateAttrs {
+  readonly momentum: number;
+}
+
+/**
+ * Where an update writes each updated input, in order: an array of its length (its own, for an
+ * in-place update) or null for a new array.
+ */
+export type UpdateTargets = readonly (Float32Array | null)[];
+
 /**
  * The C++ addon (`native/*.cc`, built by `npm run build:native`), called as tfjs-node's kernels
  * are: tensors as Float32Arrays (shapes and layouts as tfjs's: NHWC activations, HWIO filters,
@@ -122,7 +133,7 @@ export interface AdamWUpdateAttrs {
  * or ill-typed attribute is a TypeError naming it). Build each as one object literal: V8 spreads
  * (`{ ...a, b }`) of objects this size cost microseconds. Variable-length lists — shapes, axes,
  * a permutation — stay arrays. Op codes come from {@link NativeAddon.opCodes}. Every function
- * returns new Float32Arrays.
+ * returns new Float32Arrays, except the updates into the arrays their `into` names.
  */
 export interface NativeAddon {
   /** The op codes, defined once in `native/op_codes.h`: `opCodes.binary.Mul` and so on. */
@@ -189,12 +200,30 @@ export interface NativeAddon {
   ): Float32Array;
   /** `op`: `opCodes.unary.<Name>`; `alpha` is Step's and LeakyRelu's α. */
   unary(op: number, x: Float32Array, alpha: number): Float32Array;
-  /** Inputs [variable, gradient, buffer]; returns [variable, buffer]. */
-  sgdUpdate(inputs: readonly Float32Array[], attrs: SgdUpdateAttrs): Float32Array[];
-  /** Inputs [variable, gradient, buffer]; returns [variable, buffer]. */
-  larsUpdate(inputs: readonly Float32Array[], attrs: LarsUpdateAttrs): Float32Array[];
+  /** Inputs [variable, gradient, buffer]; returns [variable, buffer] (written into `into`'s). */
+  sgdUpdate(
+    inputs: readonly Float32Array[],
+    attrs: SgdUpdateAttrs,
+    into?: UpdateTargets,
+  ): Float32Array[];
+  /** Inputs [variable, gradient, buffer]; returns [variable, buffer] (written into `into`'s). */
+  larsUpdate(
+    inputs: readonly Float32Array[],
+    attrs: LarsUpdateAttrs,
+    into?: UpdateTargets,
+  ): Float32Array[];
   /** Inputs [variable, gradient, expAvg, expAvgSq, step]; returns [variable, expAvg, expAvgSq, step]. */
-  adamwUpdate(inputs: readonly Float32Array[], attrs: AdamWUpdateAttrs): Float32Array[];
+  adamwUpdate(
+    inputs: readonly Float32Array[],
+    attrs: AdamWUpdateAttrs,
+    into?: UpdateTargets,
+  ): Float32Array[];
+  /** Inputs [target, online]; returns [m·target + (1 − m)·online] (written into `into`'s). */
+  emaUpdate(
+    inputs: readonly Float32Array[],
+    attrs: EmaUpdateAttrs,
+    into?: UpdateTargets,
+  ): Float32Array[];
   /** Where output arrays of at least 65 536 elements are requested first (recycled ones). */
   setOutputSource(source: ((length: number) => Float32Array | null) | null): void;
   /** Inputs viewed as [outer, inner_i], joined into [outer, Σ inner_i]. */
@@ -243,6 +272,13 @@ export const ADDON_PATH = path.resolve(
   'ssdet_native.node',
 );
 
+/**
+ * The prebuilt package for this platform (`npm run prebuild` makes it; sharp's
+ * `@img/sharp-<platform>` pattern): its addon carries oneDNN beside it, so no compiler or apt step
+ * is needed. Preferred over a local build when installed.
+ */
+export const PREBUILT_PACKAGE = `@ssdet/backend-native-${process.platform}-${process.arch}`;
+
 export const BUILD_HINT =
   'run `npm run build:native -w @ssdet/backend-native` (needs libdnnl-dev: `apt-get install libdnnl-dev`)';
 
@@ -258,7 +294,7 @@ export function loadNativeAddon(): NativeAddon {
   const require = createRequire(import.meta.url);
   let addon: NativeAddon;
   try {
-    addon = require(ADDON_PATH) as NativeAddon;
+    addon = require(prebuiltAddonPath(require) ?? ADDON_PATH) as NativeAddon;
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
     const notBuilt =
@@ -275,6 +311,15 @@ export function loadNativeAddon(): NativeAddon {
     );
   }
   return addon;
+}
+
+/** The installed prebuilt package's addon, if there is one. */
+function prebuiltAddonPath(require: NodeJS.Require): string | undefined {
+  try {
+    return require.resolve(`${PREBUILT_PACKAGE}/ssdet_native.node`);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the addon can be loaded, without throwing (for tests and tools). */

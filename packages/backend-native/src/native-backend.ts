@@ -54,6 +54,32 @@ export class NativeBackend extends MathBackendCPU {
     return null;
   }
 
+  /**
+   * The float32 array of `info` when a fused update may overwrite it in place, else null: only a
+   * native output that exactly one tensor holds — the backend's refCount for the data is 1 (a
+   * `tf.clone`, a reshape or a tape's saved copy raise it), no other stored tensor views the
+   * buffer and it was never read out (`dataSync`) — so that no other tensor or array sees the
+   * values change. An array first made elsewhere (`tf.zeros`, loaded weights) is updated into a
+   * new native output once, and in place from then on.
+   */
+  ownedFloats(info: tf.TensorInfo): Float32Array | null {
+    if (info.dtype !== 'float32' || !this.data.has(info.dataId)) return null;
+    const data = this.data.get(info.dataId);
+    const values = data.values;
+    if (!(values instanceof Float32Array) || data.refCount !== 1) return null;
+    const owners = this.liveReferences.get(values.buffer);
+    return owners === 1 && !this.escaped.has(values.buffer) ? values : null;
+  }
+
+  /**
+   * Another reference to `info`'s data, as tfjs-backend-cpu's Identity makes: the output of a
+   * kernel that updated `info` in place.
+   */
+  sameData(info: tf.TensorInfo): tf.TensorInfo {
+    this.incRef(info.dataId);
+    return { dataId: info.dataId, shape: [...info.shape], dtype: info.dtype };
+  }
+
   /** A new float32 tensor in this backend's storage, owning `values` (a native output). */
   output(shape: readonly number[], values: Float32Array): tf.TensorInfo {
     if (!this.liveReferences.has(values.buffer)) this.liveReferences.set(values.buffer, 0);

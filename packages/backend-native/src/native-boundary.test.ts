@@ -122,4 +122,22 @@ describe(`the N-API boundary${NATIVE_SUITE_NOTE}`, () => {
       ),
     ).toThrow(/matmul: attrs\.transposeA must be a boolean; got 0/);
   });
+
+  it.skipIf(!nativeBuilt)('an update writes into the arrays `into` names, or new ones', () => {
+    const target = Float32Array.from([1, 2, 4]);
+    const online = Float32Array.from([3, 6, 8]);
+    const [inPlace] = addon().emaUpdate([target, online], { momentum: 0.5 }, [target]);
+    expect(inPlace).toBe(target);
+    expect([...target]).toEqual([2, 4, 6]);
+    const [fresh] = addon().emaUpdate([target, online], { momentum: 0.5 }, [null]);
+    expect(fresh).not.toBe(target);
+    expect([...fresh!]).toEqual([2.5, 5, 7]);
+    expect([...target]).toEqual([2, 4, 6]);
+    expect(() => addon().emaUpdate([target, online], { momentum: 0.5 }, [])).toThrow(
+      /emaUpdate: into must be an array of 1 Float32Arrays or nulls/,
+    );
+    expect(() =>
+      addon().emaUpdate([target, online], { momentum: 0.5 }, [new Float32Array(2)]),
+    ).toThrow(/emaUpdate: into\[0\] \(target\) holds 2 values; its shape needs 3/);
+  });
 });

@@ -19,6 +19,7 @@ import {
 import { softmaxKernel } from './kernels/softmax.js';
 import {
   adamwUpdateKernel,
+  emaUpdateKernel,
   larsUpdateKernel,
   sgdUpdateKernel,
 } from './kernels/optimizer-updates.js';
@@ -69,6 +70,7 @@ const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
   sgdUpdateKernel,
   larsUpdateKernel,
   adamwUpdateKernel,
+  emaUpdateKernel,
   reluGradKernel,
 ];
 

@@ -1,4 +1,4 @@
-import { SsdetError, type NamedVariables } from '@ssdet/core';
+import { EMA_UPDATE, SsdetError, type NamedVariables } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -28,6 +28,9 @@ export function isBatchNormBuffer(name: string): boolean {
  * 2020, eq. 2) and BYOL (Grill et al., NeurIPS 2020, eq. 1): for every parameter name,
  * `θ_target ← m·θ_target + (1 − m)·θ_online`. `online` and `target` must have the same names and
  * shapes; buffers follow `options.buffers`. Runs outside autodiff (no gradient flows through it).
+ * A backend with `@ssdet/core`'s fused `SsdetEmaUpdate` kernel (`@ssdet/backend-native`) applies
+ * it in one pass per variable, in place when nothing else holds the target's values; other
+ * backends run the same formula as three tfjs ops.
  */
 export function momentumUpdate(
   online: NamedVariables,
@@ -41,12 +44,22 @@ export function momentumUpdate(
   const pairs = matchVariables(online, target);
   const policy = options.buffers ?? 'keep';
   const isBuffer = options.isBuffer ?? isBatchNormBuffer;
+  const fused = tf.getKernel(EMA_UPDATE, tf.getBackend()) !== undefined;
   tf.tidy(() => {
     for (const [name, source, destination] of pairs) {
       const mode = isBuffer(name) ? policy : 'ema';
       if (mode === 'keep') continue;
       if (mode === 'copy' || source.dtype !== 'float32') {
         destination.assign(tf.clone(source));
+      } else if (fused) {
+        const [next] = tf
+          .engine()
+          .runKernel(
+            EMA_UPDATE,
+            { target: destination, online: source },
+            { momentum },
+          ) as tf.Tensor[];
+        destination.assign(next!);
       } else {
         destination.assign(tf.add(tf.mul(destination, momentum), tf.mul(source, 1 - momentum)));
       }

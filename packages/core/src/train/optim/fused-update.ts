@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Kernels a backend may provide to apply one optimizer update per variable in a single call
+ * Kernels a backend may provide to apply one optimizer (or momentum) update per variable in a single call
  * (`@ssdet/backend-native` does), instead of the handful of element-wise kernels each update
  * costs as tfjs ops — hundreds of calls per step for a ResNet. Each takes the variable, its
  * gradient and its slots as inputs, the hyper-parameters as attributes, and returns the new
@@ -14,10 +14,17 @@ import * as tf from '@tensorflow/tfjs-core';
  *   `weightDecay`, `trustCoefficient`, `eps`, `adapted`; outputs `[variable, buffer]`.
  * - `SsdetAdamWUpdate`: inputs `variable`, `gradient`, `expAvg`, `expAvgSq`, `step`; attrs `lr`,
  *   `beta1`, `beta2`, `eps`, `weightDecay`; outputs `[variable, expAvg, expAvgSq, step]`.
+ * - `SsdetEmaUpdate`: inputs `target`, `online`; attr `momentum` (m); output `[target]`, equal to
+ *   `add(mul(target, m), mul(online, 1 − m))` (@ssdet/nn's `momentumUpdate`).
+ *
+ * A backend may write the new values into the variable's and slots' own arrays when nothing else
+ * references them (then it returns tensors on the same data); a tensor that shares a variable's
+ * data (`tf.clone(variable)`) must keep its values, so such an update allocates instead.
  */
 export const SGD_UPDATE = 'SsdetSgdUpdate';
 export const LARS_UPDATE = 'SsdetLarsUpdate';
 export const ADAMW_UPDATE = 'SsdetAdamWUpdate';
+export const EMA_UPDATE = 'SsdetEmaUpdate';
 
 /** Whether the active backend has `kernelName` for float32 `variable`s. */
 export function hasFusedUpdate(kernelName: string, variable: tf.Variable): boolean {
