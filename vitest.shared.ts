@@ -21,7 +21,8 @@ export function packageTestConfig(name: string): UserConfig {
       exclude: ['**/node_modules/**', '**/dist/**', '**/template/**'],
       environment: 'node',
       testTimeout: 60_000,
-      hookTimeout: 60_000,
+      // A bench's beforeAll runs its PyTorch side first: minutes per step at full size.
+      hookTimeout: process.argv.includes('bench') ? 4 * 3600_000 : 60_000,
       pool: 'forks',
       // `npm run bench -- <suite>` runs every `bench/<suite>.bench.ts`; heavy steps set their own iterations.
       benchmark: { include: ['bench/**/*.bench.ts'] },

@@ -13,7 +13,7 @@ export { combineLosses, evaluateLoss, type EvaluatedLoss } from './losses/combin
 export type { Neck } from './contracts/neck.js';
 export type { ForwardOptions, HasVariables, NamedVariables } from './contracts/parameters.js';
 export type { PretrainMethod, StepContext } from './contracts/pretrain-method.js';
-export type { RegionSource, Regions } from './contracts/region-source.js';
+export type { RegionContext, RegionSource, Regions } from './contracts/region-source.js';
 export type { View, ViewGeometry } from './contracts/view.js';
 export type { ViewGenerator } from './contracts/view-generator.js';
 
@@ -102,7 +102,7 @@ export {
   type BackendSelection,
   type SelectBackendOptions,
 } from './tensor/select-backend.js';
-export { ADAMW_UPDATE, LARS_UPDATE, SGD_UPDATE } from './train/optim/fused-update.js';
+export { ADAMW_UPDATE, EMA_UPDATE, LARS_UPDATE, SGD_UPDATE } from './train/optim/fused-update.js';
 export {
   BATCH_NORM_TRAINING,
   BATCH_NORM_TRAINING_GRAD,

@@ -28,6 +28,17 @@ export {
 } from './geometry/random-resized-crop.js';
 export { renderView } from './geometry/render-view.js';
 export { shorterSideSize } from './geometry/resize-shorter-side.js';
+export { drawDetrGeometry, type DetrGeometryOptions } from './geometry/detr-geometry.js';
+export {
+  DETREG_SCALES,
+  detrGeometryConfigIssues,
+  detrGeometryConfigSchema,
+  type DetrGeometryConfig,
+  type DetrGeometryConfigIssue,
+} from './geometry/detr-geometry-config.js';
+export { topLeftCanvas } from './geometry/top-left-canvas.js';
+export { visibleBoxes } from './geometry/visible-boxes.js';
+export { simclrColorAugmentationFields } from './photometric/simclr-color-config.js';
 export {
   cropGeometry,
   flipGeometry,

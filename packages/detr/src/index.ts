@@ -111,3 +111,25 @@ export {
   type SetCriterionOptions,
   type SetLossOutput,
 } from './criterion/set-criterion.js';
+
+// Batches: DETR's NestedTensor and targets, and tidy for typed outputs.
+export {
+  paddedBatchMask,
+  type BatchErrorSource,
+  type PaddedBatchMask,
+} from './batch/padded-batch-mask.js';
+export { normalizedBoxTargets, type NormalizedBoxTargets } from './batch/normalized-box-targets.js';
+export { tidyObject } from './tensor/tidy-object.js';
+export {
+  LINEAR_PROJECTION_NAMES,
+  linearProjectionParameterGroups,
+} from './optim/linear-projection-groups.js';
+
+// Models the DETR-family methods build on a CNN.
+export {
+  DeformableDetrModel,
+  type DeformableDetrDecoding,
+  type DeformableDetrInputs,
+  type DeformableDetrModelOptions,
+} from './model/deformable-detr-model.js';
+export { FeatureEmbedHead } from './transformer/feature-embed-head.js';

@@ -25,6 +25,13 @@ export {
 } from './layers/named-variables.js';
 export { createNorm2d, type Norm2d, type NormLayerKind } from './layers/norm-2d.js';
 export { relu } from './layers/relu.js';
+export { WeightNormLinear, type WeightNormLinearOptions } from './layers/weight-norm-linear.js';
+export {
+  gridSamplePoints,
+  gridSampleWeights,
+  type GridSamplePointsOptions,
+} from './sampling/grid-sample-points.js';
+export { bilinearResizeMatrix, upsampleBilinear } from './sampling/upsample-bilinear.js';
 
 export {
   BasicBlock,
@@ -77,4 +84,8 @@ export {
   type PretrainedBackboneReport,
   type WeightSource,
 } from './pretrained/load-pretrained-backbone.js';
+export {
+  loadRequiredBackboneWeights,
+  type RequiredBackboneWeights,
+} from './pretrained/load-required-backbone-weights.js';
 export * from './roi-align/index.js';

@@ -1,5 +1,5 @@
-import { SsdetError, type HasVariables, type Logger } from '@ssdet/core';
-import { loadPretrainedBackbone } from '@ssdet/nn';
+import type { HasVariables, Logger } from '@ssdet/core';
+import { loadRequiredBackboneWeights } from '@ssdet/nn';
 
 /**
  * Loads a frozen CNN's weights, as DETReg's `Backbone` loads SwAV's (`--load_backbone swav`):
@@ -16,20 +16,10 @@ export function loadBackboneWeights(
   field: string,
   logger: Logger,
 ): void {
-  if (source === undefined)
-    throw new SsdetError(
-      'PRETRAINED_BACKBONE_REQUIRED',
-      `DETReg trains on a frozen, pre-trained CNN, and no ${field} was given.`,
-      {
-        hint: `Set ${field} to a weights file (e.g. SwAV's ResNet-50 .pth), an ssdet pretrain run directory, or "random" for an ablation.`,
-      },
-    );
-  if (source === 'random') return;
-  const { report, prefix } = loadPretrainedBackbone(backbone, source, field);
-  const other = report.ignored.length + report.unexpected.length;
-  logger.info(
-    `DETReg: loaded ${report.loaded.length} ${field} tensors from ${source}` +
-      (prefix === '' ? '' : ` (prefix "${prefix}" removed)`) +
-      (other > 0 ? `; ${other} other entries ignored.` : '.'),
-  );
+  loadRequiredBackboneWeights(backbone, source, logger, {
+    method: 'DETReg',
+    field,
+    trainsOn: 'a frozen, pre-trained CNN',
+    hint: `Set ${field} to a weights file (e.g. SwAV's ResNet-50 .pth), an ssdet pretrain run directory, or "random" for an ablation.`,
+  });
 }

@@ -1,14 +1,10 @@
 import { backboneConfigSchema, regionsConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
+import {
+  detrGeometryConfigIssues,
+  detrGeometryConfigSchema,
+  simclrColorAugmentationFields,
+} from '@ssdet/data';
 import { z } from 'zod';
-
-const probability = z.number().min(0).max(1);
-const sides = z.array(z.number().int().min(16)).min(1);
-
-/**
- * `make_self_det_transforms('train')` in amirbar/DETReg `datasets/selfdet.py`: UP-DETR's list,
- * which skips 384.
- */
-const OFFICIAL_SCALES = [320, 336, 352, 368, 400, 416, 432, 448, 464, 480];
 
 /** The two detectors DETReg pre-trains. */
 export type DetregDetector = 'deformable-detr' | 'detr';
@@ -35,29 +31,12 @@ export const detregConfigSchema = z
      * `image.maxSize`) instead of the multi-scale recipe.
      */
     imageSize: z.number().int().min(32).optional(),
-    image: z
-      .object({
-        /** `T.RandomHorizontalFlip()`: p 0.5. */
-        flipP: probability.default(0.5),
-        /** `RandomResize(scales, max_size=600)`: shorter side drawn from the official list. */
-        scales: sides.default(OFFICIAL_SCALES),
-        /** `max_size=600`; also the side of the canvas images are padded to in a batch. */
-        maxSize: z.number().int().min(32).default(600),
-        /**
-         * `T.RandomSelect(p=0.5)`: with this probability the plain resize; otherwise
-         * `RandomResize([400, 500, 600])` → `RandomSizeCrop(384, 600)` → `RandomResize(scales, 600)`.
-         */
-        plainResizeP: probability.default(0.5),
-        /** `RandomResize([400, 500, 600])` before the crop (no max size). */
-        cropResizes: sides.default([400, 500, 600]),
-        /** `RandomSizeCrop(384, 600)`: crop width and height drawn in [min, min(side, max)]. */
-        cropSize: z
-          .tuple([z.number().int().min(8), z.number().int().min(8)])
-          .refine(([low, high]) => low <= high, 'cropSize must be [min, max] with min ≤ max')
-          .default([384, 600]),
-      })
-      .strict()
-      .prefault({}),
+    /**
+     * `make_self_det_transforms('train')`: `T.RandomHorizontalFlip()`, then `T.RandomSelect`
+     * between `RandomResize(scales, max_size=600)` and `RandomResize([400, 500, 600])` →
+     * `RandomSizeCrop(384, 600)` → `RandomResize(scales, 600)` (UP-DETR's scales, no 384).
+     */
+    image: detrGeometryConfigSchema,
     /**
      * `--backbone resnet50` with `--lr_backbone 0`: the CNN is frozen (FrozenBatchNorm2d, lr 0);
      * any registered backbone with C3–C5 levels (`--backbone`). The DETR variant reads C5 only.
@@ -141,30 +120,8 @@ export const detregConfigSchema = z
       .object({
         /** `get_query_transforms('train')`: `Resize((128, 128))`. */
         size: z.number().int().min(8).default(128),
-        /** `RandomApply([ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8)`. */
-        colorJitter: z
-          .object({
-            brightness: z.number().min(0).default(0.4),
-            contrast: z.number().min(0).default(0.4),
-            saturation: z.number().min(0).default(0.4),
-            hue: z.number().min(0).max(0.5).default(0.1),
-            p: probability.default(0.8),
-          })
-          .strict()
-          .prefault({}),
-        /** `RandomGrayscale(p=0.2)`. */
-        grayscale: probability.default(0.2),
-        /** `RandomApply([GaussianBlur([.1, 2.])], p=0.5)`. */
-        blur: z
-          .object({
-            sigma: z
-              .tuple([z.number().positive(), z.number().positive()])
-              .refine(([low, high]) => low <= high, 'sigma must be [low, high] with low ≤ high')
-              .default([0.1, 2]),
-            p: probability.default(0.5),
-          })
-          .strict()
-          .prefault({}),
+        /** SimCLR's colour jitter (p 0.8), grayscale (p 0.2) and blur (σ ∈ [0.1, 2], p 0.5). */
+        ...simclrColorAugmentationFields,
       })
       .strict()
       .prefault({}),
@@ -248,20 +205,8 @@ export const detregConfigSchema = z
         });
       }
     }
-    const shorterSides = config.imageSize === undefined ? config.image.scales : [config.imageSize];
-    if (Math.max(...shorterSides) > config.image.maxSize) {
-      context.addIssue({
-        code: 'custom',
-        path: config.imageSize === undefined ? ['image', 'scales'] : ['imageSize'],
-        message: `shorter sides must not exceed image.maxSize (${config.image.maxSize}); got ${Math.max(...shorterSides)}`,
-      });
-    }
-    if (Math.min(...config.image.cropResizes) < config.image.cropSize[0]) {
-      context.addIssue({
-        code: 'custom',
-        path: ['image', 'cropResizes'],
-        message: `image.cropResizes must be at least image.cropSize's minimum (${config.image.cropSize[0]}) so the crop fits; got [${config.image.cropResizes.join(', ')}]`,
-      });
+    for (const issue of detrGeometryConfigIssues(config.image, config.imageSize)) {
+      context.addIssue({ code: 'custom', ...issue });
     }
     if (config.minPriors > config.maxPriors) {
       context.addIssue({

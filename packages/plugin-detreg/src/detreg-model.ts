@@ -1,19 +1,18 @@
 import type { Backbone, HasVariables, NamedVariables, Rng } from '@ssdet/core';
 import {
-  DeformableTransformer,
+  DeformableDetrModel,
   DetectionHead,
+  FeatureEmbedHead,
   InputProjection,
-  MultiLevelInputProjection,
   QueryEmbedding,
   Transformer,
   resizePixelMask,
   sinePositionEmbedding,
+  tidyObject,
   type SetOutputs,
 } from '@ssdet/detr';
 import { collectVariables } from '@ssdet/nn';
-import * as tf from '@tensorflow/tfjs-core';
-import { FeatureEmbedHead } from './heads.js';
-import { tidyObject } from './tidy-object.js';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /** The images of one step, DETR's `NestedTensor`. */
 export interface DetregInputs {
@@ -59,11 +58,8 @@ export interface DetregModel extends HasVariables {
 
 /** Adds `feature_embed(h_last)` to the final layer's predictions. */
 function withEmbeddings(outputs: SetOutputs, hs: tf.Tensor4D, head: FeatureEmbedHead): SetOutputs {
-  const last = tf.squeeze(tf.slice(hs, [hs.shape[0] - 1, 0, 0, 0], [1, -1, -1, -1]), [0]);
-  return { ...outputs, extras: { features: head.apply(last) } };
+  return { ...outputs, extras: { features: head.applyToLastLayer(hs) } };
 }
-
-const DEFORMABLE_LEVELS = ['C3', 'C4', 'C5'] as const;
 
 /**
  * Deformable DETR as DETReg builds it (`models/deformable_detr.py`, no box refinement, no
@@ -77,80 +73,23 @@ const DEFORMABLE_LEVELS = ['C3', 'C4', 'C5'] as const;
  * `query_embed.weight`, `feature_embed.*` — the names `ssdet finetune --detector deformable-detr`
  * loads (see `DeformableDetrDetector`).
  */
-export class DeformableDetregModel implements DetregModel {
-  readonly backbone: Backbone;
-  readonly inputProj: MultiLevelInputProjection;
-  readonly transformer: DeformableTransformer;
-  readonly head: DetectionHead;
-  readonly queries: QueryEmbedding;
+export class DeformableDetregModel extends DeformableDetrModel implements DetregModel {
   readonly featureEmbed: FeatureEmbedHead;
-  readonly dModel: number;
 
   constructor(
     options: DetregModelOptions & { readonly numLevels: number; readonly numPoints: number },
   ) {
-    const { rng, backbone } = options;
-    this.backbone = backbone;
-    this.dModel = options.dModel;
-    const channels = DEFORMABLE_LEVELS.map(
-      (name) => backbone.levels.find((level) => level.name === name)!.channels,
-    );
-    this.inputProj = new MultiLevelInputProjection({
-      backboneChannels: channels.slice(Math.max(0, channels.length - options.numLevels)),
-      dModel: options.dModel,
-      numLevels: options.numLevels,
-      rng: rng.fork('input_proj'),
-    });
-    this.transformer = new DeformableTransformer({
-      dModel: options.dModel,
-      numHeads: options.numHeads,
-      dimFeedforward: options.dimFeedforward,
-      dropout: options.dropout,
-      numLevels: options.numLevels,
-      numPoints: options.numPoints,
-      numEncoderLayers: options.encoderLayers,
-      numDecoderLayers: options.decoderLayers,
-      rng: rng.fork('transformer'),
-    });
-    this.head = new DetectionHead({
-      dModel: options.dModel,
-      numLogits: options.numClasses,
-      deformableInit: true,
-      rng: rng.fork('heads'),
-    });
-    this.queries = new QueryEmbedding(
-      options.numQueries,
-      2 * options.dModel,
-      rng.fork('query_embed'),
-    );
+    super(options);
     this.featureEmbed = new FeatureEmbedHead({
       dModel: options.dModel,
       embeddingDim: options.embeddingDim,
-      rng: rng.fork('feature_embed'),
+      rng: options.rng.fork('feature_embed'),
     });
   }
 
   forward(inputs: DetregInputs): SetOutputs {
     return tidyObject(() => {
-      const features = this.backbone.forward(inputs.images, { training: inputs.training });
-      const used = DEFORMABLE_LEVELS.slice(
-        DEFORMABLE_LEVELS.length - this.inputProj.backboneChannels.length,
-      );
-      const srcs = this.inputProj.apply(used.map((name) => features[name] as tf.Tensor4D));
-      const pixelMasks = srcs.map((src) =>
-        resizePixelMask(inputs.pixelMask, [src.shape[1], src.shape[2]]),
-      );
-      const posEmbeds = pixelMasks.map((mask) =>
-        sinePositionEmbedding(mask, { numPosFeats: this.dModel / 2, offset: -0.5 }),
-      );
-      const { hs, referencePoints } = this.transformer.apply({
-        srcs,
-        pixelMasks,
-        posEmbeds,
-        queryEmbed: this.queries.embeddings,
-        training: inputs.training,
-        ...(inputs.rng === undefined ? {} : { rng: inputs.rng }),
-      });
+      const { hs, referencePoints } = this.decode(inputs);
       return this.predict(hs, referencePoints);
     });
   }
@@ -162,7 +101,7 @@ export class DeformableDetregModel implements DetregModel {
     );
   }
 
-  variables(): NamedVariables {
+  override variables(): NamedVariables {
     return new Map([
       ...collectVariables([['backbone', this.backbone]]),
       ...this.detectorVariables(),
@@ -170,12 +109,9 @@ export class DeformableDetregModel implements DetregModel {
   }
 
   detectorVariables(): NamedVariables {
-    return collectVariables([
-      ['input_proj', this.inputProj],
-      ['transformer', this.transformer],
-      ['', this.head],
-      ['query_embed', this.queries],
-      ['feature_embed', this.featureEmbed],
+    return new Map([
+      ...super.variables(),
+      ...collectVariables([['feature_embed', this.featureEmbed]]),
     ]);
   }
 }

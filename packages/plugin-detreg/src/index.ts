@@ -18,7 +18,7 @@ export {
   type DetregModel,
   type DetregModelOptions,
 } from './detreg-model.js';
-export { FeatureEmbedHead } from './heads.js';
+export { FeatureEmbedHead } from '@ssdet/detr';
 export { Teacher, type TeacherEmbedding } from './teacher.js';
 export {
   objectEmbeddingLoss,

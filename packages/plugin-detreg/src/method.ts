@@ -11,7 +11,7 @@ import {
   type Rng,
   type StepContext,
 } from '@ssdet/core';
-import type { SetCriterion, SetOutputs } from '@ssdet/detr';
+import { linearProjectionParameterGroups, type SetCriterion, type SetOutputs } from '@ssdet/detr';
 import { trainableVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBackboneWeights } from './backbone-weights.js';
@@ -35,9 +35,6 @@ export interface DetregStages {
 
 /** The label of every region prior (`SelfDet`: `torch.ones(len(boxes))`). */
 export const PRIOR_LABEL = 1;
-
-/** Variables whose learning rate is `linearProjLrMultiplier` × lr (`--lr_linear_proj_names`). */
-const LINEAR_PROJ_NAMES = ['reference_points', 'sampling_offsets'] as const;
 
 /**
  * DETReg as a {@link PretrainMethod} (Bar et al., CVPR 2022): region priors and embedding
@@ -159,26 +156,10 @@ export class DetregMethod implements PretrainMethod {
    * `sampling_offsets` at `linearProjLrMultiplier` × it (the backbone group is empty: lr 0).
    */
   parameterGroups(): readonly ParameterGroup[] {
-    const base = new Map<string, tf.Variable>();
-    const linearProj = new Map<string, tf.Variable>();
-    for (const [name, variable] of this.trainableVariables()) {
-      (LINEAR_PROJ_NAMES.some((part) => name.includes(part)) ? linearProj : base).set(
-        name,
-        variable,
-      );
-    }
-    return [
-      { name: 'base', variables: base },
-      ...(linearProj.size === 0
-        ? []
-        : [
-            {
-              name: 'linear-proj',
-              variables: linearProj,
-              lrMultiplier: this.config.linearProjLrMultiplier,
-            },
-          ]),
-    ];
+    return linearProjectionParameterGroups(
+      this.trainableVariables(),
+      this.config.linearProjLrMultiplier,
+    );
   }
 
   loss(batch: Batch, context: StepContext): LossOutput {

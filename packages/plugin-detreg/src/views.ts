@@ -9,15 +9,13 @@ import {
 } from '@ssdet/core';
 import {
   BadImageError,
-  cropGeometry,
-  flipGeometry,
-  identityGeometry,
-  mapBox,
+  drawDetrGeometry,
   normalize,
   renderView,
-  resizeGeometry,
-  shorterSideSize,
+  topLeftCanvas,
+  visibleBoxes,
   type Box,
+  type DetrGeometryOptions,
   type RgbImage,
 } from '@ssdet/data';
 import { priorCrop, type CropAugmentation } from './prior-crop.js';
@@ -27,16 +25,7 @@ export const IMAGE_VIEW = 'image';
 /** The priors' crops, stacked top to bottom: crop k fills rows k·S … (k+1)·S − 1. */
 export const CROPS_VIEW = 'crops';
 
-export interface DetregViewOptions {
-  /** Shorter sides of the final resize (DETReg: 320, 336, …, 480 without 384). */
-  readonly scales: readonly number[];
-  /** Longer side at most this (600); also the side of the square canvas images sit on. */
-  readonly maxSize: number;
-  readonly flipP: number;
-  /** Probability of the plain resize; otherwise resize → random size crop → resize. */
-  readonly plainResizeP: number;
-  readonly cropResizes: readonly number[];
-  readonly cropSize: readonly [number, number];
+export interface DetregViewOptions extends DetrGeometryOptions {
   /** Crop slots per image (`max_prop`, 30); priors beyond it are ignored. */
   readonly maxPriors: number;
   /** Fewer priors than this, before or after augmentation, and the image is replaced (2). */
@@ -108,23 +97,7 @@ export class DetregViewGenerator implements ViewGenerator {
 
   /** Flip, then the plain resize or resize → random size crop → resize. */
   drawGeometry(width: number, height: number, rng: Rng): ViewGeometry {
-    const { scales, maxSize, cropResizes, cropSize } = this.options;
-    let geometry = identityGeometry(width, height);
-    if (rng.bernoulli(this.options.flipP)) geometry = flipGeometry(geometry);
-    if (!rng.bernoulli(this.options.plainResizeP)) {
-      // RandomResize([400, 500, 600]) (no max size), then RandomSizeCrop(min, max): w and h drawn
-      // in [min, min(side, max)] (Python's inclusive randint), the corner uniformly.
-      const [h1, w1] = shorterSideSize(width, height, rng.choice(cropResizes));
-      geometry = resizeGeometry(geometry, w1, h1);
-      const cw = rng.int(Math.min(cropSize[0], w1), Math.min(w1, cropSize[1]) + 1);
-      const ch = rng.int(Math.min(cropSize[0], h1), Math.min(h1, cropSize[1]) + 1);
-      const top = rng.int(0, h1 - ch + 1);
-      const left = rng.int(0, w1 - cw + 1);
-      geometry = cropGeometry(geometry, [left, top, left + cw, top + ch], cw, ch);
-    }
-    const [h, w] = shorterSideSize(geometry.width, geometry.height, rng.choice(scales), maxSize);
-    // DETR's size rule can overshoot maxSize by a pixel for extreme aspect ratios.
-    return resizeGeometry(geometry, Math.min(w, maxSize), Math.min(h, maxSize));
+    return drawDetrGeometry(width, height, this.options, rng);
   }
 
   private imageView(
@@ -137,10 +110,7 @@ export class DetregViewGenerator implements ViewGenerator {
     const { width, height } = geometry;
     const content: RgbImage = { width, height, data: renderView(sample.image, geometry) };
     normalize(content);
-    const canvas = new Float32Array(maxSize * maxSize * 3);
-    for (let y = 0; y < height; y++) {
-      canvas.set(content.data.subarray(y * width * 3, (y + 1) * width * 3), y * maxSize * 3);
-    }
+    const canvas = topLeftCanvas(content, maxSize);
     return {
       name: IMAGE_VIEW,
       width: maxSize,
@@ -175,27 +145,7 @@ export class DetregViewGenerator implements ViewGenerator {
 }
 
 /**
- * The priors in the view's pixels, clipped to it (`crop`'s `min(max_size).clamp(0)`), without
- * those of zero width or height (`keep = x1 > x0 ∧ y1 > y0`), with their prior indices.
+ * The priors in the view's pixels, clipped to it, without those of zero width or height, with
+ * their indices (`visibleBoxes`, DETR's `crop`).
  */
-export function visiblePriors(
-  geometry: ViewGeometry,
-  priors: readonly Box[],
-): { boxes: Float32Array; ids: Int32Array } {
-  const boxes: number[] = [];
-  const ids: number[] = [];
-  priors.forEach((prior, k) => {
-    const [x0, y0, x1, y1] = mapBox(geometry, prior);
-    const clipped = [
-      Math.min(Math.max(x0, 0), geometry.width),
-      Math.min(Math.max(y0, 0), geometry.height),
-      Math.min(Math.max(x1, 0), geometry.width),
-      Math.min(Math.max(y1, 0), geometry.height),
-    ] as const;
-    if (clipped[2] > clipped[0] && clipped[3] > clipped[1]) {
-      boxes.push(...clipped);
-      ids.push(k);
-    }
-  });
-  return { boxes: Float32Array.from(boxes), ids: Int32Array.from(ids) };
-}
+export const visiblePriors = visibleBoxes;

@@ -1,5 +1,5 @@
-import { SsdetError, type HasVariables, type Logger } from '@ssdet/core';
-import { loadPretrainedBackbone } from '@ssdet/nn';
+import type { HasVariables, Logger } from '@ssdet/core';
+import { loadRequiredBackboneWeights } from '@ssdet/nn';
 
 /**
  * Loads the frozen CNN's weights, as UP-DETR's `Backbone` loads SwAV's: from a weights file
@@ -17,20 +17,11 @@ export function loadBackboneWeights(
   source: string | undefined,
   logger: Logger,
 ): void {
-  if (source === undefined)
-    throw new SsdetError(
-      'PRETRAINED_BACKBONE_REQUIRED',
-      'UP-DETR trains on a frozen, pre-trained CNN, and no backboneWeights was given.',
-      {
-        hint: 'Set backboneWeights to a weights file (e.g. SwAV\'s ResNet-50 .pth), an ssdet pretrain run directory, or "random" for an ablation.',
-      },
-    );
-  if (source === 'random') return;
-  const { report, prefix } = loadPretrainedBackbone(backbone, source, 'backboneWeights');
-  const other = report.ignored.length + report.unexpected.length;
-  logger.info(
-    `UP-DETR: loaded ${report.loaded.length} backbone tensors from ${source}` +
-      (prefix === '' ? '' : ` (prefix "${prefix}" removed)`) +
-      (other > 0 ? `; ${other} other entries ignored.` : '.'),
-  );
+  loadRequiredBackboneWeights(backbone, source, logger, {
+    method: 'UP-DETR',
+    field: 'backboneWeights',
+    trainsOn: 'a frozen, pre-trained CNN',
+    hint: 'Set backboneWeights to a weights file (e.g. SwAV\'s ResNet-50 .pth), an ssdet pretrain run directory, or "random" for an ablation.',
+    tensorsLabel: 'backbone',
+  });
 }

@@ -1,4 +1,5 @@
 import { backboneConfigSchema, trainingConfigWithDefaults } from '@ssdet/core';
+import { simclrColorAugmentationFields } from '@ssdet/data';
 import { z } from 'zod';
 
 const probability = z.number().min(0).max(1);
@@ -107,30 +108,11 @@ export const updetrConfigSchema = z
         size: z.number().int().min(32).default(128),
         /** `get_random_patch_from_img(min_pixel=8)`: the smallest patch side. */
         minPixel: z.number().int().positive().default(8),
-        /** `RandomApply([ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8)`. */
-        colorJitter: z
-          .object({
-            brightness: z.number().min(0).default(0.4),
-            contrast: z.number().min(0).default(0.4),
-            saturation: z.number().min(0).default(0.4),
-            hue: z.number().min(0).max(0.5).default(0.1),
-            p: probability.default(0.8),
-          })
-          .strict()
-          .prefault({}),
-        /** `RandomGrayscale(p=0.2)`. */
-        grayscale: probability.default(0.2),
-        /** `RandomApply([GaussianBlur([.1, 2.])], p=0.5)` (SimCLR's blur, σ ~ U[0.1, 2]). */
-        blur: z
-          .object({
-            sigma: z
-              .tuple([z.number().positive(), z.number().positive()])
-              .refine(([low, high]) => low <= high, 'sigma must be [low, high] with low ≤ high')
-              .default([0.1, 2]),
-            p: probability.default(0.5),
-          })
-          .strict()
-          .prefault({}),
+        /**
+         * `RandomApply([ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8)`, `RandomGrayscale(p=0.2)`,
+         * `RandomApply([GaussianBlur([.1, 2.])], p=0.5)` (SimCLR's blur, σ ~ U[0.1, 2]).
+         */
+        ...simclrColorAugmentationFields,
       })
       .strict()
       .prefault({}),

@@ -11,7 +11,11 @@ import {
   type Rng,
   type StepContext,
 } from '@ssdet/core';
-import type { SetCriterion } from '@ssdet/detr';
+import {
+  paddedBatchMask as detrPaddedBatchMask,
+  type PaddedBatchMask,
+  type SetCriterion,
+} from '@ssdet/detr';
 import { trainableVariables } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBackboneWeights } from './backbone-weights.js';
@@ -181,29 +185,8 @@ function extrasOf(layer: { readonly extras?: Readonly<Record<string, tf.Tensor>>
  * largest height and width, and the `[B, H, W]` pixel mask (1 inside each image, 0 on the
  * bottom/right padding).
  */
-export function paddedBatchMask(view: BatchedView): {
-  sizes: { width: number; height: number }[];
-  pixelMask: Float32Array;
-  height: number;
-  width: number;
-} {
-  const sizes = view.geometry.map((g) => ({ width: g.width, height: g.height }));
-  const height = Math.max(...sizes.map((s) => s.height));
-  const width = Math.max(...sizes.map((s) => s.width));
-  const [, canvasHeight, canvasWidth] = view.images.shape;
-  if (height > canvasHeight || width > canvasWidth) {
-    throw new SsdetError(
-      'UPDETR_BATCH',
-      `UP-DETR: an image of ${width} × ${height} does not fit its ${canvasWidth} × ${canvasHeight} canvas.`,
-    );
-  }
-  const pixelMask = new Float32Array(sizes.length * height * width);
-  sizes.forEach((size, b) => {
-    for (let y = 0; y < size.height; y++) {
-      pixelMask.fill(1, (b * height + y) * width, (b * height + y) * width + size.width);
-    }
-  });
-  return { sizes, pixelMask, height, width };
+export function paddedBatchMask(view: BatchedView): PaddedBatchMask {
+  return detrPaddedBatchMask(view, { code: 'UPDETR_BATCH', method: 'UP-DETR' });
 }
 
 /**

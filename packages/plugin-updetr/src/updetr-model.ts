@@ -5,6 +5,7 @@ import {
   Transformer,
   resizePixelMask,
   sinePositionEmbedding,
+  tidyObject,
   type SetOutputs,
   type SetPredictions,
 } from '@ssdet/detr';
@@ -12,7 +13,6 @@ import { collectVariables, globalAvgPool } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { FeatureAlignHead, PatchQueryHead, type PatchQueryDraw } from './heads.js';
 import { queryGroupMask } from './query-groups.js';
-import { tidyObject } from './tidy-object.js';
 
 export interface UpdetrModelOptions {
   /**

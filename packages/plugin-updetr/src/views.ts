@@ -19,6 +19,7 @@ import {
   renderView,
   resizeGeometry,
   shorterSideSize,
+  topLeftCanvas,
   type Box,
   type ColorJitterStrength,
   type RgbImage,
@@ -112,10 +113,7 @@ export class UpdetrViewGenerator implements ViewGenerator {
     const geometry = resizeGeometry(identityGeometry(image.width, image.height), width, height);
     const content: RgbImage = { width, height, data: renderView(image, geometry) };
     normalize(content);
-    const canvas = new Float32Array(maxSize * maxSize * 3);
-    for (let y = 0; y < height; y++) {
-      canvas.set(content.data.subarray(y * width * 3, (y + 1) * width * 3), y * maxSize * 3);
-    }
+    const canvas = topLeftCanvas(content, maxSize);
     const mapped = new Float32Array(patchBoxes.length * 4);
     patchBoxes.forEach((box, k) => mapped.set(mapBox(geometry, box), k * 4));
     return {

@@ -23,7 +23,8 @@ export {
   type EdgeBoxesOptions,
   type EdgeBoxesResult,
 } from './edge-boxes/edge-boxes.js';
-export { edgeMaps, type EdgeMaps } from './edge-boxes/edge-map.js';
+export { edgeMaps, edgeMapsFromEdges, type EdgeMaps } from './edge-boxes/edge-map.js';
+export { edgeMapFile, readEdgeMap } from './edge-boxes/user-edge-map.js';
 export { randomBoxes } from './random/random-boxes.js';
 export { socoFilter, socoFilterTiered, type SocoFilterTier } from './filters/soco-filter.js';
 export {

@@ -22,7 +22,8 @@ export class InThreadSampleProcessor implements SampleProcessor {
     const sample = await this.dataset.load(index);
     const regions =
       this.views.needsRegions && this.regions !== undefined
-        ? await this.regions.propose(sample.image, rng.fork('regions'))
+        ? // The record lets sources that read per-image files (user edge maps) find them.
+          await this.regions.propose(sample.image, rng.fork('regions'), { record: sample.record })
         : undefined;
     // The record carries the decoded size, so the loader can warn about images too small to
     // give real views (wherever the sample was processed).

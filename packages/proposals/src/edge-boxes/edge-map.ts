@@ -59,6 +59,15 @@ export function edgeMaps(image: DecodedImage, sigma = 1): EdgeMaps {
   const scale = Math.max(reference, 1e-6);
   const edges = new Float32Array(n);
   for (let i = 0; i < n; i++) edges[i] = Math.min(f(magnitude[i]! / scale), 1);
+  return edgeMapsFromEdges(edges, width, height);
+}
+
+/**
+ * The rest of OpenCV's EdgeBoxes pipeline on a raw edge map in [0, 1] (the built-in one above, or
+ * a structured-edge detector's `detectEdges` output a user supplies): orientation as
+ * `computeOrientation`, then `edgesNms(edges, orientation, r = 2, s = 0, m = 1)`.
+ */
+export function edgeMapsFromEdges(edges: Float32Array, width: number, height: number): EdgeMaps {
   const orientation = edgeOrientation(edges, width, height);
   return { width, height, edges: edgesNms(edges, orientation, width, height, 2, 1), orientation };
 }

@@ -52,7 +52,9 @@ export class ImageProcessor {
     }
     let proposal: Awaited<ReturnType<CachedRegionSource['proposeWithStatus']>>;
     try {
-      proposal = await this.cached.proposeWithStatus(sample.image, imageRng(this.seed, record.id));
+      proposal = await this.cached.proposeWithStatus(sample.image, imageRng(this.seed, record.id), {
+        record: sample.record,
+      });
     } catch (error) {
       // The sources reject images they cannot handle with an SsdetError; I/O errors are not that.
       if (isSsdetError(error)) return failed('algorithm', error.message);

@@ -49,6 +49,7 @@ const PARAMETER_NAMES: Record<RegionAlgorithm, readonly string[]> = {
     'gamma',
     'kappa',
     'edgeSigma',
+    'edgesDir',
   ],
   random: ['preset', 'count', 'minPixel'],
 };

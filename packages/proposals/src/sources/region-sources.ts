@@ -1,6 +1,17 @@
-import type { DecodedImage, LabelMask, RegionSource, Regions, Rng } from '@ssdet/core';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  SsdetError,
+  type DecodedImage,
+  type LabelMask,
+  type RegionContext,
+  type RegionSource,
+  type Regions,
+  type Rng,
+} from '@ssdet/core';
 import { edgeBoxes, EDGE_BOXES_DEFAULTS, type EdgeBoxesOptions } from '../edge-boxes/edge-boxes.js';
-import { edgeMaps } from '../edge-boxes/edge-map.js';
+import { edgeMaps, edgeMapsFromEdges, type EdgeMaps } from '../edge-boxes/edge-map.js';
+import { edgeMapFile, readEdgeMap } from '../edge-boxes/user-edge-map.js';
 import { socoFilter } from '../filters/soco-filter.js';
 import { resizeBilinear } from '../image/resize-bilinear.js';
 import { randomBoxes } from '../random/random-boxes.js';
@@ -300,16 +311,28 @@ function scaleBack(boxes: Float32Array, width: number, height: number, resize: n
 }
 
 export interface EdgeBoxesSourceOptions extends Partial<EdgeBoxesOptions> {
-  /** σ of the built-in edge detector's smoothing. */
+  /** σ of the built-in edge detector's smoothing (not with `edgesDir`). */
   readonly edgeSigma?: number;
+  /**
+   * A directory of edge maps a structured-edge model computed (`detectEdges` output, before NMS),
+   * one `<image file stem>.png` per image, 8- or 16-bit grayscale, the image's size (see
+   * `tools/reference/proposals/structured_edges.py`). Replaces the built-in edge detector; needs
+   * the image's record in `propose`'s context. Relative paths resolve against the working directory.
+   */
+  readonly edgesDir?: string;
 }
 
-/** EdgeBoxes on the built-in edge detector (see `edgeMaps`); Siamese DETR uses maxBoxes 512. */
+/**
+ * EdgeBoxes (Siamese DETR uses maxBoxes 512) on the built-in edge detector (see `edgeMaps`), or,
+ * with `edgesDir`, on a user's structured-edge maps followed by OpenCV's orientation + edge NMS.
+ */
 export class EdgeBoxesSource implements RegionSource {
   readonly algorithm = 'edge-boxes';
   readonly parameters: Parameters;
   private readonly options: EdgeBoxesOptions;
   private readonly edgeSigma: number;
+  /** Absolute; undefined = the built-in edge detector. */
+  private readonly edgesDir: string | undefined;
 
   constructor(options: EdgeBoxesSourceOptions = {}) {
     const a = this.algorithm;
@@ -343,12 +366,18 @@ export class EdgeBoxesSource implements RegionSource {
       min: 0,
       exclusiveMin: true,
     });
-    this.parameters = { ...this.options, edgeSigma: this.edgeSigma, edgeDetector: 'sobel-nms-v1' };
+    this.edgesDir = options.edgesDir === undefined ? undefined : checkEdgesDir(options);
+    // The cache key: built-in entries keep their old key; user edges name their directory and a
+    // detector tag of their own, so boxes from one kind of edges are never served for the other.
+    this.parameters =
+      this.edgesDir === undefined
+        ? { ...this.options, edgeSigma: this.edgeSigma, edgeDetector: 'sobel-nms-v1' }
+        : { ...this.options, edgeDetector: 'user-edge-maps-v1', edgesDir: this.edgesDir };
   }
 
-  async propose(image: DecodedImage): Promise<Regions> {
+  async propose(image: DecodedImage, _rng?: Rng, context?: RegionContext): Promise<Regions> {
     checkImage(this.algorithm, image);
-    const maps = edgeMaps(image, this.edgeSigma);
+    const maps = await this.edgeMaps(image, context);
     const { boxes, scores } = edgeBoxes(
       maps.edges,
       maps.orientation,
@@ -358,6 +387,54 @@ export class EdgeBoxesSource implements RegionSource {
     );
     return { boxes, scores };
   }
+
+  private async edgeMaps(image: DecodedImage, context?: RegionContext): Promise<EdgeMaps> {
+    if (this.edgesDir === undefined) return edgeMaps(image, this.edgeSigma);
+    const record = context?.record;
+    if (record === undefined) {
+      throw new SsdetError(
+        'PROPOSALS_BAD_EDGE_MAP',
+        `edge-boxes: "edgesDir" (${this.edgesDir}) needs the image's file name to find its edge map, but the caller passed no record`,
+        { hint: 'pass { record } as the third argument of propose' },
+      );
+    }
+    const file = edgeMapFile(this.edgesDir, record.path);
+    const edges = await readEdgeMap(file, image.width, image.height);
+    return edgeMapsFromEdges(edges, image.width, image.height);
+  }
+}
+
+/** `edgesDir`: a non-empty string naming an existing directory, made absolute; not with `edgeSigma`. */
+function checkEdgesDir(options: EdgeBoxesSourceOptions): string {
+  const value: unknown = options.edgesDir;
+  if (typeof value !== 'string' || value === '') {
+    throw new SsdetError(
+      'PROPOSALS_BAD_PARAMETER',
+      `edge-boxes: parameter "edgesDir" must be a directory path, got ${JSON.stringify(value)}`,
+      { hint: 'fix "edgesDir" in the region-source settings' },
+    );
+  }
+  if (options.edgeSigma !== undefined) {
+    throw new SsdetError(
+      'PROPOSALS_BAD_PARAMETER',
+      'edge-boxes: parameter "edgeSigma" tunes the built-in edge detector, which "edgesDir" replaces; give one of them',
+    );
+  }
+  const directory = path.resolve(value);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) {
+    throw new SsdetError(
+      'PROPOSALS_BAD_PARAMETER',
+      `edge-boxes: parameter "edgesDir" must be an existing directory of edge maps, got ${directory}`,
+      { hint: 'write the edge maps with tools/reference/proposals/structured_edges.py' },
+    );
+  }
+  return directory;
 }
 
 export interface RandomBoxesSourceOptions {

@@ -1,9 +1,0 @@
-import * as tf from '@tensorflow/tfjs-core';
-
-/**
- * `tf.tidy` for a function returning a plain object that holds tensors at any depth (tidy keeps
- * every tensor it finds in the result); its typings accept only index-signature containers.
- */
-export function tidyObject<T extends object>(fn: () => T): T {
-  return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as T;
-}
