@@ -6,9 +6,11 @@
  * the best available backend that can train a CNN.
  *
  * It runs one warm-up step (oneDNN primitives are created on first use) and reports the mean of
- * two more (on tfjs's pure-JS `cpu` backend each takes minutes). The PyTorch counterpart is tools/reference/densecl/bench_densecl_torch.py
- * (CPU, 2 threads, mean of 3); both print images/s. `SSDET_BENCH_PROFILE=1` adds one profiled
- * step and prints its heaviest kernels.
+ * two more (on tfjs's pure-JS `cpu` backend each takes minutes). PyTorch's time for the same step
+ * comes from tools/reference/densecl/bench_densecl_torch.py (CPU, 2 threads), run first in the
+ * same run when /usr/bin/python3 (or SSDET_BENCH_PYTHON) has torch (SSDET_BENCH_TORCH=0 skips
+ * it); the ratio ours / PyTorch is printed. `SSDET_BENCH_PROFILE=1` adds one profiled step and
+ * prints its heaviest kernels.
  */
 import {
   CNN_TRAINING_KERNELS,
@@ -19,38 +21,37 @@ import {
   SgdOptimizer,
   selectBackend,
   type Batch,
-  type BackendSelection,
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { MethodStepBench, torchStep } from '../../../tools/bench/method-step-bench.js';
 import { timedTrainingStep } from '../../../tools/bench/timed-training-step.js';
 import { denseclConfigSchema, plugin, type DenseCLMethod } from '../src/index.js';
 
 const BATCH = 8;
 const SIZE = 224;
 
-let selection: BackendSelection | undefined;
+const record = new MethodStepBench();
 let method: DenseCLMethod | undefined;
 let optimizer: SgdOptimizer | undefined;
 let batch: Batch | undefined;
-const seconds: number[] = [];
-const cpuSeconds: number[] = [];
 let step = 0;
 
-beforeAll(async () => {
-  selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
-});
+beforeAll(() =>
+  record.prepare(async () => {
+    // PyTorch first, so that the two sides do not compete for the cores.
+    record.torch = torchStep('tools/reference/densecl/bench_densecl_torch.py', ['--steps', '2']);
+    record.backend = (await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS })).backend;
+  }),
+);
 
 afterAll(() => {
-  const average = (values: number[]): number =>
-    values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
-  // The first step is the warm-up.
-  const timed = seconds.length > 1 ? seconds.slice(1) : seconds;
-  const mean = average(timed);
-  // CPU seconds are less sensitive than wall time to other processes on a shared machine.
   process.stdout.write(
-    `\n@ssdet/plugin-densecl bench on backend "${selection?.backend ?? '?'}": DenseCL ResNet-50@${SIZE} batch ${BATCH} training step ` +
-      `${mean.toFixed(1)} s wall = ${(BATCH / mean).toFixed(3)} images/s; ${average(cpuSeconds.length > 1 ? cpuSeconds.slice(1) : cpuSeconds).toFixed(1)} CPU-s per step (mean of ${timed.length} after ${seconds.length - timed.length} warm-up)\n`,
+    record.summary(
+      '@ssdet/plugin-densecl',
+      `DenseCL ResNet-50@${SIZE} batch ${BATCH}, training step`,
+      BATCH,
+    ),
   );
   method?.dispose();
   optimizer?.dispose();
@@ -80,9 +81,7 @@ function setup(): { method: DenseCLMethod; optimizer: SgdOptimizer; batch: Batch
 function trainingStep(): void {
   const { method, optimizer, batch } = setup();
   const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(3).fork(`step-${step}`) };
-  const timing = timedTrainingStep(method, optimizer, batch, context, 0.03);
-  seconds.push(timing.seconds);
-  cpuSeconds.push(timing.cpuSeconds);
+  record.step('DenseCL', () => timedTrainingStep(method, optimizer, batch, context, 0.03));
   step += 1;
 }
 
@@ -92,9 +91,11 @@ describe('DenseCL, ResNet-50, batch 8 at 224×224', () => {
     async () => {
       trainingStep();
       if (process.env['SSDET_BENCH_PROFILE'] === '1' && step === 3) {
-        const profile = await profileKernels(trainingStep);
-        seconds.pop();
-        cpuSeconds.pop();
+        const profile = await profileKernels(() => {
+          const { method, optimizer, batch } = setup();
+          const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(4) };
+          timedTrainingStep(method, optimizer, batch, context, 0.03);
+        });
         process.stdout.write(`\n${formatKernelProfile(profile, 20).join('\n')}\n`);
       }
     },

@@ -16,6 +16,7 @@ enqueue. Prints wall seconds per step, images/s and CPU seconds per step (one wa
 the mean of --steps).
 """
 import argparse
+import json
 import copy
 import time
 
@@ -93,6 +94,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--steps', type=int, default=3)
+    parser.add_argument('--json', action='store_true', help='one JSON line (for npm run bench -- densecl)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -113,6 +115,10 @@ def main():
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     mean, mean_cpu = sum(times) / len(times), sum(cpu) / len(cpu)
+    if args.json:
+        print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(),
+                          'seconds': mean, 'cpuSeconds': mean_cpu}))
+        return
     # CPU seconds are less sensitive than wall time to other processes on a shared machine.
     print(f'PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads: DenseCL ResNet-50@{SIZE} batch {BATCH} '
           f'training step {mean:.2f} s wall = {BATCH / mean:.2f} images/s; {mean_cpu:.1f} CPU-s per step '
