@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { MethodStepBench } from './method-step-bench.js';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MethodStepBench, torchStep } from './method-step-bench.js';
 
 describe('MethodStepBench: the shared method-bench bookkeeping', () => {
   it('averages the steps after the warm-up and prints the ratio to PyTorch', () => {
-    const record = new MethodStepBench();
+    const record = new MethodStepBench({ recordsDirectory: null });
     record.backend = 'native';
     record.torch = { seconds: 4, note: 'PyTorch 1.13, 2 threads: 4.00 s wall' };
     for (const seconds of [9, 2, 4]) record.step('t', () => ({ seconds, cpuSeconds: 2 * seconds }));
@@ -15,7 +18,7 @@ describe('MethodStepBench: the shared method-bench bookkeeping', () => {
   });
 
   it('says why no step was timed instead of printing a 0 s step', async () => {
-    const failedSetup = new MethodStepBench();
+    const failedSetup = new MethodStepBench({ recordsDirectory: null });
     await expect(
       failedSetup.prepare(() => {
         throw new Error('out of memory\n    at somewhere');
@@ -30,7 +33,7 @@ describe('MethodStepBench: the shared method-bench bookkeeping', () => {
       'setup failed',
     );
 
-    const failedStep = new MethodStepBench();
+    const failedStep = new MethodStepBench({ recordsDirectory: null });
     failedStep.step('t', () => ({ seconds: 1, cpuSeconds: 1 }));
     expect(() =>
       failedStep.step('t', () => {
@@ -39,6 +42,48 @@ describe('MethodStepBench: the shared method-bench bookkeeping', () => {
     ).toThrow('shape mismatch');
     expect(failedStep.summary('@ssdet/x', 'X step', 1)).toContain(
       'then step 1 failed: shape mismatch',
+    );
+  });
+});
+
+describe('torchStep: PyTorch’s side of a method bench', () => {
+  const saved = process.env['SSDET_BENCH_PYTHON'];
+  const fakes: string[] = [];
+  afterEach(() => {
+    for (const directory of fakes.splice(0)) rmSync(directory, { recursive: true, force: true });
+    if (saved === undefined) delete process.env['SSDET_BENCH_PYTHON'];
+    else process.env['SSDET_BENCH_PYTHON'] = saved;
+  });
+
+  /** An executable standing in for python3 that prints `lines` whatever it is asked to run. */
+  function fakePython(lines: string[]): string {
+    const directory = mkdtempSync(join(tmpdir(), 'ssdet-fake-python-'));
+    fakes.push(directory);
+    const path = join(directory, 'python3');
+    writeFileSync(path, `#!/bin/sh\n${lines.map((l) => `echo '${l}'`).join('\n')}\n`);
+    chmodSync(path, 0o755);
+    return path;
+  }
+
+  it('reads the last line’s JSON and keeps what else the script reports', () => {
+    process.env['SSDET_BENCH_PYTHON'] = fakePython([
+      'step 1: 3.1 s',
+      '{"torch": "1.13.0", "threads": 2, "seconds": 1.5, "cpuSeconds": 2.9, "steps": 2, "pairs": 512}',
+    ]);
+    expect(torchStep('tools/reference/x/bench_x_torch.py', [])).toEqual({
+      seconds: 1.5,
+      note: 'PyTorch 1.13.0, 2 threads (pairs 512): 1.50 s wall, 2.9 CPU-s per step',
+    });
+  });
+
+  it('says the step was not measured when the script prints no usable JSON', () => {
+    process.env['SSDET_BENCH_PYTHON'] = fakePython(['Traceback: oops']);
+    const step = torchStep('tools/reference/x/bench_x_torch.py', []);
+    expect(step.seconds).toBeUndefined();
+    expect(step.note).toContain('printed no JSON (Traceback: oops)');
+    process.env['SSDET_BENCH_PYTHON'] = fakePython(['{"torch": "1.13.0", "threads": 2}']);
+    expect(torchStep('tools/reference/x/bench_x_torch.py', []).note).toContain(
+      'printed no "seconds"',
     );
   });
 });

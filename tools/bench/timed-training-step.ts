@@ -1,4 +1,10 @@
-import type { Batch, Optimizer, PretrainMethod, StepContext } from '@ssdet/core';
+import {
+  clipByGlobalNorm,
+  type Batch,
+  type Optimizer,
+  type PretrainMethod,
+  type StepContext,
+} from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Wall and CPU time of one step (CPU over wall above 1 means more than one core worked). */
@@ -9,8 +15,9 @@ export interface StepTiming {
 
 /**
  * One training step of a method as the Trainer takes it — loss, gradients of its trainable
- * variables, the optimizer update at `learningRate`, then `afterStep` (EMA, queues) — waited for
- * to the end (the loss read back) and timed, for the method benchmarks.
+ * variables, their clipping to the global norm `clipGradNorm` when given (DETR-style recipes),
+ * the optimizer update at `learningRate`, then `afterStep` (EMA, queues) — waited for to the end
+ * (the loss read back) and timed, for the method benchmarks.
  */
 export function timedTrainingStep(
   method: PretrainMethod,
@@ -18,6 +25,7 @@ export function timedTrainingStep(
   batch: Batch,
   context: StepContext,
   learningRate: number,
+  clipGradNorm?: number,
 ): StepTiming {
   const started = performance.now();
   const startedCpu = process.cpuUsage();
@@ -30,10 +38,12 @@ export function timedTrainingStep(
   const named = new Map(
     Object.entries(grads).map(([tfName, gradient]) => [ownName.get(tfName)!, gradient]),
   );
-  optimizer.apply(named, learningRate);
+  const clipped =
+    clipGradNorm === undefined ? named : clipByGlobalNorm(named, clipGradNorm).gradients;
+  optimizer.apply(clipped, learningRate);
   method.afterStep?.(context);
   value.dataSync();
-  tf.dispose([value, ...Object.values(grads)]);
+  tf.dispose([value, ...Object.values(grads), ...(clipped === named ? [] : clipped.values())]);
   const cpu = process.cpuUsage(startedCpu);
   return {
     seconds: (performance.now() - started) / 1000,

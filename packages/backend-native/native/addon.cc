@@ -16,7 +16,9 @@
 #include "op_codes.h"
 #include "optimizer_updates.h"
 #include "pooling.h"
+#include "proposals.h"
 #include "reduction.h"
+#include "soft_target_cross_entropy.h"
 #include "softmax.h"
 #include "threads.h"
 
@@ -52,10 +54,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ssdet::registerElementwise(env, exports);
   ssdet::registerReduction(env, exports);
   ssdet::registerSoftmax(env, exports);
+  ssdet::registerSoftTargetCrossEntropy(env, exports);
   ssdet::registerDataMovement(env, exports);
   ssdet::registerDeformableSampling(env, exports);
   ssdet::registerOptimizerUpdates(env, exports);
   ssdet::registerThreads(env, exports);
+  ssdet::registerProposalSort(env, exports);
+  ssdet::registerProposalSegmentation(env, exports);
+  ssdet::registerProposalEdgeBoxes(env, exports);
   ssdet::exportFunction(env, exports, "onednnVersion", OnednnVersion);
   ssdet::exportFunction(env, exports, "setOutputSource", ssdet::SetOutputSource);
   return exports;

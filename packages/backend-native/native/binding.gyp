@@ -15,15 +15,19 @@
         "elementwise.cc",
         "reduction.cc",
         "softmax.cc",
+        "soft_target_cross_entropy.cc",
         "data_movement.cc",
         "deformable_sampling.cc",
-        "threads.cc"
+        "threads.cc",
+        "proposals_sort.cc",
+        "proposals_segmentation.cc",
+        "proposals_edge_boxes.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-fopenmp"],
+      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=off", "-fexceptions", "-frtti", "-fopenmp"],
       "libraries": ["-ldnnl", "-fopenmp"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'"]
     }

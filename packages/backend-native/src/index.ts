@@ -46,3 +46,4 @@ export type { OpCodes, OpFamily, OpName } from './op-codes.js';
 export { NATIVE_BACKEND_NAME, NativeBackend } from './native-backend.js';
 export { NATIVE_BACKEND_PRIORITY, NATIVE_KERNELS } from './register-native-backend.js';
 export { THREADS_ENV, resolveThreadCount } from './threads.js';
+export { nativeProposalKernels, type NativeProposalKernels } from './proposal-kernels.js';

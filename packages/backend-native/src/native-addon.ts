@@ -87,6 +87,17 @@ export interface SoftmaxAttrs {
   readonly cols: number;
 }
 
+/**
+ * The attributes of `@ssdet/nn`'s soft-target cross-entropy kernels: `[rows, cols]` student and
+ * teacher logits, a `[cols]` centre, and the temperatures.
+ */
+export interface SoftTargetCrossEntropyAttrs {
+  readonly rows: number;
+  readonly cols: number;
+  readonly studentTemperature: number;
+  readonly teacherTemperature: number;
+}
+
 /** The attributes of `@ssdet/core`'s `SsdetSgdUpdate`. */
 export interface SgdUpdateAttrs {
   readonly lr: number;
@@ -233,6 +244,21 @@ export interface NativeAddon {
   /** Softmax of each row. */
   softmax(logits: Float32Array, attrs: SoftmaxAttrs): Float32Array;
   addN(inputs: readonly Float32Array[], size: number): Float32Array;
+  /** Returns [mean over rows of −Σ softmax((t − c)/τ_t)·log softmax(s/τ_s)] (0 for no rows). */
+  softTargetCrossEntropy(
+    student: Float32Array,
+    teacher: Float32Array,
+    center: Float32Array,
+    attrs: SoftTargetCrossEntropyAttrs,
+  ): Float32Array;
+  /** Returns the `[rows, cols]` gradient wrt the student, dy[0]·(softmax(s/τ_s) − p)/(τ_s·rows). */
+  softTargetCrossEntropyGrad(
+    student: Float32Array,
+    teacher: Float32Array,
+    center: Float32Array,
+    dy: Float32Array,
+    attrs: SoftTargetCrossEntropyAttrs,
+  ): Float32Array;
   /** `op`: `opCodes.reduce.<Name>`; `null` when the axes form a pattern the addon does not handle. */
   reduce(
     op: number,

@@ -6,8 +6,14 @@ import { OutputPool } from './output-pool.js';
 /** The tfjs name of this backend. */
 export const NATIVE_BACKEND_NAME = 'native';
 
-/** Pool at most this much memory of disposed outputs (`SSDET_NATIVE_POOL_MB`; 0 turns it off). */
-const POOL_BYTES = Number(process.env['SSDET_NATIVE_POOL_MB'] ?? 1024) * 2 ** 20;
+/**
+ * Pool at most this much memory of disposed outputs (`SSDET_NATIVE_POOL_MB`; 0 turns it off).
+ * An array larger than the cap is never pooled, and a fresh one of a gigabyte or more takes
+ * seconds to fault in here (DetCo's res5 local head: a 1.36 GB weight gradient every step, 5–10 s
+ * fresh against 0.25 s pooled), so the cap leaves room for a few such arrays. The pool only holds
+ * arrays a step freed and allocates again, so it adds little to a run's peak memory.
+ */
+const POOL_BYTES = Number(process.env['SSDET_NATIVE_POOL_MB'] ?? 4096) * 2 ** 20;
 /** Outputs below 256 KiB are not pooled. */
 const POOL_MIN_LENGTH = 2 ** 16;
 

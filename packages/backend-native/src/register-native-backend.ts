@@ -17,6 +17,11 @@ import {
   transposeKernel,
 } from './kernels/data-movement.js';
 import { softmaxKernel } from './kernels/softmax.js';
+import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
+import {
+  softTargetCrossEntropyGradKernel,
+  softTargetCrossEntropyKernel,
+} from './kernels/soft-target-cross-entropy.js';
 import {
   adamwUpdateKernel,
   emaUpdateKernel,
@@ -58,10 +63,11 @@ export const NATIVE_KERNELS: readonly NativeKernelConfig[] = [
   transposeKernel,
   concatKernel,
   gatherKernel,
+  unsortedSegmentSumKernel,
   softmaxKernel,
 ];
 
-/** Kernels tfjs-backend-cpu does not have, for ops of `@ssdet/core` and `@ssdet/detr`. */
+/** Kernels tfjs-backend-cpu does not have, for ops of `@ssdet/core`, `@ssdet/nn` and `@ssdet/detr`. */
 const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
   batchNormTrainingKernel,
   batchNormTrainingGradKernel,
@@ -71,6 +77,8 @@ const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
   larsUpdateKernel,
   adamwUpdateKernel,
   emaUpdateKernel,
+  softTargetCrossEntropyKernel,
+  softTargetCrossEntropyGradKernel,
   reluGradKernel,
 ];
 

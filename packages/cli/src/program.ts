@@ -92,7 +92,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .option('--backbone <arch>', 'backbone architecture (config key backbone.arch), e.g. resnet18')
     .option('--image-size <px>', 'view size (config key imageSize)', parsePositiveInt)
-    .option('--batch-size <n>', 'images per step (train.batchSize)', parsePositiveInt)
+    .option(
+      '--batch-size <n>',
+      'images per step over all processes (train.batchSize)',
+      parsePositiveInt,
+    )
     .option('--epochs <n>', 'epochs (train.epochs)', parsePositiveInt)
     .option('--max-steps <n>', 'stop after this many steps (train.maxSteps)', parsePositiveInt)
     .option('--out <dir>', 'run directory, new or empty (default runs/<method>-<time>)')
@@ -114,6 +118,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'also load this plugin package (name or path); repeatable',
       collect,
       [],
+    )
+    .addOption(
+      new Option(
+        '--distributed <mode>',
+        'data-parallel over MPI: auto (when started by mpirun/srun), mpi, none; --batch-size is the global batch',
+      )
+        .choices(['auto', 'mpi', 'none'])
+        .default('auto'),
+    )
+    .option(
+      '--sync-bn',
+      'BatchNorm statistics over the global batch of all processes (train.syncBn; methods that support it)',
     )
     .action(async (options: PretrainCommandOptions) => {
       exitCode = await pretrainCommand(options, io, bus);
@@ -150,7 +166,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'test shorter side; training draws 0.8×…1× of it',
       parsePositiveInt,
     )
-    .option('--batch-size <n>', 'images per step (train.batchSize)', parsePositiveInt)
+    .option(
+      '--batch-size <n>',
+      'images per step over all processes (train.batchSize)',
+      parsePositiveInt,
+    )
     .option('--epochs <n>', 'epochs (train.epochs)', parsePositiveInt)
     .option('--max-steps <n>', 'stop after this many steps (train.maxSteps)', parsePositiveInt)
     .option('--seed <n>', 'random seed (train.seed)', parseInteger)

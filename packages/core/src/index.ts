@@ -16,6 +16,10 @@ export type { PretrainMethod, StepContext } from './contracts/pretrain-method.js
 export type { RegionContext, RegionSource, Regions } from './contracts/region-source.js';
 export type { View, ViewGeometry } from './contracts/view.js';
 export type { ViewGenerator } from './contracts/view-generator.js';
+export { SINGLE_PROCESS, type ProcessGroup } from './distributed/process-group.js';
+export { broadcastVariables } from './distributed/broadcast-variables.js';
+export { meanAllreduceGradients } from './distributed/allreduce-gradients.js';
+export { checkResumeWorldSize } from './distributed/check-resume-world-size.js';
 
 export type { DependencyContainer } from 'tsyringe';
 export { createRootContainer, createRunContainer } from './di/containers.js';
@@ -25,6 +29,7 @@ export {
   EVENT_BUS,
   LOGGER,
   PRETRAIN_METHOD,
+  PROCESS_GROUP,
   REGION_SOURCE,
   RUN_RNG,
   STAGES,

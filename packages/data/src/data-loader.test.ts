@@ -246,3 +246,39 @@ describe('DataLoader', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('DataLoader batchShard (data-parallel ranks)', () => {
+  it('gives each rank a contiguous part of every global batch, the same views as one process, global cursors', async () => {
+    const dataset = await openDataset(path.join(dir, 'scenes', 'annotations.json'));
+    const views = new SpecViewGenerator(mocoV2Views(32));
+    const loader = (batchShard?: { rank: number; size: number }) =>
+      new DataLoader(dataset, views, Rng.fromSeed(5), {
+        batchSize: 4,
+        concurrency: 3,
+        ...(batchShard === undefined ? {} : { batchShard }),
+      });
+    const single = await collect(loader(), 1);
+    const ranks = await Promise.all([0, 1].map((rank) => collect(loader({ rank, size: 2 }), 1)));
+    expect(single.map((batch) => batch.records.length)).toEqual([4, 4]); // 10 images: 2 full batches
+    for (const rank of ranks) expect(rank.map((batch) => batch.records.length)).toEqual([2, 2]);
+    for (const [index, batch] of single.entries()) {
+      const ids = batch.records.map((record) => record.id);
+      expect(ranks[0]![index]!.records.map((record) => record.id)).toEqual(ids.slice(0, 2));
+      expect(ranks[1]![index]!.records.map((record) => record.id)).toEqual(ids.slice(2, 4));
+      expect([...fingerprint([ranks[0]![index]!]), ...fingerprint([ranks[1]![index]!])]).toEqual(
+        fingerprint([batch]),
+      );
+      // Cursors are global positions, equal on every rank and to the single process's.
+      expect(ranks.map((rank) => rank[index]!.cursor)).toEqual([batch.cursor, batch.cursor]);
+      expect(ranks.map((rank) => rank[index]!.index)).toEqual([batch.index, batch.index]);
+    }
+    // Resuming at a global cursor continues with the same shard.
+    const resumed = await collect(loader({ rank: 1, size: 2 }), 1, single[0]!.cursor);
+    expect(resumed.map((batch) => batch.records.map((record) => record.id))).toEqual([
+      ranks[1]![1]!.records.map((record) => record.id),
+    ]);
+    expect(loader({ rank: 1, size: 2 }).batchesPerEpoch).toBe(loader().batchesPerEpoch);
+    expect(() => loader({ rank: 0, size: 3 })).toThrow(/divisible by size/);
+    expect(() => loader({ rank: 2, size: 2 })).toThrow(/0 ≤ rank < size/);
+  });
+});

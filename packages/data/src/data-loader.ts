@@ -24,6 +24,14 @@ export interface DataLoaderOptions extends EpochOrderOptions {
   readonly processor?: SampleProcessor;
   /** Told once per image that is smaller than {@link SMALLEST_USEFUL_SIDE} on a side. */
   readonly warn?: (message: string) => void;
+  /**
+   * Data-parallel training: `batchSize` is the global batch and this process (rank `rank` of
+   * `size`) gets items `[rank·B/size, (rank+1)·B/size)` of every global batch of the one seeded
+   * order all ranks share, so that the ranks' batches together are the single-process batch, with
+   * the same views (a sample's randomness depends on its dataset index only). Cursors stay global
+   * positions. `batchSize` must be divisible by `size`.
+   */
+  readonly batchShard?: { readonly rank: number; readonly size: number };
 }
 
 /** Below this many pixels on a side, an image's views are mostly interpolation: worth a warning. */
@@ -63,8 +71,27 @@ export class DataLoader implements BatchSource {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
       throw new RangeError(`batchSize must be a positive integer; got ${options.batchSize}.`);
     }
+    const shard = options.batchShard;
+    if (
+      shard !== undefined &&
+      (!Number.isInteger(shard.size) ||
+        shard.size < 1 ||
+        !Number.isInteger(shard.rank) ||
+        shard.rank < 0 ||
+        shard.rank >= shard.size ||
+        options.batchSize % shard.size !== 0)
+    ) {
+      throw new RangeError(
+        `batchShard ${shard.rank}/${shard.size} needs 0 ≤ rank < size and a batchSize (${options.batchSize}) divisible by size.`,
+      );
+    }
     this.processor =
       options.processor ?? new InThreadSampleProcessor(dataset, views, options.regions);
+  }
+
+  /** Items per batch this process yields: the global batch over the shard's size. */
+  get localBatchSize(): number {
+    return this.options.batchSize / (this.options.batchShard?.size ?? 1);
   }
 
   /** Stops worker threads, if any. */
@@ -89,15 +116,18 @@ export class DataLoader implements BatchSource {
     const epochRng = this.rng.fork(`epoch-${epoch}`);
     const concurrency = Math.max(1, this.options.concurrency ?? 8);
     const pending: { position: number; result: Promise<SampleOutcome> }[] = [];
-    let next = cursor;
+    const positions = this.positions(order.length, cursor);
+    const localBatch = this.localBatchSize;
+    const global = this.options.batchSize;
+    let next = 0;
     const fill = (): void => {
-      while (pending.length < concurrency && next < order.length) {
-        const position = next;
+      while (pending.length < concurrency && next < positions.length) {
+        const position = positions[next]!;
         pending.push({ position, result: this.process(order[position]!, epochRng) });
         next += 1;
       }
     };
-    let batchIndex = Math.floor(cursor / this.options.batchSize);
+    let batchIndex = Math.floor(cursor / global);
     let records: ImageRecord[] = [];
     let views: View[][] = [];
     fill();
@@ -109,13 +139,35 @@ export class DataLoader implements BatchSource {
       if (outcome.kind === 'skipped') continue;
       records.push(outcome.record);
       views.push(outcome.views);
-      if (records.length === this.options.batchSize) {
-        yield { epoch, index: batchIndex, records, views, cursor: head.position + 1 };
+      if (records.length === localBatch) {
+        // Sharded, a batch ends where its global batch ends, whatever part of it this rank took.
+        const end =
+          this.options.batchShard === undefined
+            ? head.position + 1
+            : (Math.floor(head.position / global) + 1) * global;
+        yield { epoch, index: batchIndex, records, views, cursor: end };
         batchIndex += 1;
         records = [];
         views = [];
       }
     }
+  }
+
+  /** The order positions this process visits from `cursor` on: all, or its part of each global batch. */
+  private positions(length: number, cursor: number): number[] {
+    const shard = this.options.batchShard;
+    if (shard === undefined || shard.size === 1)
+      return Array.from({ length: Math.max(0, length - cursor) }, (_, i) => cursor + i);
+    const global = this.options.batchSize;
+    const local = global / shard.size;
+    const positions: number[] = [];
+    for (
+      let start = Math.floor(cursor / global) * global;
+      start + global <= length;
+      start += global
+    )
+      for (let i = 0; i < local; i++) positions.push(start + shard.rank * local + i);
+    return positions;
   }
 
   /** Never rejects: a failure is returned and thrown where the batch is assembled, in order. */

@@ -50,6 +50,8 @@ export { MlpHead, type MlpHeadOptions } from './heads/mlp-head.js';
 export { MemoryQueue, type MemoryQueueOptions } from './ssl/memory-queue.js';
 export { encodeInGroups, replicaForwardOptions } from './ssl/shuffle-bn.js';
 export { shuffleBnGroupsFor } from './ssl/shuffle-bn-groups.js';
+export { encodeShuffledAcrossRanks } from './ssl/shuffle-bn-across-ranks.js';
+export { concatAllGather } from './ssl/concat-all-gather.js';
 export {
   MomentumPairs,
   type MomentumPair,
@@ -72,6 +74,12 @@ export {
 export { infoNceLoss } from './losses/info-nce-loss.js';
 export { l2Normalize } from './losses/l2-normalize.js';
 export { normalizedRegressionLoss } from './losses/normalized-regression-loss.js';
+export {
+  SOFT_TARGET_CROSS_ENTROPY,
+  SOFT_TARGET_CROSS_ENTROPY_GRAD,
+  softTargetCrossEntropy,
+  type SoftTargetCrossEntropyOptions,
+} from './losses/soft-target-cross-entropy.js';
 
 export * from './weights/index.js';
 export {

@@ -4,14 +4,17 @@ import type {
   LossOutput,
   NamedVariables,
   PretrainMethod,
+  ProcessGroup,
   Rng,
   StepContext,
   ViewGenerator,
 } from '@ssdet/core';
+import { SINGLE_PROCESS, SsdetError } from '@ssdet/core';
 import {
   collectVariables,
+  concatAllGather,
   constantMomentum,
-  encodeInGroups,
+  encodeShuffledAcrossRanks,
   MemoryQueue,
   MomentumPairs,
   replicaForwardOptions,
@@ -48,6 +51,11 @@ export interface DenseCLStages {
  * Variables: `encoder_q.backbone.*`, `encoder_q.neck.*` (trained), `encoder_k.*` (EMA copy),
  * `queue`/`queue_ptr` (global keys), `queue2`/`queue2_ptr` (pooled dense keys) — the official
  * names, with queues stored `[K, D]`. `exports().backbone` is θ_q's ResNet with torchvision names.
+ *
+ * Data-parallel (`group` of N ranks, each with its shard of the global batch): the
+ * `shuffleBnGroups` groups span the global batch (`shuffleBnGroups / N` per rank), the keys are
+ * shuffled across ranks ({@link encodeShuffledAcrossRanks}) and all-gathered before enqueueing,
+ * so N ranks train exactly as one process with the global batch and the same groups.
  */
 export class DenseCLMethod implements PretrainMethod {
   readonly name = 'densecl';
@@ -59,12 +67,21 @@ export class DenseCLMethod implements PretrainMethod {
   private readonly momentumPairs: MomentumPairs;
   /** Keys of the steps since the last `afterStep` (one entry per micro-batch), kept until enqueued. */
   private pending: { keys: tf.Tensor2D; denseKeys: tf.Tensor2D }[] = [];
+  /** Shuffle-BN groups on this rank: `shuffleBnGroups` over the ranks. */
+  private readonly localGroups: number;
 
   constructor(
     readonly config: DenseclConfig,
     rng: Rng,
     stages: DenseCLStages,
+    private readonly group: ProcessGroup = SINGLE_PROCESS,
   ) {
+    if (config.shuffleBnGroups % group.size !== 0)
+      throw new SsdetError(
+        'SHUFFLE_BN_GROUPS_RANKS',
+        `DenseCL shuffleBnGroups = ${config.shuffleBnGroups} spans the global batch and must be a multiple of the ${group.size} processes; set shuffleBnGroups to a multiple of ${group.size} that divides train.batchSize.`,
+      );
+    this.localGroups = config.shuffleBnGroups / group.size;
     this.views = stages.views;
     const encoderOptions = {
       createBackbone: stages.createBackbone,
@@ -113,7 +130,7 @@ export class DenseCLMethod implements PretrainMethod {
 
   loss(batch: Batch, context: StepContext): LossOutput {
     const lambda = lossLambdaAt(context.step, this.config.lossLambda, this.config.warmupSteps);
-    const groups = this.config.shuffleBnGroups;
+    const { group, localGroups } = this;
     const queryImages = batch.views['query']!.images;
     const keyImages = batch.views['key']!.images;
     const encode =
@@ -121,10 +138,12 @@ export class DenseCLMethod implements PretrainMethod {
       (images: tf.Tensor4D, group: number): DenseCLEncoding =>
         encoder.forward(images, replicaForwardOptions(group));
     return tf.tidy(() => {
-      const query = encodeInGroups(queryImages, groups, encode(this.query));
+      const query = encodeShuffledAcrossRanks(queryImages, group, localGroups, encode(this.query));
       // θ_k is not trainable, so autodiff gives it no gradient: the official `torch.no_grad()`.
-      const order = context.rng.fork('shuffle-bn').permutation(keyImages.shape[0]);
-      const key = encodeInGroups(keyImages, groups, encode(this.key), order);
+      // The step stream is the same on every rank: all draw the one permutation of the global
+      // batch (the official code broadcasts rank 0's).
+      const order = context.rng.fork('shuffle-bn').permutation(keyImages.shape[0] * group.size);
+      const key = encodeShuffledAcrossRanks(keyImages, group, localGroups, encode(this.key), order);
       const objective = denseclObjective({
         query,
         key,
@@ -142,8 +161,18 @@ export class DenseCLMethod implements PretrainMethod {
   afterStep(context: StepContext): void {
     this.momentumPairs.update(context);
     for (const { keys, denseKeys } of this.pending) {
-      this.queue.enqueue(keys);
-      this.denseQueue.enqueue(denseKeys);
+      if (this.group.size === 1) {
+        this.queue.enqueue(keys);
+        this.denseQueue.enqueue(denseKeys);
+      } else {
+        // Every rank enqueues the global batch's keys, in rank order (`concat_all_gather`).
+        const [allKeys, allDense] = [keys, denseKeys].map((part) =>
+          concatAllGather(part, this.group),
+        );
+        this.queue.enqueue(allKeys!);
+        this.denseQueue.enqueue(allDense!);
+        tf.dispose([allKeys!, allDense!]);
+      }
       tf.dispose([keys, denseKeys]);
     }
     this.pending = [];

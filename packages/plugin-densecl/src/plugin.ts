@@ -1,5 +1,6 @@
 import {
   PRETRAIN_METHOD,
+  PROCESS_GROUP,
   RUN_RNG,
   VIEW_GENERATOR,
   buildBackbone,
@@ -34,12 +35,17 @@ export const plugin = definePlugin({
     );
     provideFactory(container, PRETRAIN_METHOD, (run) => {
       const config = resolveToken(run, DENSECL_CONFIG);
-      return new DenseCLMethod(config, resolveToken(run, RUN_RNG).fork('densecl'), {
-        views: resolveToken(run, VIEW_GENERATOR),
-        // `init`: the method's recipe (config.init), e.g. OpenSelfSup's fan_in convs.
-        createBackbone: (rng, init) =>
-          buildBackbone(run, config.backbone, rng, { method: 'densecl', levels: ['C5'], init }),
-      });
+      return new DenseCLMethod(
+        config,
+        resolveToken(run, RUN_RNG).fork('densecl'),
+        {
+          views: resolveToken(run, VIEW_GENERATOR),
+          // `init`: the method's recipe (config.init), e.g. OpenSelfSup's fan_in convs.
+          createBackbone: (rng, init) =>
+            buildBackbone(run, config.backbone, rng, { method: 'densecl', levels: ['C5'], init }),
+        },
+        resolveToken(run, PROCESS_GROUP),
+      );
     });
   },
 });

@@ -53,16 +53,16 @@ describe('DetCo configuration', () => {
     const demo = resolvePluginConfig(plugin, { preset: 'demo' });
     expect(demo).toMatchObject({
       imageSize: 64,
-      backbone: { arch: 'resnet18', widthMultiplier: 0.125 },
+      backbone: { arch: 'resnet18', widthMultiplier: 0.5 },
       jigsaw: { source: 'own-crop', size: 96, grid: 3, patchSize: 24 },
       queueSize: 16,
-      momentum: 0.999,
+      momentum: 0.99,
       temperature: 0.2,
       stageWeights: [0.1, 0.4, 0.7, 1.0],
       shuffleBnGroups: 2,
       train: {
         batchSize: 8,
-        maxSteps: 30,
+        maxSteps: 60,
         logEvery: 1,
         optimizer: { lr: 0.03 },
         schedule: { scaleWithBatch: false, granularity: 'step' },
@@ -76,7 +76,7 @@ describe('DetCo configuration', () => {
       overrides: { train: { maxSteps: 3, batchSize: 4 } },
     });
     expect(config.train).toMatchObject({ maxSteps: 3, batchSize: 4, logEvery: 1 });
-    expect(config.backbone).toEqual({ arch: 'resnet18', widthMultiplier: 0.125 });
+    expect(config.backbone).toEqual({ arch: 'resnet18', widthMultiplier: 0.5 });
   });
 
   it('shuffleBnGroups auto (the default) follows the batch size the user chose', () => {

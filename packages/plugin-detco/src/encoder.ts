@@ -14,6 +14,7 @@ import {
   DetcoHeads,
   type DetcoStage,
   type StageEmbeddings,
+  type StageFeatures,
 } from './heads.js';
 
 export interface DetcoEncoderOptions {
@@ -62,7 +63,7 @@ export class DetcoEncoder implements HasVariables {
 
   /** Global views `[N, H, W, 3]` → one global embedding `[N, D]` per stage. */
   encodeGlobal(images: tf.Tensor4D, options: ForwardOptions): StageEmbeddings {
-    return tf.tidy(() => this.heads.global(this.stageMaps(images, options)));
+    return tf.tidy(() => this.heads.projectGlobal(this.poolGlobal(images, options)));
   }
 
   /**
@@ -71,6 +72,21 @@ export class DetcoEncoder implements HasVariables {
    * one batch.
    */
   encodeLocal(sets: tf.Tensor4D, options: ForwardOptions): StageEmbeddings {
+    return tf.tidy(() => this.heads.projectLocal(this.poolLocal(sets, options)));
+  }
+
+  /**
+   * The backbone half of {@link encodeGlobal}: global views → the global heads' pooled input
+   * `[N, C]` per stage. Shuffle-BN runs this per group and the heads once on the whole batch
+   * (they have no BatchNorm, so the result is the same), which computes each head's weight
+   * gradient once instead of once per group plus a sum.
+   */
+  poolGlobal(images: tf.Tensor4D, options: ForwardOptions): StageFeatures {
+    return tf.tidy(() => this.heads.poolGlobal(this.stageMaps(images, options)));
+  }
+
+  /** The backbone half of {@link encodeLocal}: patch sets → the local heads' input `[N, P·C]`. */
+  poolLocal(sets: tf.Tensor4D, options: ForwardOptions): StageFeatures {
     const [n, height, side] = sets.shape;
     const patches = this.heads.patches;
     if (height !== patches * side) {
@@ -81,7 +97,7 @@ export class DetcoEncoder implements HasVariables {
     }
     return tf.tidy(() => {
       const images = tf.reshape(sets, [n * patches, side, side, 3]) as tf.Tensor4D;
-      return this.heads.local(this.stageMaps(images, options));
+      return this.heads.poolLocal(this.stageMaps(images, options));
     });
   }
 

@@ -142,7 +142,15 @@ describe('DetcoHeads', () => {
     expect(() => heads.global(wrongWidth)).toThrow(/res2 maps \[N, h, w, 2\]; got \[2, 2, 2, 3\]/);
     const incomplete = perStage(() => tf.zeros([3, 2, 2, 2]) as tf.Tensor4D);
     expect(() => heads.local(incomplete)).toThrow(/3 patch maps at res2 are not whole sets of 2/);
+    // Pooled features for the heads: [N, C] global, [N, P·C] local (C = 2, P = 2 here).
+    const pooled = {} as Record<DetcoStage, tf.Tensor2D>;
+    for (const stage of DETCO_STAGES) pooled[stage] = tf.zeros([2, 2]);
+    expect(() => heads.projectLocal(pooled)).toThrow(
+      /local expects res2 features \[N, 4\]; got \[2, 2\]/,
+    );
+    tf.dispose(Object.values(heads.projectGlobal(pooled)));
     tf.dispose([
+      ...Object.values(pooled),
       ...Object.values(wrongWidth),
       ...Object.values(incomplete),
       ...heads.variables().values(),

@@ -15,6 +15,12 @@ export const DETCO_LEVELS: Readonly<Record<DetcoStage, string>> = {
 /** One embedding `[N, D]` per stage (not yet L2-normalised). */
 export type StageEmbeddings = Record<DetcoStage, tf.Tensor2D>;
 
+/**
+ * One pooled feature matrix per stage, the heads' input: `[N, C]` for the global heads, `[N, P·C]`
+ * (the set's patches concatenated) for the local heads.
+ */
+export type StageFeatures = Record<DetcoStage, tf.Tensor2D>;
+
 export interface DetcoHeadsOptions {
   /** Channels C of res2…res5 (256, 512, 1024, 2048 for ResNet-50). */
   readonly channels: readonly [number, number, number, number];
@@ -92,13 +98,7 @@ export class DetcoHeads implements HasVariables {
 
   /** Each stage's map `[N, h, w, C]` of the global view → its global embedding `[N, D]`. */
   global(maps: Readonly<Record<DetcoStage, tf.Tensor4D>>): StageEmbeddings {
-    return tf.tidy(() =>
-      this.perStage((stage, i) =>
-        this.globalMlps[i]!.forward(globalAvgPool(this.checked(maps[stage], i, 'global')), {
-          training: true,
-        }),
-      ),
-    );
+    return tf.tidy(() => this.projectGlobal(this.poolGlobal(maps)));
   }
 
   /**
@@ -106,6 +106,21 @@ export class DetcoHeads implements HasVariables {
    * `n·P … n·P + P − 1` are image n's patches, in the set's order) → local embedding `[N, D]`.
    */
   local(maps: Readonly<Record<DetcoStage, tf.Tensor4D>>): StageEmbeddings {
+    return tf.tidy(() => this.projectLocal(this.poolLocal(maps)));
+  }
+
+  /** The global heads' input: each stage's map `[N, h, w, C]` average-pooled to `[N, C]`. */
+  poolGlobal(maps: Readonly<Record<DetcoStage, tf.Tensor4D>>): StageFeatures {
+    return tf.tidy(() =>
+      this.perStage((stage, i) => globalAvgPool(this.checked(maps[stage], i, 'global'))),
+    );
+  }
+
+  /**
+   * The local heads' input: each stage's patch maps `[N·P, h, w, C]` (image-major, as in
+   * {@link local}) average-pooled per patch and concatenated per set to `[N, P·C]`.
+   */
+  poolLocal(maps: Readonly<Record<DetcoStage, tf.Tensor4D>>): StageFeatures {
     return tf.tidy(() =>
       this.perStage((stage, i) => {
         const map = this.checked(maps[stage], i, 'local');
@@ -117,9 +132,31 @@ export class DetcoHeads implements HasVariables {
           );
         }
         // [N·P, C] → [N, P·C]: feature p·C + c is channel c of the set's p-th patch.
-        const concatenated = tf.reshape(globalAvgPool(map), [sets, this.patches * map.shape[3]]);
-        return this.localMlps[i]!.forward(concatenated as tf.Tensor2D, { training: true });
+        return tf.reshape(globalAvgPool(map), [sets, this.patches * map.shape[3]]) as tf.Tensor2D;
       }),
+    );
+  }
+
+  /** Pooled global features `[N, C]` per stage → global embeddings `[N, D]`. */
+  projectGlobal(features: Readonly<StageFeatures>): StageEmbeddings {
+    return tf.tidy(() =>
+      this.perStage((stage, i) =>
+        this.globalMlps[i]!.forward(this.checkedFeatures(features[stage], i, 1, 'global'), {
+          training: true,
+        }),
+      ),
+    );
+  }
+
+  /** Concatenated patch features `[N, P·C]` per stage → local embeddings `[N, D]`. */
+  projectLocal(features: Readonly<StageFeatures>): StageEmbeddings {
+    return tf.tidy(() =>
+      this.perStage((stage, i) =>
+        this.localMlps[i]!.forward(
+          this.checkedFeatures(features[stage], i, this.patches, 'local'),
+          { training: true },
+        ),
+      ),
     );
   }
 
@@ -130,8 +167,10 @@ export class DetcoHeads implements HasVariables {
     ]);
   }
 
-  private perStage(embed: (stage: DetcoStage, index: number) => tf.Tensor2D): StageEmbeddings {
-    const out = {} as StageEmbeddings;
+  private perStage(
+    embed: (stage: DetcoStage, index: number) => tf.Tensor2D,
+  ): Record<DetcoStage, tf.Tensor2D> {
+    const out = {} as Record<DetcoStage, tf.Tensor2D>;
     DETCO_STAGES.forEach((stage, i) => {
       out[stage] = embed(stage, i);
     });
@@ -147,5 +186,21 @@ export class DetcoHeads implements HasVariables {
       );
     }
     return map;
+  }
+
+  private checkedFeatures(
+    features: tf.Tensor2D | undefined,
+    index: number,
+    patches: number,
+    kind: string,
+  ): tf.Tensor2D {
+    const width = this.channels[index]! * patches;
+    if (features === undefined || features.rank !== 2 || features.shape[1] !== width) {
+      throw new SsdetError(
+        'DETCO_BAD_INPUT',
+        `DetcoHeads.${kind} expects ${DETCO_STAGES[index]} features [N, ${width}]; got ${features === undefined ? 'none' : `[${features.shape.join(', ')}]`}.`,
+      );
+    }
+    return features;
   }
 }

@@ -14,6 +14,7 @@ export {
   type DetcoHeadsOptions,
   type DetcoStage,
   type StageEmbeddings,
+  type StageFeatures,
 } from './heads.js';
 export { DetcoEncoder, type DetcoEncoderOptions } from './encoder.js';
 export { globalToGlobalLoss } from './losses/global-to-global-loss.js';

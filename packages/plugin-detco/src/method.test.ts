@@ -102,6 +102,32 @@ describe('DetcoMethod', () => {
     method.afterStep(stepContext(0));
   });
 
+  it('runs the heads once on the whole batch: one gradient per head weight, no per-group sum', async () => {
+    // Shuffle-BN splits the backbone forwards into 2 groups; the heads (no BatchNorm) must not
+    // be: per-group heads would give each weight one gradient matmul per group plus their Add —
+    // at ResNet-50, a 1.36 GB array each for res5's 18,432 × 18,432 local head.
+    const trainable = method.trainableVariables();
+    const shape = trainable.get('encoder_q.heads.local_mlps.3.mlp.0.weight')!.shape;
+    const batch = randomBatch(4, config, 41);
+    const profile = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(
+        () => method.loss(batch, stepContext(0)).total,
+        [...trainable.values()],
+      );
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const producing = (kernel: string) =>
+      profile.kernels.filter(
+        ({ name, outputShapes }) =>
+          name === kernel && outputShapes.some((out) => out.join('x') === shape.join('x')),
+      ).length;
+    expect(shape).toEqual([576, 576]);
+    expect(producing('BatchMatMul')).toBe(1);
+    expect(producing('Add')).toBe(0);
+    disposeBatch(batch);
+    method.afterStep(stepContext(0));
+  });
+
   it('sends a term’s gradient to its own stage’s heads: L_l↔g at res2 reaches res2’s local head only', () => {
     // res2's global head is not in that term (its key side comes from θ_k), res3–res5 heads neither.
     const lonely = detcoMethod(tinyConfig({ stageWeights: [1, 0, 0, 0] }), 6);

@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DetcoConfig } from './config.js';
 import { detcoObjective, type DetcoEmbeddings } from './detco-objective.js';
 import { DetcoEncoder } from './encoder.js';
-import { DETCO_STAGES, type DetcoStage, type StageEmbeddings } from './heads.js';
+import { DETCO_STAGES, type DetcoStage, type StageFeatures } from './heads.js';
 import { DETCO_VIEW_NAMES } from './views.js';
 
 /** The stages DetCo is built from, resolved by name in the run container (see plugin.ts). */
@@ -122,25 +122,36 @@ export class DetcoMethod implements PretrainMethod {
       this.images(batch, name),
     ) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
     const groups = this.config.shuffleBnGroups;
-    type Encode = (images: tf.Tensor4D, group: number) => StageEmbeddings;
+    // Only the backbones run per shuffle-BN group (BatchNorm lives there); the heads project the
+    // whole batch at once, so every head weight — 340 M parameters in res5's local head at
+    // ResNet-50 — gets one gradient per step instead of one per group and their sum.
+    type Pool = (images: tf.Tensor4D, group: number) => StageFeatures;
     const global =
-      (encoder: DetcoEncoder): Encode =>
+      (encoder: DetcoEncoder): Pool =>
       (images, group) =>
-        encoder.encodeGlobal(images, replicaForwardOptions(group));
+        encoder.poolGlobal(images, replicaForwardOptions(group));
     const local =
-      (encoder: DetcoEncoder): Encode =>
+      (encoder: DetcoEncoder): Pool =>
       (images, group) =>
-        encoder.encodeLocal(images, replicaForwardOptions(group));
+        encoder.poolLocal(images, replicaForwardOptions(group));
     return tf.tidy(() => {
       const query: DetcoEmbeddings = {
-        global: encodeInGroups(queryImages, groups, global(this.query)),
-        local: encodeInGroups(queryPatches, groups, local(this.query)),
+        global: this.query.heads.projectGlobal(
+          encodeInGroups(queryImages, groups, global(this.query)),
+        ),
+        local: this.query.heads.projectLocal(
+          encodeInGroups(queryPatches, groups, local(this.query)),
+        ),
       };
       // θ_k is not trainable, so autodiff gives it no gradient: MoCo's `torch.no_grad()`.
       const order = context.rng.fork('shuffle-bn').permutation(keyImages.shape[0]);
       const key: DetcoEmbeddings = {
-        global: encodeInGroups(keyImages, groups, global(this.key), order),
-        local: encodeInGroups(keyPatches, groups, local(this.key), order),
+        global: this.key.heads.projectGlobal(
+          encodeInGroups(keyImages, groups, global(this.key), order),
+        ),
+        local: this.key.heads.projectLocal(
+          encodeInGroups(keyPatches, groups, local(this.key), order),
+        ),
       };
       const objective = detcoObjective({
         query,

@@ -27,13 +27,12 @@ import {
   formatKernelProfile,
   profileKernels,
   selectBackend,
-  type BackendSelection,
   type Batch,
   type View,
   disposeBatch,
 } from '@ssdet/core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
-import { runPythonReference } from '../../../tools/bench/python-reference.js';
+import { MethodStepBench, torchStep } from '../../../tools/bench/method-step-bench.js';
 import { timedTrainingStep } from '../../../tools/bench/timed-training-step.js';
 import {
   PLRC_VIEW_NAMES,
@@ -66,58 +65,31 @@ const CROPS: Record<(typeof PLRC_VIEW_NAMES)[number], [number, number, number, n
   extra: [48, 36, 304, 228],
 };
 
-let selection: BackendSelection | undefined;
+const record = new MethodStepBench();
 let method: PlrcMethod | undefined;
 let optimizer: SgdOptimizer | undefined;
 let batch: Batch | undefined;
-const seconds: number[] = [];
-const cpuSeconds: number[] = [];
 let step = 0;
 
-/** PyTorch's mean step time, or why there is none. */
-function runTorchBench(): { seconds?: number; note: string } {
-  const run = runPythonReference('tools/reference/plrc/bench_plrc_torch.py', [
-    '--json',
-    ...['--arch', ARCH, '--size', String(SIZE), '--batch', String(BATCH), '--mask', String(MASK)],
-    ...['--hidden', String(HIDDEN), '--dim', String(DIM), '--bottleneck', String(BOTTLENECK)],
-    ...['--prototypes', String(PROTOTYPES), '--queue', String(QUEUE)],
-  ]);
-  if ('skipped' in run) return { note: run.skipped };
-  const parsed = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
-    torch: string;
-    threads: number;
-    seconds: number;
-    cpuSeconds: number;
-    pairs: number;
-  };
-  return {
-    seconds: parsed.seconds,
-    note: `PyTorch ${parsed.torch}, ${parsed.threads} threads (${parsed.pairs} point pairs): ${parsed.seconds.toFixed(2)} s wall, ${parsed.cpuSeconds.toFixed(1)} CPU-s per step`,
-  };
-}
-
-let torch: { seconds?: number; note: string } = { note: 'not run' };
-
-beforeAll(async () => {
-  // PyTorch first, so that the two sides do not compete for the cores.
-  torch = runTorchBench();
-  selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
-});
+beforeAll(() =>
+  record.prepare(async () => {
+    // PyTorch first, so that the two sides do not compete for the cores.
+    record.torch = torchStep('tools/reference/plrc/bench_plrc_torch.py', [
+      ...['--arch', ARCH, '--size', String(SIZE), '--batch', String(BATCH), '--mask', String(MASK)],
+      ...['--hidden', String(HIDDEN), '--dim', String(DIM), '--bottleneck', String(BOTTLENECK)],
+      ...['--prototypes', String(PROTOTYPES), '--queue', String(QUEUE)],
+    ]);
+    record.backend = (await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS })).backend;
+  }),
+);
 
 afterAll(() => {
-  const average = (values: number[]): number =>
-    values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
-  // The first step is the warm-up.
-  const timed = seconds.length > 1 ? seconds.slice(1) : seconds;
-  const mean = average(timed);
-  const ratio =
-    torch.seconds === undefined
-      ? ''
-      : `; ratio ours / PyTorch ${(mean / torch.seconds).toFixed(2)}×`;
   process.stdout.write(
-    `\n@ssdet/plugin-plrc bench on backend "${selection?.backend ?? '?'}": PLRC ${ARCH}@${SIZE}, ${MASK}×${MASK} masks, batch ${BATCH}, training step ` +
-      `${mean.toFixed(1)} s wall = ${(BATCH / mean).toFixed(3)} images/s; ${average(cpuSeconds.length > 1 ? cpuSeconds.slice(1) : cpuSeconds).toFixed(1)} CPU-s per step (mean of ${timed.length} after ${seconds.length - timed.length} warm-up)\n` +
-      `  ${torch.note}${ratio}\n`,
+    record.summary(
+      '@ssdet/plugin-plrc',
+      `PLRC ${ARCH}@${SIZE}, ${MASK}×${MASK} masks, batch ${BATCH}, training step`,
+      BATCH,
+    ),
   );
   method?.dispose();
   optimizer?.dispose();
@@ -186,10 +158,7 @@ function setup(): { method: PlrcMethod; optimizer: SgdOptimizer; batch: Batch } 
 function trainingStep(): void {
   const { method, optimizer, batch } = setup();
   const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(3).fork(`step-${step}`) };
-  const timing = timedTrainingStep(method, optimizer, batch, context, 0.03);
-  seconds.push(timing.seconds);
-  cpuSeconds.push(timing.cpuSeconds);
-  process.stderr.write(`PLRC step ${step}: ${seconds.at(-1)!.toFixed(2)} s\n`);
+  record.step('PLRC', () => timedTrainingStep(method, optimizer, batch, context, 0.03));
   step += 1;
 }
 
@@ -199,9 +168,11 @@ describe(`PLRC, ${ARCH}, batch ${BATCH} at ${SIZE}×${SIZE}, ${MASK}×${MASK} ma
     async () => {
       trainingStep();
       if (process.env['SSDET_BENCH_PROFILE'] === '1' && step === 3) {
-        const profile = await profileKernels(trainingStep);
-        seconds.pop();
-        cpuSeconds.pop();
+        const profile = await profileKernels(() => {
+          const { method, optimizer, batch } = setup();
+          const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(4) };
+          timedTrainingStep(method, optimizer, batch, context, 0.03);
+        });
         process.stdout.write(`\n${formatKernelProfile(profile, 20).join('\n')}\n`);
       }
     },

@@ -39,8 +39,13 @@ function upsamplingRows(pixels: Int32Array, size: number, h: number, w: number):
  * (L1-normalised by the momentum encoder), ℓ the prototype logits and scale = 128.
  *
  * Upsampling is linear, so a row is computed as its bilinear weights over the C5 grid times the
- * C5-grid map (times K_bᵀ): the same values without materialising the upsampled query maps, and a
- * gradient made of matrix products only.
+ * C5-grid rows `[q · K_bᵀ / scale ‖ ℓ^q]`: the same values without materialising the upsampled
+ * query maps or joining `[pairs, S² + K]` matrices column-wise, and a gradient made of matrix
+ * products only.
+ *
+ * The rows come as one block per image with pairs (in image order), never joined: L_ts and the
+ * centre take the blocks as they are, so the step neither copies `[pairs, S² + K]` rows into one
+ * matrix nor splits its gradient again (1.26 GB each at the paper's size).
  *
  * @param pairs per image, the overlapping pixels of the query and the extra view.
  */
@@ -50,7 +55,7 @@ export function distillationRows(
   keyBottleneck: tf.Tensor4D,
   pairs: readonly PixelPairs[],
   options: { readonly size: number; readonly affinityScale: number },
-): { readonly student: tf.Tensor2D; readonly teacher: tf.Tensor2D } {
+): { readonly student: readonly tf.Tensor2D[]; readonly teacher: readonly tf.Tensor2D[] } {
   const [b, h, w] = query.bottleneck.shape;
   if (pairs.length !== b) {
     throw new SsdetError(
@@ -66,9 +71,9 @@ export function distillationRows(
       cells,
       keyBottleneck.shape[3],
     ]);
-    const rows = (maps: DistillationMaps, side: 'query' | 'key'): tf.Tensor2D => {
+    const rows = (maps: DistillationMaps, side: 'query' | 'key'): tf.Tensor2D[] => {
       const [dBottleneck, dLogits] = [maps.bottleneck.shape[3], maps.logits.shape[3]];
-      const parts: tf.Tensor[] = [];
+      const parts: tf.Tensor2D[] = [];
       pairs.forEach((pair, image) => {
         const pixels = pair[side];
         if (pixels.length === 0) return;
@@ -76,19 +81,18 @@ export function distillationRows(
         const map = (x: tf.Tensor4D, depth: number): tf.Tensor2D =>
           tf.reshape(tf.slice(x, [image, 0, 0, 0], [1, -1, -1, -1]), [h * w, depth]);
         const key = tf.reshape(tf.slice(keys, [image, 0, 0], [1, -1, -1]), [cells, -1]);
-        const affinities = tf.matMul(
-          weights,
-          tf.matMul(map(maps.bottleneck, dBottleneck), key, false, true),
+        // [h·w, S² + K]: the C5 grid's rows, joined before the upsampling product so that the
+        // large [pairs, S² + K] rows come out of one matMul instead of a concat.
+        const gridRows = tf.concat(
+          [
+            tf.div(tf.matMul(map(maps.bottleneck, dBottleneck), key, false, true), affinityScale),
+            map(maps.logits, dLogits),
+          ],
+          1,
         );
-        parts.push(
-          tf.concat(
-            [tf.div(affinities, affinityScale), tf.matMul(weights, map(maps.logits, dLogits))],
-            1,
-          ),
-        );
+        parts.push(tf.matMul(weights, gridRows));
       });
-      if (parts.length === 0) return tf.zeros([0, cells + dLogits]);
-      return tf.concat(parts, 0) as tf.Tensor2D;
+      return parts;
     };
     return { student: rows(query, 'query'), teacher: rows(extra, 'key') };
   });

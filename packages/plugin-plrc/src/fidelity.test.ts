@@ -1,8 +1,8 @@
 import { selectBackend } from '@ssdet/core';
-import { l2Normalize } from '@ssdet/nn';
+import { SOFT_TARGET_CROSS_ENTROPY_GRAD, l2Normalize } from '@ssdet/nn';
 import { expectClose, relativeError, toTensor } from '@ssdet/test-support';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distillationRows } from './distillation-inputs.js';
 import {
   affinityDistillationLoss,
@@ -21,6 +21,31 @@ import { Rng } from '@ssdet/core';
 beforeAll(async () => {
   await selectBackend({ request: 'cpu' });
 });
+
+/**
+ * L_ts runs `@ssdet/nn`'s fused soft-target cross-entropy: tfjs ops on chunks of rows on `cpu`,
+ * the addon's kernels on `native` (when it is built); both are held to the official code.
+ */
+const nativeBuilt = await selectBackend({ request: 'native', dryRun: true }).then(
+  () => true,
+  () => false,
+);
+const L_TS_BACKENDS = [
+  { name: 'cpu', skip: false },
+  { name: 'native', skip: !nativeBuilt },
+] as const;
+
+/** Runs the enclosing describe's tests on `backend`, back on cpu afterwards. */
+function onBackend(backend: 'cpu' | 'native'): void {
+  beforeAll(async () => {
+    if (backend !== 'native' || !nativeBuilt) return;
+    await selectBackend({ request: 'native' });
+    expect(tf.getKernel(SOFT_TARGET_CROSS_ENTROPY_GRAD, 'native')).toBeDefined();
+  });
+  afterAll(async () => {
+    await selectBackend({ request: 'cpu' });
+  });
+}
 
 const golden = readPlrcGolden();
 const scalar = (x: tf.Scalar): number => x.dataSync()[0]!;
@@ -93,27 +118,41 @@ describe('L_img = official NCEAverage (targets arange(B), truncating queue) and 
   });
 });
 
-describe('L_ts = official SelfDistillation (DINO loss with centring, τ_t warm-up)', () => {
-  for (const c of golden.distillation) {
-    it(`epoch ${c.epoch}: τ_t, loss, d/d student and the centre update`, () => {
-      expect(teacherTemperatureAt(c.epoch, schedule)).toBeCloseTo(c.teacherTemperature, 12);
-      const [student, teacher] = [toTensor<tf.Rank.R2>(c.student), toTensor<tf.Rank.R2>(c.teacher)];
-      const center = tf.reshape(toTensor(c.center), [-1]) as tf.Tensor1D;
-      const f = (s: tf.Tensor) =>
-        affinityDistillationLoss(
-          { student: s as tf.Tensor2D, teacher, center, teacherTemperature: c.teacherTemperature },
-          0.1,
-        );
-      const value = f(student);
-      expect(relativeError([scalar(value)], [c.loss])).toBeLessThanOrEqual(1e-4);
-      const [g] = tf.grads(f)([student]);
-      expect(relativeError(g!, c.gradStudent)).toBeLessThanOrEqual(1e-4);
-      const after = updatedCenter(center, teacher, 0.9);
-      expectClose(after, c.centerAfter.data, 1e-6);
-      tf.dispose([student, teacher, center, value, g!, after]);
-    });
-  }
-});
+for (const backend of L_TS_BACKENDS) {
+  describe.skipIf(backend.skip)(
+    `L_ts = official SelfDistillation (DINO loss with centring, τ_t warm-up) on ${backend.name}`,
+    () => {
+      onBackend(backend.name);
+      for (const c of golden.distillation) {
+        it(`epoch ${c.epoch}: τ_t, loss, d/d student and the centre update`, () => {
+          expect(teacherTemperatureAt(c.epoch, schedule)).toBeCloseTo(c.teacherTemperature, 12);
+          const [student, teacher] = [
+            toTensor<tf.Rank.R2>(c.student),
+            toTensor<tf.Rank.R2>(c.teacher),
+          ];
+          const center = tf.reshape(toTensor(c.center), [-1]) as tf.Tensor1D;
+          const f = (s: tf.Tensor) =>
+            affinityDistillationLoss(
+              {
+                student: s as tf.Tensor2D,
+                teacher,
+                center,
+                teacherTemperature: c.teacherTemperature,
+              },
+              0.1,
+            );
+          const value = f(student);
+          expect(relativeError([scalar(value)], [c.loss])).toBeLessThanOrEqual(1e-4);
+          const [g] = tf.grads(f)([student]);
+          expect(relativeError(g!, c.gradStudent)).toBeLessThanOrEqual(1e-4);
+          const after = updatedCenter(center, teacher, 0.9);
+          expectClose(after, c.centerAfter.data, 1e-6);
+          tf.dispose([student, teacher, center, value, g!, after]);
+        });
+      }
+    },
+  );
+}
 
 describe('overlapping point pairs = official utils.overlap', () => {
   golden.overlap.forEach((c, index) => {
@@ -127,78 +166,88 @@ describe('overlapping point pairs = official utils.overlap', () => {
   });
 });
 
-describe('the point branch from head maps = official builder + Memory_Loss.forward(mode="point")', () => {
-  for (const c of golden.pipeline) {
-    it(`${c.transposed ? 'official (row, col) → (x, y)' : 'image-correct'} point axes, epoch ${c.epoch}: points, pairs, L_point, L_ts, gradients, centre`, () => {
-      const input = (name: string) => toTensor<tf.Rank.R4>(c.inputs[name]!);
-      const [y1q, y1k, y2fRaw, y2fk, y2fe, y2lq, y2le] = [
-        'y1Query',
-        'y1Key',
-        'y2fQueryRaw',
-        'y2fKey',
-        'y2fExtra',
-        'y2lQuery',
-        'y2lExtra',
-      ].map(input) as tf.Tensor4D[];
-      const b = y1q!.shape[0];
-      const axes = c.transposed ? 'official' : 'image';
-      const points = (q: tf.Tensor) =>
-        sharedRegionPoints(
-          q as tf.Tensor4D,
-          y1k!,
-          regionZeroPoints(c.inputs['pointsQuery'] as unknown as StoredInts),
-          regionZeroPoints(c.inputs['pointsKey'] as unknown as StoredInts),
-          { size: c.size, keep: c.keep, axes },
-        );
-      const shared = points(y1q!);
-      expectClose(shared.query, c.queryPoints, 1e-5, { label: 'query points ' });
-      expectClose(shared.key, c.keyPoints, 1e-5, { label: 'key points ' });
+for (const backend of L_TS_BACKENDS) {
+  describe.skipIf(backend.skip)(
+    `the point branch from head maps = official builder + Memory_Loss.forward(mode="point") on ${backend.name}`,
+    () => {
+      onBackend(backend.name);
+      for (const c of golden.pipeline) {
+        it(`${c.transposed ? 'official (row, col) → (x, y)' : 'image-correct'} point axes, epoch ${c.epoch}: points, pairs, L_point, L_ts, gradients, centre`, () => {
+          const input = (name: string) => toTensor<tf.Rank.R4>(c.inputs[name]!);
+          const [y1q, y1k, y2fRaw, y2fk, y2fe, y2lq, y2le] = [
+            'y1Query',
+            'y1Key',
+            'y2fQueryRaw',
+            'y2fKey',
+            'y2fExtra',
+            'y2lQuery',
+            'y2lExtra',
+          ].map(input) as tf.Tensor4D[];
+          const b = y1q!.shape[0];
+          const axes = c.transposed ? 'official' : 'image';
+          const points = (q: tf.Tensor) =>
+            sharedRegionPoints(
+              q as tf.Tensor4D,
+              y1k!,
+              regionZeroPoints(c.inputs['pointsQuery'] as unknown as StoredInts),
+              regionZeroPoints(c.inputs['pointsKey'] as unknown as StoredInts),
+              { size: c.size, keep: c.keep, axes },
+            );
+          const shared = points(y1q!);
+          expectClose(shared.query, c.queryPoints, 1e-5, { label: 'query points ' });
+          expectClose(shared.key, c.keyPoints, 1e-5, { label: 'key points ' });
 
-      const pointLoss = (q: tf.Tensor) => {
-        const p = points(q);
-        return pointContrastLoss({ queryPoints: p.query, keyPoints: p.key }, 0.2, 0.07);
-      };
-      const lPoint = pointLoss(y1q!);
-      expect(relativeError([scalar(lPoint)], [c.losses.point.loss])).toBeLessThanOrEqual(1e-4);
-      const [gPoint] = tf.grads(pointLoss)([y1q!]);
-      expect(relativeError(nchw(gPoint!), c.losses.point.grad['y1Query']!)).toBeLessThanOrEqual(
-        1e-4,
-      );
+          const pointLoss = (q: tf.Tensor) => {
+            const p = points(q);
+            return pointContrastLoss({ queryPoints: p.query, keyPoints: p.key }, 0.2, 0.07);
+          };
+          const lPoint = pointLoss(y1q!);
+          expect(relativeError([scalar(lPoint)], [c.losses.point.loss])).toBeLessThanOrEqual(1e-4);
+          const [gPoint] = tf.grads(pointLoss)([y1q!]);
+          expect(relativeError(nchw(gPoint!), c.losses.point.grad['y1Query']!)).toBeLessThanOrEqual(
+            1e-4,
+          );
 
-      const pairs = Array.from({ length: b }, (_, i) =>
-        overlappingPixels(
-          rowOf(c.inputs['coordQuery']!, i),
-          rowOf(c.inputs['coordExtra']!, i),
-          c.size,
-        ),
-      );
-      const ourPairs = pairs.flatMap((p, i) => Array.from(p.query, (q, m) => [i, q, p.key[m]!]));
-      expect(ourPairs.flat()).toEqual(c.pairs.data);
-      const center = tf.reshape(toTensor(c.inputs['center']!), [-1]) as tf.Tensor1D;
-      const teacherTemperature = teacherTemperatureAt(c.epoch, schedule);
-      let teacherRows: tf.Tensor2D | undefined;
-      const distillation = (raw: tf.Tensor, logits: tf.Tensor) => {
-        const rows = distillationRows(
-          { bottleneck: l2Normalize(raw as tf.Tensor4D, 3), logits: logits as tf.Tensor4D },
-          { bottleneck: y2fe!, logits: y2le! },
-          y2fk!,
-          pairs,
-          { size: c.size, affinityScale: 128 },
-        );
-        teacherRows ??= tf.keep(rows.teacher);
-        return affinityDistillationLoss({ ...rows, center, teacherTemperature }, 0.1);
-      };
-      const lTs = distillation(y2fRaw!, y2lq!);
-      expect(relativeError([scalar(lTs)], [c.losses.distillation.loss])).toBeLessThanOrEqual(1e-4);
-      const [gRaw, gLogits] = tf.grads(distillation)([y2fRaw!, y2lq!]);
-      expect(
-        relativeError(nchw(gRaw!), c.losses.distillation.grad['y2fQueryRaw']!),
-      ).toBeLessThanOrEqual(1e-4);
-      expect(
-        relativeError(nchw(gLogits!), c.losses.distillation.grad['y2lQuery']!),
-      ).toBeLessThanOrEqual(1e-4);
-      const after = updatedCenter(center, teacherRows!, 0.9);
-      expectClose(after, c.losses.distillation.centerAfter.data, 1e-5);
-    });
-  }
-});
+          const pairs = Array.from({ length: b }, (_, i) =>
+            overlappingPixels(
+              rowOf(c.inputs['coordQuery']!, i),
+              rowOf(c.inputs['coordExtra']!, i),
+              c.size,
+            ),
+          );
+          const ourPairs = pairs.flatMap((p, i) =>
+            Array.from(p.query, (q, m) => [i, q, p.key[m]!]),
+          );
+          expect(ourPairs.flat()).toEqual(c.pairs.data);
+          const center = tf.reshape(toTensor(c.inputs['center']!), [-1]) as tf.Tensor1D;
+          const teacherTemperature = teacherTemperatureAt(c.epoch, schedule);
+          let teacherRows: tf.Tensor2D[] | undefined;
+          const distillation = (raw: tf.Tensor, logits: tf.Tensor) => {
+            const rows = distillationRows(
+              { bottleneck: l2Normalize(raw as tf.Tensor4D, 3), logits: logits as tf.Tensor4D },
+              { bottleneck: y2fe!, logits: y2le! },
+              y2fk!,
+              pairs,
+              { size: c.size, affinityScale: 128 },
+            );
+            teacherRows ??= rows.teacher.map((block) => tf.keep(block));
+            return affinityDistillationLoss({ ...rows, center, teacherTemperature }, 0.1);
+          };
+          const lTs = distillation(y2fRaw!, y2lq!);
+          expect(relativeError([scalar(lTs)], [c.losses.distillation.loss])).toBeLessThanOrEqual(
+            1e-4,
+          );
+          const [gRaw, gLogits] = tf.grads(distillation)([y2fRaw!, y2lq!]);
+          expect(
+            relativeError(nchw(gRaw!), c.losses.distillation.grad['y2fQueryRaw']!),
+          ).toBeLessThanOrEqual(1e-4);
+          expect(
+            relativeError(nchw(gLogits!), c.losses.distillation.grad['y2lQuery']!),
+          ).toBeLessThanOrEqual(1e-4);
+          const after = updatedCenter(center, teacherRows!, 0.9);
+          expectClose(after, c.losses.distillation.centerAfter.data, 1e-5);
+        });
+      }
+    },
+  );
+}

@@ -27,6 +27,7 @@ export {
   teacherTemperatureAt,
   updatedCenter,
   type AffinityDistillationInputs,
+  type DistillationRows,
 } from './losses/affinity-distillation-loss.js';
 export {
   sharedRegionPoints,

@@ -99,7 +99,7 @@ export class PlrcMethod implements PretrainMethod {
   readonly pointLoss: PointContrastLoss;
   readonly distillationLoss: AffinityDistillationLoss;
   private readonly momentumPairs: MomentumPairs;
-  private pending: { keys: tf.Tensor2D; teacher: tf.Tensor2D }[] = [];
+  private pending: { keys: tf.Tensor2D; teacher: readonly tf.Tensor2D[] }[] = [];
 
   constructor(
     readonly config: PlrcConfig,
@@ -210,7 +210,10 @@ export class PlrcMethod implements PretrainMethod {
         size: regions.maskSize,
         affinityScale: distillation.affinityScale,
       });
-      this.pending.push({ keys: tf.keep(l2Normalize(keys, 1)), teacher: tf.keep(rows.teacher) });
+      this.pending.push({
+        keys: tf.keep(l2Normalize(keys, 1)),
+        teacher: rows.teacher.map((block) => tf.keep(block)),
+      });
       return combineLosses([
         evaluateLoss(this.imageLoss, {
           queries: tf.mean(q.points, [1, 2]) as tf.Tensor2D,
@@ -244,7 +247,7 @@ export class PlrcMethod implements PretrainMethod {
           updatedCenter(this.center, teacher, this.config.distillation.centerMomentum),
         ),
       );
-      tf.dispose([keys, teacher]);
+      tf.dispose([keys, ...teacher]);
     }
     this.pending = [];
   }
@@ -261,7 +264,7 @@ export class PlrcMethod implements PretrainMethod {
   dispose(): void {
     tf.dispose([
       ...this.variables().values(),
-      ...this.pending.flatMap(({ keys, teacher }) => [keys, teacher]),
+      ...this.pending.flatMap(({ keys, teacher }) => [keys, ...teacher]),
     ]);
     this.pending = [];
   }

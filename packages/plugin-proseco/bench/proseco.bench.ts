@@ -22,12 +22,11 @@ import {
   createMethod,
   selectBackend,
   type Batch,
-  type BackendSelection,
   type BatchedView,
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
-import { runPythonReference } from '../../../tools/bench/python-reference.js';
+import { MethodStepBench, torchStep } from '../../../tools/bench/method-step-bench.js';
 import { timedTrainingStep } from '../../../tools/bench/timed-training-step.js';
 import { plugin, prosecoConfigSchema, type ProsecoMethod } from '../src/index.js';
 
@@ -43,34 +42,11 @@ const PRIORS = fromEnv('PROSECO_BENCH_PRIORS', 30);
 const QUERIES = fromEnv('PROSECO_BENCH_QUERIES', 300);
 const LAYERS = fromEnv('PROSECO_BENCH_LAYERS', 6);
 
-let selection: BackendSelection | undefined;
+const record = new MethodStepBench();
 let method: ProsecoMethod | undefined;
 let optimizer: AdamWOptimizer | undefined;
 let batch: Batch | undefined;
-const seconds: number[] = [];
-const cpuSeconds: number[] = [];
 let step = 0;
-let torch: { seconds?: number; note: string } = { note: 'not run' };
-
-function runTorchBench(): { seconds?: number; note: string } {
-  const run = runPythonReference('tools/reference/proseco/bench_proseco_torch.py', [
-    '--json',
-    ...['--arch', ARCH, '--width', String(WIDTH), '--height', String(HEIGHT)],
-    ...['--batch', String(BATCH), '--priors', String(PRIORS)],
-    ...['--queries', String(QUERIES), '--layers', String(LAYERS)],
-  ]);
-  if ('skipped' in run) return { note: run.skipped };
-  const parsed = JSON.parse(run.stdout) as {
-    torch: string;
-    threads: number;
-    seconds: number;
-    cpuSeconds: number;
-  };
-  return {
-    seconds: parsed.seconds,
-    note: `PyTorch ${parsed.torch}, ${parsed.threads} threads: ${parsed.seconds.toFixed(2)} s wall, ${parsed.cpuSeconds.toFixed(1)} CPU-s per step`,
-  };
-}
 
 /** Two same-size views per image (strong, weak) sharing PRIORS random boxes. */
 function syntheticBatch(): Batch {
@@ -102,39 +78,39 @@ function syntheticBatch(): Batch {
   return { size: BATCH, records: [], views: { student: view(1), teacher: view(2) } };
 }
 
-beforeAll(async () => {
-  // PyTorch first, so that the two sides do not compete for the cores.
-  torch = runTorchBench();
-  selection = await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS });
-  method = createMethod(
-    plugin,
-    prosecoConfigSchema.parse({
-      backbone: { arch: ARCH },
-      backboneWeights: 'random',
-      numQueries: QUERIES,
-      maxPriors: PRIORS,
-      transformer: { encoderLayers: LAYERS, decoderLayers: LAYERS },
-      image: { scales: [Math.min(WIDTH, HEIGHT)], maxSize: Math.max(WIDTH, HEIGHT) },
-    }),
-    Rng.fromSeed(0),
-  ) as ProsecoMethod;
-  optimizer = new AdamWOptimizer([...method.parameterGroups()], { weightDecay: 1e-4 });
-  batch = syntheticBatch();
-});
+beforeAll(() =>
+  record.prepare(async () => {
+    // PyTorch first, so that the two sides do not compete for the cores.
+    record.torch = torchStep('tools/reference/proseco/bench_proseco_torch.py', [
+      ...['--arch', ARCH, '--width', String(WIDTH), '--height', String(HEIGHT)],
+      ...['--batch', String(BATCH), '--priors', String(PRIORS)],
+      ...['--queries', String(QUERIES), '--layers', String(LAYERS)],
+    ]);
+    record.backend = (await selectBackend({ requiredKernels: CNN_TRAINING_KERNELS })).backend;
+    method = createMethod(
+      plugin,
+      prosecoConfigSchema.parse({
+        backbone: { arch: ARCH },
+        backboneWeights: 'random',
+        numQueries: QUERIES,
+        maxPriors: PRIORS,
+        transformer: { encoderLayers: LAYERS, decoderLayers: LAYERS },
+        image: { scales: [Math.min(WIDTH, HEIGHT)], maxSize: Math.max(WIDTH, HEIGHT) },
+      }),
+      Rng.fromSeed(0),
+    ) as ProsecoMethod;
+    optimizer = new AdamWOptimizer([...method.parameterGroups()], { weightDecay: 1e-4 });
+    batch = syntheticBatch();
+  }),
+);
 
 afterAll(() => {
-  const average = (values: number[]): number =>
-    values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
-  const timed = seconds.length > 1 ? seconds.slice(1) : seconds;
-  const mean = average(timed);
-  const ratio =
-    torch.seconds === undefined
-      ? ''
-      : `; ratio ours / PyTorch ${(mean / torch.seconds).toFixed(2)}×`;
   process.stdout.write(
-    `\n@ssdet/plugin-proseco bench on backend "${selection?.backend ?? '?'}": ProSeCo ${ARCH}, 2 × Deformable DETR ${LAYERS}+${LAYERS} layers, ${QUERIES} queries, batch ${BATCH} at ${WIDTH}×${HEIGHT} (strong + weak view), ${PRIORS} boxes: ` +
-      `${mean.toFixed(2)} s wall = ${(BATCH / mean).toFixed(3)} images/s; ${average(cpuSeconds.length > 1 ? cpuSeconds.slice(1) : cpuSeconds).toFixed(1)} CPU-s per step (mean of ${timed.length} after ${seconds.length - timed.length} warm-up)\n` +
-      `  ${torch.note}${ratio}\n`,
+    record.summary(
+      '@ssdet/plugin-proseco',
+      `ProSeCo ${ARCH}, 2 × Deformable DETR ${LAYERS}+${LAYERS} layers, ${QUERIES} queries, batch ${BATCH} at ${WIDTH}×${HEIGHT} (strong + weak view), ${PRIORS} boxes`,
+      BATCH,
+    ),
   );
   method?.dispose();
   optimizer?.dispose();
@@ -148,10 +124,7 @@ afterAll(() => {
 
 function trainingStep(): void {
   const context = { step, epoch: 0, totalSteps: 1000, rng: Rng.fromSeed(3).fork(`step-${step}`) };
-  const timing = timedTrainingStep(method!, optimizer!, batch!, context, 2e-4);
-  seconds.push(timing.seconds);
-  cpuSeconds.push(timing.cpuSeconds);
-  process.stderr.write(`ProSeCo step ${step}: ${seconds.at(-1)!.toFixed(2)} s\n`);
+  record.step('ProSeCo', () => timedTrainingStep(method!, optimizer!, batch!, context, 2e-4));
   step += 1;
 }
 

@@ -10,8 +10,10 @@ import { z } from 'zod';
  * ProSeCo's hyper-parameters (Bouniot, Audigier, Loesch, Habrard, "Proposal-Contrastive
  * Pretraining for Object Detection from Fewer Data", ICLR 2023, arXiv 2310.16835).
  *
- * No official code is public, and only the abstract, the introduction and the caption of Fig. 2
- * of the paper were readable to us (so no section numbers are cited). What those state: a student
+ * No official code is public, and only the abstract, the opening of the introduction and the
+ * caption of Fig. 2 of the paper were readable to us (checked twice against two stored full-text
+ * copies; the method section, experiments and tables stayed out of reach, so no section numbers
+ * are cited — the README's provenance table lists each choice). What those state: a student
  * and an EMA teacher, two copies of the detector on one fixed pre-trained CNN; K Selective Search
  * boxes per image; weak augmentations T₁ for the teacher and strong ones T₂ for the student; the
  * student's boxes Hungarian-matched to the Selective Search boxes for L_coord + L_giou; the
@@ -101,7 +103,9 @@ export const prosecoConfigSchema = z
     /**
      * The K Selective Search boxes per image (Fig. 2: "K random boxes are computed using the
      * Selective Search algorithm"): `@ssdet/proposals`' Selective Search with DETReg's preset
-     * (fast mode on the 128² squash, first 30 in output order). K = 30 as DETReg **(inferred)**.
+     * (fast mode on the 128² squash, first 30 in output order — an order Selective Search itself
+     * randomises, rank u · level with u ~ U[0, 1), hence "random" boxes). K = 30 as DETReg
+     * **(inferred)**.
      */
     regions: regionsConfigSchema({
       algorithm: 'selective-search',
@@ -162,14 +166,19 @@ export const prosecoConfigSchema = z
       .prefault({}),
     /**
      * Matching costs, used twice: student ↔ Selective Search boxes (class 2, L1 5, GIoU 2 —
-     * Deformable DETR's matcher) and student ↔ teacher proposals (boxes only: L1 5, GIoU 2)
-     * **(inferred: the paper says the predictions are matched, not with which cost)**.
+     * Deformable DETR's matcher) and student ↔ teacher proposals (L1 5, GIoU 2, and
+     * `costEmbedding` × −cos of the object embeddings, 0 by default so boxes only)
+     * **(inferred: Fig. 2 matches the student's "full predictions" to the teacher's proposals
+     * without giving the cost; `costEmbedding` > 0 is the reading where "full" includes the
+     * embeddings)**.
      */
     matcher: z
       .object({
         costClass: z.number().min(0).default(2),
         costBbox: z.number().min(0).default(5),
         costGiou: z.number().min(0).default(2),
+        /** Student ↔ teacher matching only: weight of −cos(ẑ, z′) (0 = boxes only). */
+        costEmbedding: z.number().min(0).default(0),
       })
       .strict()
       .prefault({}),
@@ -215,12 +224,12 @@ export const prosecoConfigSchema = z
         message: `minPriors must not exceed maxPriors (${config.maxPriors}); got ${config.minPriors}`,
       });
     }
-    const { costClass, costBbox, costGiou } = config.matcher;
-    if (costBbox === 0 && costGiou === 0) {
+    const { costClass, costBbox, costGiou, costEmbedding } = config.matcher;
+    if (costBbox === 0 && costGiou === 0 && costEmbedding === 0) {
       context.addIssue({
         code: 'custom',
         path: ['matcher'],
-        message: `matcher.costBbox and matcher.costGiou cannot both be 0: the student is matched to the teacher's proposals by box (costClass ${costClass} does not enter that matching)`,
+        message: `matcher.costBbox, matcher.costGiou and matcher.costEmbedding cannot all be 0: the student is matched to the teacher's proposals by box and embedding (costClass ${costClass} does not enter that matching)`,
       });
     }
   });

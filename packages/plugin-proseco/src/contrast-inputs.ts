@@ -36,7 +36,10 @@ export function buildContrastInputs(
 ): LocInfoNceInputs & { readonly matched: Int32Array } {
   const [batch, queries] = student.boxes.shape;
   const proposals = teacher.boxes.shape[1];
-  const matched = matchProposals(student.boxes, teacher.boxes, options.costs);
+  const matched = matchProposals(student.boxes, teacher.boxes, options.costs, {
+    student: student.embeddings,
+    teacher: teacher.embeddings,
+  });
   const studentBoxes = cxcywhValuesToXyxy(Float32Array.from(student.boxes.dataSync()));
   const teacherBoxes = cxcywhValuesToXyxy(Float32Array.from(teacher.boxes.dataSync()));
   let anchorBoxes = studentBoxes;

@@ -7,6 +7,7 @@ import { ResNet, exportStateDict, writeSafetensors } from '@ssdet/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProsecoMethod } from './method.js';
 import { normalizedPriors, paddedBatchMask } from './padded-batch.js';
+import { matchProposals } from './proposal-matching.js';
 import { stepContext, tinyBatch, tinyConfig, tinyMethod } from './test-support/tiny.js';
 
 let dir: string;
@@ -111,6 +112,51 @@ describe('ProsecoMethod', () => {
     });
     // A permutation within each image.
     expect([...matched].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+  });
+
+  it('matches student to teacher by embedding when matcher.costEmbedding is set', () => {
+    const embeddingOnly = tinyMethod(
+      tinyConfig({ matcher: { costBbox: 0, costGiou: 0, costEmbedding: 1 } }),
+    );
+    const { viaMethod, direct, zeroCost } = tf.tidy(() => {
+      const { height, width, pixelMask } = paddedBatchMask(batch.views['student']!);
+      const mask = tf.tensor3d(pixelMask, [2, height, width]);
+      const run = (name: 'student' | 'teacher') =>
+        method[name].forward({
+          images: tf.slice(batch.views[name]!.images, [0, 0, 0, 0], [2, height, width, 3]),
+          pixelMask: mask,
+          training: false,
+        });
+      const s = run('student');
+      // The teacher starts as a copy of the student, so its proposals line up query by query;
+      // reversing their order makes the embedding matching undo it, unlike a cost of zero.
+      const unshuffled = run('teacher');
+      const reversed = Array.from({ length: 12 }, (_, q) => 11 - q);
+      const t = {
+        ...unshuffled,
+        boxes: tf.gather(unshuffled.boxes, reversed, 1),
+        extras: { features: tf.gather(unshuffled.extras!['features'] as tf.Tensor3D, reversed, 1) },
+      };
+      const inputs = embeddingOnly.contrastInputs(s, t) as ReturnType<
+        typeof method.contrastInputs
+      > & { matched: Int32Array };
+      const embeddings = {
+        student: s.extras!['features'] as tf.Tensor3D,
+        teacher: t.extras!['features'] as tf.Tensor3D,
+      };
+      const noCost = { bbox: 0, giou: 0 };
+      return {
+        viaMethod: Array.from(inputs.matched),
+        direct: Array.from(
+          matchProposals(s.boxes, t.boxes, { ...noCost, embedding: 1 }, embeddings),
+        ),
+        zeroCost: Array.from(matchProposals(s.boxes, t.boxes, noCost)),
+      };
+    });
+    embeddingOnly.dispose();
+    expect(viaMethod).toEqual(direct);
+    // All-zero costs give the trivial assignment; the embedding cost moves it.
+    expect(viaMethod).not.toEqual(zeroCost);
   });
 
   it('sends gradients to the student detector only — none into the fixed CNN or the teacher', () => {

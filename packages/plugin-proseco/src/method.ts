@@ -199,7 +199,11 @@ export class ProsecoMethod implements PretrainMethod {
       {
         iouThreshold: this.config.contrast.iouThreshold,
         anchorBox: this.config.contrast.anchorBox,
-        costs: { bbox: this.config.matcher.costBbox, giou: this.config.matcher.costGiou },
+        costs: {
+          bbox: this.config.matcher.costBbox,
+          giou: this.config.matcher.costGiou,
+          embedding: this.config.matcher.costEmbedding,
+        },
       },
     );
   }

@@ -69,7 +69,10 @@ describe('the proseco plugin', () => {
     reject({ detector: 'detr' }, /detector/);
     reject({ transformer: { dModel: 48 } }, /transformer\.dModel must be divisible/);
     reject({ minPriors: 40 }, /minPriors must not exceed maxPriors/);
-    reject({ matcher: { costBbox: 0, costGiou: 0 } }, /matcher\.costBbox and matcher\.costGiou/);
+    reject(
+      { matcher: { costBbox: 0, costGiou: 0 } },
+      /matcher\.costBbox, matcher\.costGiou and matcher\.costEmbedding/,
+    );
     reject({ contrst: {} }, /contrst/);
   });
 });

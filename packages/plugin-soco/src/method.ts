@@ -1,6 +1,9 @@
 import {
+  SINGLE_PROCESS,
   SsdetError,
   combineLosses,
+  type ForwardOptions,
+  type ProcessGroup,
   type Backbone,
   type EvaluatedLoss,
   type Batch,
@@ -63,11 +66,19 @@ export class SocoMethod implements PretrainMethod {
   readonly predictor: MlpHead;
   private readonly momentumPairs: MomentumPairs;
 
+  /** Training-mode forward options: SyncBN over the process group when `train.syncBn`. */
+  private readonly training: ForwardOptions;
+
   constructor(
     private readonly config: SocoConfig,
     rng: Rng,
     stages: SocoStages,
+    group: ProcessGroup = SINGLE_PROCESS,
   ) {
+    this.training =
+      config.train.syncBn && group.size > 1
+        ? { training: true, syncGroup: group }
+        : { training: true };
     this.views = stages.views;
     this.regions = stages.regions;
     const encoder = (stream: Rng): SocoEncoder =>
@@ -138,15 +149,17 @@ export class SocoMethod implements PretrainMethod {
     const first = this.view(batch, 'v1');
     const firstSets = this.views.pairs.map((_, p) => this.boxSet(first, p * k, k));
     return tf.tidy(() => {
-      const training = { training: true };
+      const training = this.training;
       const onlineFirst = this.online.pyramid(first.images, training);
       const targetFirst = this.target.pyramid(first.images, training);
       const losses: EvaluatedLoss[] = [];
+      const onlinePyramids = [onlineFirst];
       this.views.pairs.forEach((name, p) => {
         const other = this.view(batch, name);
         const otherSet = this.boxSet(other, 0, k);
         const firstSet = firstSets[p]!;
         const onlineOther = this.online.pyramid(other.images, training);
+        onlinePyramids.push(onlineOther);
         const targetOther = this.target.pyramid(other.images, training);
         const firstSize = first.images.shape[2];
         const otherSize = other.images.shape[2];
@@ -168,7 +181,14 @@ export class SocoMethod implements PretrainMethod {
           ) as tf.Scalar,
         });
       });
-      return combineLosses(losses);
+      const combined = combineLosses(losses);
+      if (training.syncGroup === undefined) return combined;
+      // SyncBN's backward pass is a collective, so every rank must backpropagate through every
+      // BatchNorm. A pyramid level no box of this rank's batch is pooled from would be off the
+      // gradient path here (and the ranks' collectives out of step): a zero-weighted touch of
+      // every level keeps all of them on it, the way multi-level RoIAlign always reads every level.
+      const touch = tf.addN(onlinePyramids.flat().map((level) => tf.mul(tf.sum(level), 0)));
+      return { ...combined, total: tf.add(combined.total, touch) as tf.Scalar };
     });
   }
 
@@ -238,7 +258,7 @@ export class SocoMethod implements PretrainMethod {
     set: BoxSet,
     predict: boolean,
   ): tf.Tensor3D {
-    const training = { training: true };
+    const training = this.training;
     const batchSize = pyramid[0]!.shape[0];
     const k = set.ids.length / batchSize;
     const heads = (pooled: tf.Tensor4D): tf.Tensor2D => {

@@ -1,5 +1,6 @@
 import {
   PRETRAIN_METHOD,
+  PROCESS_GROUP,
   REGION_SOURCE,
   RUN_RNG,
   VIEW_GENERATOR,
@@ -56,17 +57,22 @@ export const plugin = definePlugin({
     });
     provideFactory(container, PRETRAIN_METHOD, (run) => {
       const config = resolveToken(run, SOCO_CONFIG);
-      return new SocoMethod(config, resolveToken(run, RUN_RNG).fork('soco'), {
-        views: resolveToken(run, VIEW_GENERATOR) as SocoViewGenerator,
-        regions: resolveToken(run, REGION_SOURCE),
-        // `init`: the method's recipe (config.init), e.g. zero-initialised residual BN scales.
-        createBackbone: (rng, init) =>
-          buildBackbone(run, config.backbone, rng, {
-            method: 'soco',
-            levels: ['C2', 'C3', 'C4', 'C5'],
-            init,
-          }),
-      });
+      return new SocoMethod(
+        config,
+        resolveToken(run, RUN_RNG).fork('soco'),
+        {
+          views: resolveToken(run, VIEW_GENERATOR) as SocoViewGenerator,
+          regions: resolveToken(run, REGION_SOURCE),
+          // `init`: the method's recipe (config.init), e.g. zero-initialised residual BN scales.
+          createBackbone: (rng, init) =>
+            buildBackbone(run, config.backbone, rng, {
+              method: 'soco',
+              levels: ['C2', 'C3', 'C4', 'C5'],
+              init,
+            }),
+        },
+        resolveToken(run, PROCESS_GROUP),
+      );
     });
   },
 });

@@ -60,3 +60,4 @@ export { CachedRegionSource, type CacheOutcome } from './cache/cached-region-sou
 export { withRegionCache } from './cache/with-region-cache.js';
 export { drawRegions, type PreviewOptions } from './preview/draw-regions.js';
 export * from './job/index.js';
+export { PROPOSALS_NATIVE_ENV, useNativeProposalKernels } from './native/proposal-kernels.js';

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Seconds per image of the reference implementations, for comparison with
-packages/proposals/bench/proposals.bench.ts (same 500x375 image: the chelsea fixture scaled up
+packages/proposals/bench/regions.bench.ts (same 500x375 image: the chelsea fixture scaled up
 with cv2.resize INTER_LINEAR).
 
-Run:  /usr/bin/python3 tools/reference/proposals/time_reference.py
+Run:  /usr/bin/python3 tools/reference/proposals/time_reference.py [EDGES.f32 ORIENT.f32]
+With the two float32 maps (375 x 500, row-major, as the bench writes its own edge map), EdgeBoxes
+is timed on exactly the maps ours searches; without them on the chelsea fixture's maps upscaled.
 Prints JSON: {name: seconds per image (mean of 3 after 1 warm-up)}. Single thread (cv2.setNumThreads(1)).
 """
 import json
 import os
+import sys
 import time
 
 import cv2
@@ -47,10 +50,15 @@ def main():
     }
     eb = cv2.ximgproc.createEdgeBoxes(maxBoxes=512)
     from_maps = json.load(open(os.path.join(FIX, 'manifest.json')))  # noqa: F841 (sizes only)
-    e = np.fromfile(os.path.join(FIX, 'edges-chelsea.f32'), '<f4').reshape(85, 128)
-    o = np.fromfile(os.path.join(FIX, 'orient-chelsea.f32'), '<f4').reshape(85, 128)
-    e = cv2.resize(e, (500, 375), interpolation=cv2.INTER_NEAREST)
-    o = cv2.resize(o, (500, 375), interpolation=cv2.INTER_NEAREST)
+    if len(sys.argv) == 3:
+        e = np.fromfile(sys.argv[1], '<f4').reshape(375, 500)
+        o = np.fromfile(sys.argv[2], '<f4').reshape(375, 500)
+    else:
+        e = np.fromfile(os.path.join(FIX, 'edges-chelsea.f32'), '<f4').reshape(85, 128)
+        o = np.fromfile(os.path.join(FIX, 'orient-chelsea.f32'), '<f4').reshape(85, 128)
+        e = cv2.resize(e, (500, 375), interpolation=cv2.INTER_NEAREST)
+        o = cv2.resize(o, (500, 375), interpolation=cv2.INTER_NEAREST)
+    out['opencv edge boxes boxes'] = len(eb.getBoundingBoxes(e, o)[0])
     out['opencv edge boxes search only (512 boxes)'] = timed(lambda: eb.getBoundingBoxes(e, o))
     del edges
     print(json.dumps(out, indent=1))

@@ -22,8 +22,12 @@ def cxcywh_to_xyxy(b):
 
 
 @torch.no_grad()
-def match_proposals(student_boxes, teacher_boxes, cost_bbox=5.0, cost_giou=2.0):
-    """[B, Q, 4], [B, P, 4] normalised cxcywh -> LongTensor [B*Q]: flat teacher index, -1 if none."""
+def match_proposals(student_boxes, teacher_boxes, cost_bbox=5.0, cost_giou=2.0, cost_emb=0.0,
+                    student_emb=None, teacher_emb=None):
+    """[B, Q, 4], [B, P, 4] normalised cxcywh -> LongTensor [B*Q]: flat teacher index, -1 if none.
+
+    cost_emb > 0 adds cost_emb * (-cosine similarity) of the embeddings [B, Q, E] / [B, P, E]
+    (Fig. 2 matches the "full predictions"; an option, off by default)."""
     b, q = student_boxes.shape[:2]
     p = teacher_boxes.shape[1]
     matched = torch.full((b * q,), -1, dtype=torch.long)
@@ -31,6 +35,10 @@ def match_proposals(student_boxes, teacher_boxes, cost_bbox=5.0, cost_giou=2.0):
         s, t = student_boxes[i].double(), teacher_boxes[i].double()
         cost = cost_bbox * torch.cdist(s, t, p=1) - cost_giou * torchvision.ops.generalized_box_iou(
             cxcywh_to_xyxy(s), cxcywh_to_xyxy(t))
+        if cost_emb > 0:
+            cos = F.cosine_similarity(student_emb[i].double()[:, None, :],
+                                      teacher_emb[i].double()[None, :, :], dim=-1)
+            cost = cost - cost_emb * cos
         rows, cols = linear_sum_assignment(cost.numpy())
         for r, c in zip(rows, cols):
             matched[i * q + r] = i * p + c
@@ -63,14 +71,16 @@ def loc_info_nce(student, teacher, positives, tau, aggregation='mean-log'):
 
 
 def proseco_contrast(student_boxes, student_emb, teacher_boxes, teacher_emb, delta, tau,
-                     anchor='teacher', aggregation='mean-log', cost_bbox=5.0, cost_giou=2.0):
+                     anchor='teacher', aggregation='mean-log', cost_bbox=5.0, cost_giou=2.0,
+                     cost_emb=0.0):
     """The whole LocInfoNCE term from the final decoder layer of both detectors.
 
     student_boxes [B, Q, 4], student_emb [B, Q, E], teacher_boxes [B, P, 4], teacher_emb [B, P, E].
     Returns (loss, matched, positives)."""
     b, q = student_boxes.shape[:2]
     p = teacher_boxes.shape[1]
-    matched = match_proposals(student_boxes, teacher_boxes, cost_bbox, cost_giou)
+    matched = match_proposals(student_boxes, teacher_boxes, cost_bbox, cost_giou, cost_emb,
+                              student_emb.detach(), teacher_emb.detach())
     s_xyxy = cxcywh_to_xyxy(student_boxes.reshape(-1, 4)).detach()
     t_xyxy = cxcywh_to_xyxy(teacher_boxes.reshape(-1, 4)).detach()
     if anchor == 'teacher':

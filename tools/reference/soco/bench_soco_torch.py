@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """PyTorch CPU timing of one SoCo training step, for the row beside `npm run bench -- soco`.
 
-Run:  /usr/bin/python3 tools/reference/soco/bench_soco_torch.py [--batch 8] [--threads 2] [--steps 3]
+Run:  /usr/bin/python3 tools/reference/soco/bench_soco_torch.py [--batch 8] [--threads 2] [--steps 2] [--json]
+
+`npm run bench -- soco` runs it with --json first, in the same run, and prints the ratio.
 
 Our own torch re-implementation following hologerry/SoCo `contrast/models/SoCo_FPN.py` (not copied):
 torchvision ResNet-50 (C2-C5) -> FPN P2-P5 with BatchNorm (1x1 lateral + 3x3 output, nearest
 top-down), every box RoIAligned (7x7, aligned=True) from every level, per level the 4conv1fc head
 (256 ch, BN) -> fc 1024 -> projector 1024-4096-256 (BN) [-> predictor 256-4096-256 online]; the
 target network (a copy) on V1 224, V2 224, V3 112 under no_grad; K = 4 boxes per pair, the
-same-proposal matching matrices, the four-term loss; backward; SGD step; EMA of the target.
-Prints seconds per step and images/s.
+same-proposal matching matrices, the four-term loss; backward; SGD step (ours uses LARS: an
+element-wise update, a negligible share of the step); EMA of the target. One warm-up step, then
+the mean of --steps: wall seconds per step, images/s and CPU seconds per step; with --json one
+JSON line {torch, threads, seconds, cpuSeconds, steps, loss}.
 """
 import argparse
 import copy
+import json
 import time
 
 import torch
@@ -100,7 +105,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--steps', type=int, default=3)
+    parser.add_argument('--steps', type=int, default=2)
+    parser.add_argument('--json', action='store_true', help='one JSON line (for npm run bench -- soco)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -114,9 +120,8 @@ def main():
     boxes = {'v1_v2': random_boxes(n, k, 224), 'v1_v3': random_boxes(n, k, 224),
              'v2': random_boxes(n, k, 224), 'v3': random_boxes(n, k, 112)}
     corr = {'v2': matching(n, k), 'v3': matching(n, k)}
-    times = []
-    for step in range(args.steps):
-        start = time.perf_counter()
+
+    def step():
         p1 = online.pyramid(images['v1'])
         with torch.no_grad():
             t1 = target.pyramid(images['v1'])
@@ -137,12 +142,26 @@ def main():
         with torch.no_grad():
             for po_, pt_ in zip(online.parameters(), target.parameters()):
                 pt_.mul_(0.99).add_(po_, alpha=0.01)
-        times.append(time.perf_counter() - start)
-        print(f'step {step}: {times[-1]:.2f} s, loss {loss.item():.4f}')
-    best = min(times[1:] if len(times) > 1 else times)
-    print(f'PyTorch {torch.__version__} CPU ({args.threads} threads): SoCo R50-FPN step, batch {n}: '
-          f'{best:.2f} s/step, {n / best:.2f} images/s')
+        return loss.item()
 
+    step()  # warm-up
+    times, cpu = [], []
+    for i in range(args.steps):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        loss = step()
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        if not args.json:
+            print(f'step {i + 1}: {times[-1]:.2f} s, loss {loss:.4f}')
+    mean, mean_cpu = sum(times) / len(times), sum(cpu) / len(cpu)
+    if args.json:
+        print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'seconds': mean,
+                          'cpuSeconds': mean_cpu, 'steps': len(times), 'loss': loss}))
+        return
+    # CPU seconds are less sensitive than wall time to other processes on a shared machine.
+    print(f'PyTorch {torch.__version__} CPU ({torch.get_num_threads()} threads): SoCo R50-FPN step, batch {n}: '
+          f'{mean:.2f} s wall = {n / mean:.2f} images/s; {mean_cpu:.1f} CPU-s per step (mean of {len(times)} after '
+          f'1 warm-up)')
 
 if __name__ == '__main__':
     main()

@@ -2,7 +2,9 @@
 """PyTorch CPU timing of one UP-DETR pre-training step, for the row beside `npm run bench -- updetr`.
 
 Run (dev-time only):
-    /usr/bin/python3 tools/reference/updetr/bench_updetr_torch.py [--batch 8] [--steps 3] [--threads 2]
+    /usr/bin/python3 tools/reference/updetr/bench_updetr_torch.py [--batch 8] [--steps 3] [--threads 2] [--json]
+
+`npm run bench -- updetr` runs it with --json first, in the same run, and prints the ratio.
 
 The step is the paper's: ResNet-50 with FrozenBatchNorm, frozen (`--fre_cnn`); pre-norm DETR
 transformer d=256, 8 heads, FFN 2048, 6+6 layers, dropout 0.1; 100 queries fed by 10 patches of
@@ -10,9 +12,12 @@ transformer d=256, 8 heads, FFN 2048, 6+6 layers, dropout 0.1; 100 queries fed b
 heads on all 6 decoder layers; Hungarian matching and loss 1·CE + 5·L1 + 2·GIoU + 1·L_feat;
 backward; grad clip 0.1; AdamW lr 1e-4, wd 1e-4. Images 554×416 (the middle scale, shorter
 side 416, a 4:3 ImageNet-like aspect), random pixels, random patch boxes (UP-DETR's rule).
-Weights are random (timing only). Prints seconds per step and images/s.
+Weights are random (timing only). One warm-up step, then the mean of --steps: wall seconds per
+step, images/s and CPU seconds per step; with --json one JSON line
+{torch, threads, seconds, cpuSeconds, steps, loss}.
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -45,6 +50,7 @@ def main():
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--width', type=int, default=554)
     parser.add_argument('--height', type=int, default=416)
+    parser.add_argument('--json', action='store_true', help='one JSON line (for npm run bench -- updetr)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -67,16 +73,22 @@ def main():
         return float(total)
 
     step()  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(args.steps):
-        start = time.perf_counter()
-        step()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        loss = step()
         times.append(time.perf_counter() - start)
-    seconds = float(np.median(times))
-    print(f'PyTorch {torch.__version__} CPU ({args.threads} threads), UP-DETR training step, '
+        cpu.append(time.process_time() - start_cpu)
+    mean, mean_cpu = sum(times) / len(times), sum(cpu) / len(cpu)
+    if args.json:
+        print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'seconds': mean,
+                          'cpuSeconds': mean_cpu, 'steps': len(times), 'loss': loss}))
+        return
+    # CPU seconds are less sensitive than wall time to other processes on a shared machine.
+    print(f'PyTorch {torch.__version__} CPU ({torch.get_num_threads()} threads), UP-DETR training step, '
           f'batch {args.batch} at {args.width}x{args.height} + 10 patches of 128x128: '
-          f'{seconds:.2f} s/step (median of {args.steps}), {args.batch / seconds:.2f} images/s')
-
+          f'{mean:.2f} s wall = {args.batch / mean:.2f} images/s; {mean_cpu:.1f} CPU-s per step '
+          f'(mean of {len(times)} after 1 warm-up; steps {", ".join(f"{t:.2f}" for t in times)} s)')
 
 if __name__ == '__main__':
     main()

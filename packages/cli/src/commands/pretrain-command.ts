@@ -1,9 +1,15 @@
 import path from 'node:path';
-import { type BackendRequest, type EventBus, type TrainerResult } from '@ssdet/core';
+import {
+  type BackendRequest,
+  type EventBus,
+  type ProcessGroup,
+  type TrainerResult,
+} from '@ssdet/core';
 import { runPretraining, type PretrainOutcome } from '@ssdet/data';
 import type { CliIo } from '../io.js';
 import { renderProgress } from '../render/render-progress.js';
 import { discoverForCli } from './discover.js';
+import { type DistributedMode, openDistributed } from './open-distributed.js';
 import { onStopSignals } from './stop-signals.js';
 
 export interface PretrainCommandOptions {
@@ -25,24 +31,41 @@ export interface PretrainCommandOptions {
   readonly seed?: number;
   readonly dryRun: boolean;
   readonly plugin: readonly string[];
+  /** `--distributed`: data-parallel over MPI when launched by mpirun/srun (auto), always (mpi), never (none). */
+  readonly distributed?: DistributedMode;
+  /** `--sync-bn`: train.syncBn = true. */
+  readonly syncBn?: boolean;
 }
 
 /**
  * `ssdet pretrain`: one run, with a progress display, clean checkpoint-and-exit on the first
- * SIGINT/SIGTERM (a second one exits at once), and the exported backbone at the end.
+ * SIGINT/SIGTERM (a second one exits at once), and the exported backbone at the end. Under
+ * `mpirun`/`srun` each process is one rank of a data-parallel run; rank 0 alone shows progress,
+ * writes the run and prints the summary.
  */
 export async function pretrainCommand(
   options: PretrainCommandOptions,
   io: CliIo,
   bus: EventBus,
 ): Promise<number> {
+  const group = await openDistributed(options.distributed ?? 'auto');
+  return pretrainInGroup(options, io, bus, group);
+}
+
+async function pretrainInGroup(
+  options: PretrainCommandOptions,
+  io: CliIo,
+  bus: EventBus,
+  group: ProcessGroup,
+): Promise<number> {
   const { root, registry } = await discoverForCli(io.cwd, bus, options.plugin, true);
+  // Rank 0's name for the run; the other ranks never create or write it.
   const runDir = path.resolve(
     io.cwd,
     options.out ?? path.join('runs', `${options.method}-${timestamp()}`),
   );
   const stop = onStopSignals(io);
-  const stopRendering = renderProgress(bus, io);
+  const stopRendering = group.rank === 0 ? renderProgress(bus, io) : () => undefined;
   let outcome: PretrainOutcome;
   try {
     outcome = await runPretraining(root, registry, {
@@ -59,6 +82,7 @@ export async function pretrainCommand(
         ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
         ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.syncBn === true ? { syncBn: true } : {}),
       },
       outDir: runDir,
       resume: options.resume,
@@ -66,12 +90,14 @@ export async function pretrainCommand(
       backend: options.backend,
       dryRun: options.dryRun,
       shouldStop: stop.requested,
+      ...(group.size === 1 ? {} : { processGroup: group }),
     });
   } finally {
     stopRendering();
     stop.dispose();
   }
 
+  if (group.rank !== 0) return 0;
   if (options.dryRun) {
     io.stdout(
       `Dry run of ${options.method} on ${outcome.datasetDescription}: ${outcome.totalSteps} steps (${outcome.stepsPerEpoch} per epoch) on ${outcome.backend.backend}.\n`,

@@ -1,4 +1,5 @@
 import type { Variable } from '@tensorflow/tfjs-core';
+import type { ProcessGroup } from '../distributed/process-group.js';
 
 /**
  * Variables by dotted name, using torchvision's naming where one exists
@@ -23,4 +24,9 @@ export interface ForwardOptions {
    * since under DDP each replica updates its own buffers once and rank 0's are the ones kept.
    */
   readonly updateRunningStats?: boolean;
+  /**
+   * Training passes only: BatchNorm statistics over the global batch of this data-parallel group
+   * (SyncBN; `--sync-bn`). Absent or a group of one: statistics over this process's batch.
+   */
+  readonly syncGroup?: ProcessGroup;
 }

@@ -6,7 +6,8 @@ import type { Rng } from '../random/rng.js';
 import { CORE_VERSION_STRING } from '../version.js';
 import { provideValue } from './token.js';
 import { StageRegistries } from '../stages/stage-registries.js';
-import { CORE_VERSION, EVENT_BUS, LOGGER, RUN_RNG, STAGES } from './tokens.js';
+import { SINGLE_PROCESS, type ProcessGroup } from '../distributed/process-group.js';
+import { CORE_VERSION, EVENT_BUS, LOGGER, PROCESS_GROUP, RUN_RNG, STAGES } from './tokens.js';
 
 /**
  * The application's root container: process-wide services (event bus, logger, core version, the
@@ -26,9 +27,15 @@ export function createRootContainer(options: { bus?: EventBus } = {}): Dependenc
 /**
  * One run's container: a child of the root in which the selected plugin registers its method
  * and overrides, so that two runs in one process (tests, a sweep) never see each other's bindings.
+ * `processGroup` is the run's data-parallel group ({@link PROCESS_GROUP}).
  */
-export function createRunContainer(root: DependencyContainer, rng: Rng): DependencyContainer {
+export function createRunContainer(
+  root: DependencyContainer,
+  rng: Rng,
+  processGroup: ProcessGroup = SINGLE_PROCESS,
+): DependencyContainer {
   const run = root.createChildContainer();
   provideValue(run, RUN_RNG, rng);
+  provideValue(run, PROCESS_GROUP, processGroup);
   return run;
 }

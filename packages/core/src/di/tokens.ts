@@ -3,6 +3,7 @@ import type { RegionSource } from '../contracts/region-source.js';
 import type { ViewGenerator } from '../contracts/view-generator.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../events/logger.js';
+import type { ProcessGroup } from '../distributed/process-group.js';
 import type { Rng } from '../random/rng.js';
 import type { StageRegistries } from '../stages/stage-registries.js';
 import { createToken, type Token } from './token.js';
@@ -20,6 +21,13 @@ export const RUN_RNG = createToken<Rng>('run-rng');
  * one per root container, filled by the {@link PluginRegistry}. Methods build their stages from it.
  */
 export const STAGES = createToken<StageRegistries>('stages');
+
+/**
+ * This process's data-parallel group: {@link SINGLE_PROCESS} unless the run was started under
+ * `mpirun`/`srun`. Methods whose batch statistics span the global batch (shuffle-BN across
+ * ranks, the key all-gather) resolve it; every rank must call its collectives in the same order.
+ */
+export const PROCESS_GROUP = createToken<ProcessGroup>('process-group');
 
 /** The method being pre-trained; bound by its plugin's `register`. */
 export const PRETRAIN_METHOD = createToken<PretrainMethod>('pretrain-method');

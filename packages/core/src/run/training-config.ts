@@ -26,6 +26,11 @@ export const trainingConfigSchema = z
     }),
     schedule: scheduleConfigSchema.prefault({ type: 'cosine' }),
     seed: z.number().int().default(0),
+    /**
+     * Data-parallel runs: BatchNorm statistics over the global batch (SyncBN, `--sync-bn`) in
+     * the methods that support it (their README says). One process is unaffected.
+     */
+    syncBn: z.boolean().default(false),
     checkpointEvery: z.number().int().positive().default(1000),
     keepCheckpoints: z.number().int().positive().default(3),
     logEvery: z.number().int().positive().default(10),

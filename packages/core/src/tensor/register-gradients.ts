@@ -3,13 +3,17 @@
  * bundle, which registers them in tfjs's process-wide registry when imported. Every ssdet run
  * differentiates, so the core imports it once for that side effect; ops are still written
  * against `@tensorflow/tfjs-core`. ReLU's gradient is then replaced by one with the same values
- * that keeps less memory alive ({@link reluGradientFromOutput}), and backprop frees what it no
- * longer needs as it goes ({@link installReleaseDuringBackprop}).
+ * that keeps less memory alive ({@link reluGradientFromOutput}), nearest-neighbour resizing's
+ * by a correct one ({@link resizeNearestNeighborGradient}: tfjs's mixes up the images of a
+ * batch), and backprop frees what it no longer needs as it goes
+ * ({@link installReleaseDuringBackprop}).
  */
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { installReleaseDuringBackprop } from './release-during-backprop.js';
 import { reluGradientFromOutput } from './relu-gradient.js';
+import { resizeNearestNeighborGradient } from './resize-nearest-neighbor-gradient.js';
 
 tf.registerGradient(reluGradientFromOutput);
+tf.registerGradient(resizeNearestNeighborGradient);
 installReleaseDuringBackprop();

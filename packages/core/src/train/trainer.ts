@@ -8,6 +8,8 @@ import type { EventBus } from '../events/event-bus.js';
 import type { MetricsSink } from '../metrics/metrics-record.js';
 import type { Rng } from '../random/rng.js';
 import type { BackendName } from '../tensor/backend-name.js';
+import { meanAllreduceGradients } from '../distributed/allreduce-gradients.js';
+import { SINGLE_PROCESS, type ProcessGroup } from '../distributed/process-group.js';
 import type { CheckpointManager, CheckpointMeta } from './checkpoint/checkpoint-manager.js';
 import { NonFiniteLossError } from './non-finite-loss-error.js';
 import type { Optimizer } from './optim/optimizer.js';
@@ -53,6 +55,13 @@ export interface TrainerOptions {
     readonly every: number;
     readonly run: (step: number) => Promise<Readonly<Record<string, number>>>;
   };
+  /**
+   * The data-parallel group (default {@link SINGLE_PROCESS}). Each rank's loader yields its shard
+   * of every global batch; the trainer mean-allreduces the gradients (one fused call, before
+   * clipping and the optimizer) and the logged loss terms, agrees on `shouldStop` across ranks,
+   * and only rank 0 calls `onFirstBatch`, writes the sinks and saves checkpoints.
+   */
+  readonly processGroup?: ProcessGroup;
 }
 
 export interface TrainerResult {
@@ -116,7 +125,7 @@ export class Trainer {
           const host = next.value;
           if (!firstBatchSeen) {
             firstBatchSeen = true;
-            await this.options.onFirstBatch?.(host);
+            if (this.writes) await this.options.onFirstBatch?.(host);
           }
           const context: StepContext = {
             step,
@@ -128,7 +137,7 @@ export class Trainer {
           totalSum += total / accumulate;
           for (const [name, value] of Object.entries(terms))
             termSums[name] = (termSums[name] ?? 0) + value / accumulate;
-          images += host.records.length;
+          images += host.records.length * this.group.size;
           cursor = host.cursor;
           micro += 1;
         }
@@ -136,12 +145,20 @@ export class Trainer {
           tf.dispose([...accumulated.values()]);
           break; // the epoch ended inside an accumulation window: its remainder is dropped
         }
+        // One small allreduce gives every rank the global loss terms and whether any rank was
+        // asked to stop, so that all ranks take the same branches below (a rank alone in a
+        // checkpoint or a collective would wait for the others forever).
+        const agreed = this.agree(
+          totalSum,
+          termSums,
+          this.group.size > 1 && this.options.shouldStop?.() === true,
+        );
         // The scalar the optimizer differentiated, not the sum of the logged terms: a method's
         // terms need not add up to its total (an unweighted diagnostic, a term left out).
-        const loss = totalSum;
+        const loss = agreed.total;
         if (!Number.isFinite(loss)) {
           tf.dispose([...accumulated.values()]);
-          throw new NonFiniteLossError(step + 1, termSums, this.lastCheckpoint);
+          throw new NonFiniteLossError(step + 1, agreed.terms, this.lastCheckpoint);
         }
         const context: StepContext = {
           step,
@@ -167,7 +184,7 @@ export class Trainer {
           totalSteps,
           epoch,
           loss,
-          terms: termSums,
+          terms: agreed.terms,
           lr,
           imagesPerSecond,
           etaSeconds: secondsPerStep * (totalSteps - step),
@@ -183,7 +200,7 @@ export class Trainer {
             step,
             epoch,
             loss,
-            terms: termSums,
+            terms: agreed.terms,
             lr,
             ...(momentum === undefined ? {} : { momentum }),
             ...(evaluation === undefined ? {} : { evaluation }),
@@ -192,10 +209,11 @@ export class Trainer {
             backend: this.options.backend,
             time: Date.now(),
           };
-          for (const sink of this.options.sinks) await sink.write(record);
+          if (this.writes) for (const sink of this.options.sinks) await sink.write(record);
           window = newWindow();
         }
-        const stop = this.options.shouldStop?.() === true;
+        // A single process polls here, after the step, as it always has.
+        const stop = this.group.size === 1 ? this.options.shouldStop?.() === true : agreed.stop;
         if (step % this.options.checkpointEvery === 0 || step === totalSteps || stop) {
           await this.checkpoint({ step, epoch, cursor });
         }
@@ -276,12 +294,41 @@ export class Trainer {
       gradients = new Map([...sums].map(([name, sum]) => [name, tf.div(sum, accumulate)]));
       tf.dispose([...sums.values()]);
     }
+    gradients = meanAllreduceGradients(gradients, this.group);
     const clipped = this.options.clipGradients?.(gradients) ?? gradients;
     this.options.optimizer.apply(clipped, lr);
     tf.dispose([...new Set([...gradients.values(), ...clipped.values()])]);
   }
 
+  /** The rank-mean of the step's loss and terms, and whether any rank must stop. */
+  private agree(
+    total: number,
+    terms: Record<string, number>,
+    stop: boolean,
+  ): { total: number; terms: Record<string, number>; stop: boolean } {
+    if (this.group.size === 1) return { total, terms, stop };
+    // The same method logs the same terms in the same order on every rank.
+    const names = Object.keys(terms);
+    const buffer = Float32Array.from([total, ...names.map((name) => terms[name]!), stop ? 1 : 0]);
+    this.group.allreduce([buffer], 'mean');
+    return {
+      total: buffer[0]!,
+      terms: Object.fromEntries(names.map((name, index) => [name, buffer[index + 1]!])),
+      stop: buffer[names.length + 1]! > 0,
+    };
+  }
+
+  private get group(): ProcessGroup {
+    return this.options.processGroup ?? SINGLE_PROCESS;
+  }
+
+  /** Only rank 0 writes the run: checkpoints, metrics, previews. */
+  private get writes(): boolean {
+    return this.group.rank === 0;
+  }
+
   private async checkpoint(position: TrainerPosition): Promise<void> {
+    if (!this.writes) return;
     const meta: CheckpointMeta = { ...this.options.checkpointMeta, ...position, time: Date.now() };
     const variables = Trainer.checkpointVariables(this.options.method, this.options.optimizer);
     this.lastCheckpoint = await this.options.checkpoints.save(variables, meta);

@@ -6,6 +6,8 @@ import {
   type BackendRequest,
   type BackendSelection,
   bindMethod,
+  broadcastVariables,
+  checkResumeWorldSize,
   CheckpointManager,
   type CheckpointMeta,
   claimRunDirectory,
@@ -27,6 +29,7 @@ import {
   type PluginRegistry,
   PRETRAIN_METHOD,
   type PretrainMethod,
+  type ProcessGroup,
   readConfigFile,
   type RegisteredMethod,
   resolvePluginConfig,
@@ -36,6 +39,7 @@ import {
   Rng,
   RUN_RNG,
   selectBackend,
+  SINGLE_PROCESS,
   SsdetError,
   Trainer,
   type TrainerPosition,
@@ -76,6 +80,8 @@ export interface PretrainRequest {
     readonly epochs?: number;
     readonly maxSteps?: number;
     readonly seed?: number;
+    /** `--sync-bn` → train.syncBn. */
+    readonly syncBn?: boolean;
   };
   readonly outDir: string;
   /**
@@ -92,6 +98,13 @@ export interface PretrainRequest {
   readonly shouldStop?: () => boolean;
   /** Where the demo dataset is generated. */
   readonly cacheDir?: string;
+  /**
+   * The data-parallel group when the run is one rank of `mpirun -np N` (default: one process).
+   * `train.batchSize` stays the global batch; each rank trains on its shard, rank 0 alone claims
+   * and writes the run directory. Resuming reads the checkpoint on every rank (the run directory
+   * must be on a file system all ranks see).
+   */
+  readonly processGroup?: ProcessGroup;
 }
 
 export interface PretrainOutcome {
@@ -133,13 +146,20 @@ export async function runPretraining(
     );
   }
   const runDir = path.resolve(request.outDir);
-  // The run directory is this run's alone from here on: not another run's, not shared.
-  const claim = await claimRunDirectory(runDir, {
-    ...(request.resume === undefined ? {} : { resume: request.resume }),
-    ...(request.force === undefined ? {} : { force: request.force }),
-    checkOnly: request.dryRun === true,
-    logger,
-  });
+  const group = request.processGroup ?? SINGLE_PROCESS;
+  // The run directory is this run's alone from here on: not another run's, not shared. Under
+  // MPI it is rank 0's: the other ranks write nothing, so they claim nothing.
+  const claim =
+    group.rank === 0
+      ? await claimRunDirectory(runDir, {
+          ...(request.resume === undefined ? {} : { resume: request.resume }),
+          ...(request.force === undefined ? {} : { force: request.force }),
+          checkOnly: request.dryRun === true,
+          logger,
+        })
+      : { release: async () => undefined };
+  // No rank reads the directory (--resume) before rank 0 has claimed it.
+  group.barrier();
   try {
     return await pretrainInRunDirectory(root, registry, request, runDir);
   } catch (error) {
@@ -161,9 +181,13 @@ async function pretrainInRunDirectory(
   const registered = registry.get(request.method);
   const { plugin } = registered;
   const checkpoints = new CheckpointManager(path.join(runDir, 'checkpoints'), 1, logger);
+  const group = request.processGroup ?? SINGLE_PROCESS;
+  const writes = group.rank === 0;
   const resumePoint = request.resume === true ? await checkpoints.loadLatest() : undefined;
   if (request.resume === true && resumePoint === undefined)
     logger.warn(`--resume: no checkpoint in ${checkpoints.directory}; starting from scratch.`);
+  if (resumePoint !== undefined)
+    checkResumeWorldSize(resumePoint.meta.worldSize, group.size, resumePoint.file);
 
   let config: ConfigObject;
   if (resumePoint !== undefined) {
@@ -227,16 +251,18 @@ async function pretrainInRunDirectory(
         ...(request.backend === undefined ? {} : { backend: request.backend }),
         ...(request.shouldStop === undefined ? {} : { shouldStop: request.shouldStop }),
         ...(request.cacheDir === undefined ? {} : { cacheDir: request.cacheDir }),
+        ...(request.processGroup === undefined ? {} : { processGroup: request.processGroup }),
       });
       return { finished: outcome.result?.stoppedEarly === false };
     },
   });
   config = settled.config;
+  checkDataParallel(train, group.size);
   const dataset = await openDataset(datasetLocation, { maxPixels: train.data.maxPixels });
   if (dataset instanceof CocoDataset) for (const warning of dataset.warnings) logger.warn(warning);
 
   const rng = Rng.fromSeed(train.seed);
-  const { run } = bindMethod(registry, plugin.name, config, rng, root);
+  const { run } = bindMethod(registry, plugin.name, config, rng, root, group);
   const method = resolveToken(run, PRETRAIN_METHOD);
   if (resolveToken(run, RUN_RNG) !== rng)
     throw new SsdetError(
@@ -266,6 +292,7 @@ async function pretrainInRunDirectory(
     ...(method.regions === undefined ? {} : { regions: method.regions }),
     ...(processor === undefined ? {} : { processor }),
     warn: (message) => logger.warn(message),
+    ...(group.size === 1 ? {} : { batchShard: { rank: group.rank, size: group.size } }),
   });
   const stepsPerEpoch = Math.floor(loader.batchesPerEpoch / train.accumulate);
   if (stepsPerEpoch < 1) {
@@ -296,15 +323,17 @@ async function pretrainInRunDirectory(
     return { ...outcomeBase, badImages: [] };
   }
 
-  await mkdir(runDir, { recursive: true });
-  await writeFileAtomically(
-    path.join(runDir, 'config.yaml'),
-    toYaml({ method: plugin.name, plugin: { version: plugin.version }, ...config }),
-  );
-  await writeFileAtomically(
-    path.join(runDir, 'dataset.json'),
-    `${JSON.stringify(await describeDataset(dataset), null, 2)}\n`,
-  );
+  if (writes) {
+    await mkdir(runDir, { recursive: true });
+    await writeFileAtomically(
+      path.join(runDir, 'config.yaml'),
+      toYaml({ method: plugin.name, plugin: { version: plugin.version }, ...config }),
+    );
+    await writeFileAtomically(
+      path.join(runDir, 'dataset.json'),
+      `${JSON.stringify(await describeDataset(dataset), null, 2)}\n`,
+    );
+  }
   let start: TrainerPosition = { step: 0, epoch: 0, cursor: 0 };
   if (resumePoint !== undefined) {
     restoreVariables(
@@ -319,7 +348,10 @@ async function pretrainInRunDirectory(
     };
     bus.emit('train.resumed', { file: resumePoint.file, step: start.step, epoch: start.epoch });
   }
-  const sinks = openRunSinks(runDir, start.step);
+  // Every rank starts from rank 0's weights and optimizer state (DDP's initial broadcast), so
+  // that the identical mean gradients keep them identical.
+  broadcastVariables(Trainer.checkpointVariables(method, optimizer), group);
+  const sinks = writes ? openRunSinks(runDir, start.step) : [];
   const trainer = new Trainer({
     method,
     loader,
@@ -350,6 +382,7 @@ async function pretrainInRunDirectory(
         plugin: { name: plugin.name, version: plugin.version },
       },
       exports: exportIndex(method),
+      worldSize: group.size,
     },
     sinks,
     logEvery: train.logEvery,
@@ -357,6 +390,7 @@ async function pretrainInRunDirectory(
     backend: backend.backend,
     bus,
     ...(request.shouldStop === undefined ? {} : { shouldStop: request.shouldStop }),
+    processGroup: group,
     onFirstBatch: async (batch) => {
       // Every sample of the first batch up to a page's worth: a paper-size batch of 256 would
       // make the report megabytes of images.
@@ -373,7 +407,7 @@ async function pretrainInRunDirectory(
   } catch (error) {
     // Bad images are listed even when they are why the run failed.
     const skipped = loader.skippedImages();
-    if (skipped.length > 0) await writeBadImages(badImagesFile, skipped);
+    if (skipped.length > 0 && writes) await writeBadImages(badImagesFile, skipped);
     if (isSsdetError(error) && error.code === 'DATASET_TOO_SMALL' && skipped.length > 0)
       throw new SsdetError(
         'DATASET_TOO_SMALL',
@@ -385,11 +419,10 @@ async function pretrainInRunDirectory(
     await Promise.all(sinks.map((sink) => sink.close()));
     await loader.close();
   }
-  const backboneFile = result.stoppedEarly
-    ? undefined
-    : await exportBackbone(method, runDir, plugin.name);
+  const backboneFile =
+    result.stoppedEarly || !writes ? undefined : await exportBackbone(method, runDir, plugin.name);
   const badImages = loader.skippedImages();
-  if (badImages.length > 0) await writeBadImages(badImagesFile, badImages);
+  if (badImages.length > 0 && writes) await writeBadImages(badImagesFile, badImages);
   return {
     ...outcomeBase,
     result,
@@ -397,6 +430,24 @@ async function pretrainInRunDirectory(
     ...(backboneFile === undefined ? {} : { backboneFile }),
     ...(resumePoint === undefined ? {} : { resumedFrom: resumePoint.file }),
   };
+}
+
+/**
+ * What data-parallel training needs of the configuration: a global batch that splits evenly,
+ * and bad images stopping the run (skipping one would shift one rank's shard against the others').
+ */
+function checkDataParallel(train: TrainingConfig, worldSize: number): void {
+  if (worldSize === 1) return;
+  if (train.batchSize % worldSize !== 0)
+    throw new SsdetError(
+      'BATCH_NOT_DIVISIBLE',
+      `train.batchSize (--batch-size) ${train.batchSize} is the global batch and must be divisible by the ${worldSize} processes; use a multiple of ${worldSize}.`,
+    );
+  if (train.data.onBadImage === 'skip')
+    throw new SsdetError(
+      'BAD_IMAGE_SKIP_DISTRIBUTED',
+      `train.data.onBadImage = skip is not supported with ${worldSize} processes (a skipped image would shift one rank's shard); set it to error and fix or remove the bad files.`,
+    );
 }
 
 /** Samples of the first batch whose views `ssdet report` shows. */
@@ -492,6 +543,7 @@ function flagLayer(flags: PretrainRequest['flags']): ConfigObject {
   if (flags.epochs !== undefined) train['epochs'] = flags.epochs;
   if (flags.maxSteps !== undefined) train['maxSteps'] = flags.maxSteps;
   if (flags.seed !== undefined) train['seed'] = flags.seed;
+  if (flags.syncBn !== undefined) train['syncBn'] = flags.syncBn;
   const layer: ConfigObject = Object.keys(train).length > 0 ? { train } : {};
   if (flags.imageSize !== undefined) layer['imageSize'] = flags.imageSize;
   if (flags.backbone !== undefined) layer['backbone'] = { arch: flags.backbone };

@@ -4,9 +4,11 @@ import {
   type ForwardOptions,
   type HasVariables,
   type NamedVariables,
+  type ProcessGroup,
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { variableFrom } from './named-variables.js';
+import { syncBatchNormTraining } from './sync-batch-norm-training.js';
 
 export interface BatchNormOptions {
   readonly numFeatures: number;
@@ -70,7 +72,7 @@ export abstract class BatchNorm implements HasVariables {
       );
     }
     return options.training
-      ? this.forwardTraining(x, options.updateRunningStats ?? true)
+      ? this.forwardTraining(x, options.updateRunningStats ?? true, options.syncGroup)
       : this.forwardEval(x);
   }
 
@@ -92,8 +94,12 @@ export abstract class BatchNorm implements HasVariables {
     });
   }
 
-  private forwardTraining<T extends tf.Tensor>(x: T, updateRunningStats: boolean): T {
-    const count = x.size / this.numFeatures;
+  private forwardTraining<T extends tf.Tensor>(
+    x: T,
+    updateRunningStats: boolean,
+    syncGroup: ProcessGroup | undefined,
+  ): T {
+    let count = x.size / this.numFeatures;
     if (count < 2) {
       throw new SsdetError(
         'NN_BAD_INPUT',
@@ -103,12 +109,21 @@ export abstract class BatchNorm implements HasVariables {
     }
     // Core's op rather than tf.batchNorm: that one's gradient only handles rank-4 input with
     // rank-1 stats, and core's runs as one fused kernel when the backend has it (native).
-    const { y, mean, variance } = batchNormTraining(
-      x,
-      this.weight as tf.Tensor1D,
-      this.bias as tf.Tensor1D,
-      this.eps,
-    );
+    let result: { y: T; mean: tf.Tensor1D; variance: tf.Tensor1D };
+    if (syncGroup !== undefined && syncGroup.size > 1) {
+      const synced = syncBatchNormTraining(
+        x,
+        this.weight as tf.Tensor1D,
+        this.bias as tf.Tensor1D,
+        this.eps,
+        syncGroup,
+      );
+      count = synced.count;
+      result = synced;
+    } else {
+      result = batchNormTraining(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps);
+    }
+    const { y, mean, variance } = result;
     if (updateRunningStats)
       tf.tidy(() => {
         const m = this.momentum;

@@ -123,6 +123,43 @@ describe('affinityDistillationLoss (L_ts), the centre and τ_t', () => {
     expect(Array.from(after.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([0.12, 0.01]);
   });
 
+  it('takes rows in blocks: loss, student gradient and centre equal those of the joined rows', () => {
+    tf.tidy(() => {
+      const sizes = [3, 1, 5];
+      const student = sizes.map((m, i) => tf.randomNormal<tf.Rank.R2>([m, 6], 0, 1, 'float32', i));
+      const teacher = sizes.map((m, i) =>
+        tf.randomNormal<tf.Rank.R2>([m, 6], 0, 1, 'float32', 10 + i),
+      );
+      const center = tf.randomNormal<tf.Rank.R1>([6], 0, 0.2, 'float32', 20);
+      const joined = (blocks: tf.Tensor2D[]) => tf.concat2d(blocks, 0);
+      const lossOf = (s: tf.Tensor2D[]) =>
+        affinityDistillationLoss({ student: s, teacher, center, teacherTemperature: 0.05 }, 0.1);
+      const wholeLossOf = (s: tf.Tensor) =>
+        affinityDistillationLoss(
+          { student: s as tf.Tensor2D, teacher: joined(teacher), center, teacherTemperature: 0.05 },
+          0.1,
+        );
+      expect(value(lossOf(student))).toBeCloseTo(value(wholeLossOf(joined(student))), 5);
+      const blockGrads = tf.grads((...s: tf.Tensor[]) => lossOf(s as tf.Tensor2D[]))(student);
+      const wholeGrad = tf.grad(wholeLossOf)(joined(student));
+      const difference = tf.max<tf.Scalar>(
+        tf.abs(tf.sub(joined(blockGrads as tf.Tensor2D[]), wholeGrad)),
+      );
+      expect(value(difference)).toBeLessThan(1e-6);
+      const centers = [
+        updatedCenter(center, teacher, 0.9),
+        updatedCenter(center, joined(teacher), 0.9),
+      ];
+      expect(value(tf.max<tf.Scalar>(tf.abs(tf.sub(centers[0]!, centers[1]!))))).toBeLessThan(1e-6);
+      expect(() =>
+        affinityDistillationLoss(
+          { student, teacher: teacher.slice(1), center, teacherTemperature: 0.05 },
+          0.1,
+        ),
+      ).toThrow(/^L_ts expects student and teacher rows .*\[3, 6\]/);
+    });
+  });
+
   it('is 0 without pairs, and leaves the centre as it was', () => {
     const empty = tf.zeros([0, 3]) as tf.Tensor2D;
     const center = tf.tensor1d([1, 2, 3]);

@@ -137,6 +137,48 @@ describe('matchProposals', () => {
       expect(Array.from(matchProposals(student, teacher, { bbox: 5, giou: 2 }))).toEqual([1, 2, 0]);
     });
   });
+
+  it('the embedding cost (−cos) overrides a small box preference', () => {
+    tf.tidy(() => {
+      // Student i sits on teacher i's box, 0.02 in cx from the other one: by 5·L1 the identity
+      // costs 0 and the swap 0.1 + 0.1 = 0.2. The embeddings point the other way (student 0 ∥
+      // teacher 1, student 1 ∥ teacher 0, the others orthogonal): with λ_emb = 1 the identity
+      // costs 0 and the swap 0.2 − 1 − 1 = −1.8.
+      const student = tf.tensor3d([
+        [
+          [0.5, 0.5, 0.2, 0.2],
+          [0.52, 0.5, 0.2, 0.2],
+        ],
+      ]);
+      const teacher = tf.tensor3d([
+        [
+          [0.5, 0.5, 0.2, 0.2],
+          [0.52, 0.5, 0.2, 0.2],
+        ],
+      ]);
+      const embeddings = {
+        student: tf.tensor3d([
+          [
+            [0, 3],
+            [2, 0],
+          ],
+        ]),
+        teacher: tf.tensor3d([
+          [
+            [1, 0],
+            [0, 1],
+          ],
+        ]),
+      };
+      const boxesOnly = { bbox: 5, giou: 0 };
+      expect(Array.from(matchProposals(student, teacher, boxesOnly, embeddings))).toEqual([0, 1]);
+      const withEmbedding = { ...boxesOnly, embedding: 1 };
+      expect(Array.from(matchProposals(student, teacher, withEmbedding, embeddings))).toEqual([
+        1, 0,
+      ]);
+      expect(() => matchProposals(student, teacher, withEmbedding)).toThrow(/needs the student/);
+    });
+  });
 });
 
 describe('LocInfoNCE = the independent PyTorch implementation (golden.json)', () => {
@@ -155,7 +197,7 @@ describe('LocInfoNCE = the independent PyTorch implementation (golden.json)', ()
       const options = {
         iouThreshold: fixture.delta,
         anchorBox: fixture.anchor,
-        costs: { bbox: 5, giou: 2 },
+        costs: { bbox: 5, giou: 2, embedding: fixture.costEmbedding },
       };
       let matched: number[] = [];
       let positives: number[] = [];

@@ -7,6 +7,8 @@ export interface ContrastCase {
   readonly tau: number;
   readonly anchor: 'teacher' | 'student';
   readonly aggregation: 'mean-log' | 'log-sum';
+  /** The student ↔ teacher matching's embedding cost weight (0 = boxes only). */
+  readonly costEmbedding: number;
   readonly studentBoxes: StoredArray;
   readonly teacherBoxes: StoredArray;
   readonly studentEmbeddings: StoredArray;

@@ -1,3 +1,4 @@
+import { proposalKernels } from '../native/proposal-kernels.js';
 import { stdSort } from '../sort/std-sort.js';
 
 /** EdgeBoxes parameters, OpenCV's names and defaults (`cv::ximgproc::createEdgeBoxes`). */
@@ -68,6 +69,13 @@ export function edgeBoxes(
   height: number,
   options: EdgeBoxesOptions = EDGE_BOXES_DEFAULTS,
 ): EdgeBoxesResult {
+  const native = proposalKernels();
+  if (native !== undefined) {
+    const o = options;
+    const packed = [o.alpha, o.beta, o.eta, o.minScore, o.maxBoxes, o.edgeMinMag, o.edgeMergeThr];
+    packed.push(o.clusterMinMag, o.maxAspectRatio, o.minBoxArea, o.gamma, o.kappa);
+    return native.edgeBoxes(edges, orientation, width, height, Float64Array.from(packed));
+  }
   const search = new EdgeBoxSearch(edges, orientation, width, height, options);
   return search.run();
 }

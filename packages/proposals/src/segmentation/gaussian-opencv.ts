@@ -1,5 +1,6 @@
 import { roundHalfEven } from '@ssdet/data';
 import { fmaFloat32 } from '../colour/single-precision.js';
+import { proposalKernels } from '../native/proposal-kernels.js';
 
 /**
  * `cv::GaussianBlur(src32F, dst, Size(0, 0), σ, σ)` on an interleaved float32 image, bit-exact
@@ -20,6 +21,8 @@ export function gaussianBlurOpenCv(
   sigma: number,
 ): Float32Array {
   const kernel = openCvGaussianKernel(sigma);
+  const native = proposalKernels();
+  if (native !== undefined) return native.gaussianBlur(image, width, height, channels, kernel);
   const taps = kernel.length;
   const radius = (taps - 1) >> 1;
   const fround = Math.fround;

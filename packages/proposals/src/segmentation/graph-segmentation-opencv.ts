@@ -1,5 +1,6 @@
 import type { LabelMask } from '@ssdet/core';
 import type { InterleavedImage } from '../image/interleaved-image.js';
+import { proposalKernels } from '../native/proposal-kernels.js';
 import { stdSort } from '../sort/std-sort.js';
 import { DisjointSet } from './disjoint-set.js';
 import { gaussianBlurOpenCv } from './gaussian-opencv.js';
@@ -46,6 +47,10 @@ export function buildOpenCvGraph(image: InterleavedImage, sigma: number): OpenCv
   const input = new Float32Array(n * channels);
   for (let i = 0; i < input.length; i++) input[i] = image.data[i]!;
   const smooth = gaussianBlurOpenCv(input, width, height, channels, sigma <= 0 ? 0.001 : sigma);
+  const native = proposalKernels();
+  if (native !== undefined) {
+    return { width, height, ...native.openCvGraphEdges(smooth, width, height, channels) };
+  }
   const fround = Math.fround;
 
   const maxEdges = n * 4;
@@ -82,6 +87,11 @@ export function buildOpenCvGraph(image: InterleavedImage, sigma: number): OpenCv
 /** Step 3's merging and step 4 for one k on a graph from {@link buildOpenCvGraph}. */
 export function segmentOpenCvGraph(graph: OpenCvGraph, k: number, minSize: number): LabelMask {
   const { width, height, edgeIds } = graph;
+  const native = proposalKernels();
+  if (native !== undefined) {
+    const roots = native.openCvGraphSegment(graph.weights, edgeIds, width, height, k, minSize);
+    return labelsFromRoots(roots, width, height).mask;
+  }
   const n = width * height;
   const count = edgeIds.length;
   const keys = graph.weights.slice();

@@ -1,3 +1,5 @@
+import { proposalKernels } from '../native/proposal-kernels.js';
+
 /**
  * `std::sort` exactly as GCC's libstdc++ implements it (introsort: median-of-three pivot moved to
  * the front, unguarded Hoare partition, recursion on the right part, heapsort below
@@ -14,11 +16,21 @@ export function stdSort(keys: Float32Array | Float64Array, payload: Int32Array):
   const n = keys.length;
   if (payload.length !== n) throw new RangeError('stdSort: keys and payload differ in length');
   if (n < 2) return;
+  const native = n >= NATIVE_MIN_LENGTH ? proposalKernels() : undefined;
+  if (native !== undefined) {
+    // The real libstdc++ std::sort: the same moves as the replay below.
+    if (keys instanceof Float32Array) native.stdSortFloat32(keys, payload);
+    else native.stdSortFloat64(keys, payload);
+    return;
+  }
   introsortLoop(keys, payload, 0, n, 2 * Math.floor(Math.log2(n)));
   finalInsertionSort(keys, payload, 0, n);
 }
 
 const THRESHOLD = 16;
+
+/** Below this length the replay beats the call into C++ and its copies. */
+const NATIVE_MIN_LENGTH = 256;
 
 function swap(keys: Float32Array | Float64Array, payload: Int32Array, a: number, b: number): void {
   const k = keys[a]!;

@@ -17,6 +17,12 @@ import {
 import { runPretraining, writeSyntheticDataset } from '@ssdet/data';
 import { parse as parseYaml } from 'yaml';
 import { readRunArtifacts } from '../finetune/run-artifacts.js';
+import {
+  DETR_FAMILY_DETECTORS,
+  isDetrFamily,
+  pretrainedDetrDetector,
+  type DetrFamilyDetector,
+} from '../finetune/pretrained-detector.js';
 import { runFinetune } from '../finetune/run-finetune.js';
 import { benchmarkHtml, benchmarkMarkdown, type BenchmarkRow } from './benchmark-table.js';
 import { DEMO_BENCHMARK, FULL_BENCHMARK, type BenchmarkPlan } from './benchmark-plan.js';
@@ -273,20 +279,13 @@ function withoutOptimizer(config: ConfigObject): ConfigObject {
  * The method of the run a finished run's frozen CNN came from (its config.yaml names the run
  * directory), or the weights file's name.
  */
-const DETR_FAMILY_DETECTORS = ['detr', 'deformable-detr'] as const;
-type DetrFamilyDetector = (typeof DETR_FAMILY_DETECTORS)[number];
-
-function isDetrFamily(detector: string): detector is DetrFamilyDetector {
-  return (DETR_FAMILY_DETECTORS as readonly string[]).includes(detector);
-}
-
-/** The detector a run that exports one pre-trained: its config's `detector` (DETReg), else DETR. */
+/** The detector a run that exports one pre-trained (what `--detector auto` fine-tunes). */
 async function pretrainedDetector(runDir: string): Promise<DetrFamilyDetector> {
   const file = path.join(runDir, 'config.yaml');
   if (!existsSync(file)) return 'detr';
-  const config = parseYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null;
-  const detector = config?.['detector'];
-  return typeof detector === 'string' && isDetrFamily(detector) ? detector : 'detr';
+  return pretrainedDetrDetector(
+    parseYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null,
+  );
 }
 
 async function chainedDonor(runDir: string, configKey: string): Promise<string | undefined> {

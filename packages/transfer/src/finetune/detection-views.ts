@@ -63,9 +63,10 @@ export function cropToBatchExtent(view: BatchedView): {
  * shorter side is `s` (drawn from `shorterSides` in training) and its longer side at most
  * `maxSize`, optionally mirrored, ImageNet-normalised, and pasted at the top left of a
  * zero canvas (zero after normalisation, as torchvision pads) so every view of a batch has one
- * size (the batch is then cut to its largest image by {@link cropToBatchExtent}). `geometry` describes the image inside the canvas (its size is the image's own), the
- * boxes travel with the image, and `boxIds` carry each box's class label (1 … K). With `masks`,
- * `mask` is the instance mask on the canvas with box `j`'s pixels labelled `j + 1`.
+ * size (the batch is then cut to its largest image by {@link cropToBatchExtent}). `geometry`
+ * describes the image inside the canvas (its size is the image's own), the boxes travel with
+ * the image, and `boxIds` carry each box's class label (1 … K). With `masks`, `mask` is the
+ * instance mask on the canvas with box `j`'s pixels labelled `j + 1`.
  */
 export class DetectionViews implements ViewGenerator {
   readonly viewNames = [DETECTION_VIEW];

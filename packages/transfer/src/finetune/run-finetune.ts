@@ -54,6 +54,7 @@ import {
   type FinetuneConfig,
 } from './finetune-config.js';
 import { initializeDetector, type Initialization } from './initialize-detector.js';
+import { pretrainedDetrDetector } from './pretrained-detector.js';
 
 /** What `ssdet finetune` asks for. */
 export interface FinetuneRequest {
@@ -442,10 +443,9 @@ export async function pretrainingLayer(init: string): Promise<ConfigObject> {
     };
   const transformer = stored?.['transformer'] as Record<string, unknown> | undefined;
   if (transformer !== undefined) {
-    // A DETR-family run's transformer shape goes to the section of the detector it pre-trained:
-    // `deformableDetr` for runs whose config names `detector: deformable-detr` (DETReg's
-    // default), `detr` otherwise (UP-DETR, DETReg's DETR variant).
-    const deformable = stored?.['detector'] === 'deformable-detr';
+    // A DETR-family run's transformer shape goes to the section of the detector it pre-trained.
+    const detector = pretrainedDetrDetector(stored);
+    const deformable = detector === 'deformable-detr';
     const keys = deformable
       ? [
           'dModel',
@@ -471,7 +471,7 @@ export async function pretrainingLayer(init: string): Promise<ConfigObject> {
       if (transformer[key] !== undefined) section[key] = transformer[key] as number | boolean;
     if (typeof stored?.['numQueries'] === 'number') section['numQueries'] = stored['numQueries'];
     layer[deformable ? 'deformableDetr' : 'detr'] = section;
-    layer['detector'] = deformable ? 'deformable-detr' : 'detr';
+    layer['detector'] = detector;
   }
   return layer;
 }

@@ -23,6 +23,8 @@ export interface CheckpointMeta {
   };
   /** For `ssdet export`: per artifact, export name → tensor name in this checkpoint. */
   readonly exports: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Processes of the data-parallel run that wrote it (absent: written before it was recorded, 1). */
+  readonly worldSize?: number;
   readonly time: number;
 }
 
