@@ -8,7 +8,8 @@
  */
 export class OutputPool {
   private readonly byLength = new Map<number, Float32Array[]>();
-  private readonly order: Float32Array[] = [];
+  /** Every pooled array, oldest first (a Set: taking one out of the middle costs O(1), not a scan). */
+  private readonly order = new Set<Float32Array>();
   private pooledBytes = 0;
 
   constructor(
@@ -23,7 +24,7 @@ export class OutputPool {
     const array = bucket?.pop();
     if (array === undefined) return undefined;
     this.pooledBytes -= array.byteLength;
-    this.order.splice(this.order.indexOf(array), 1);
+    this.order.delete(array);
     return array;
   }
 
@@ -36,10 +37,11 @@ export class OutputPool {
       this.byLength.set(array.length, bucket);
     }
     bucket.push(array);
-    this.order.push(array);
+    this.order.add(array);
     this.pooledBytes += array.byteLength;
     while (this.pooledBytes > this.maxBytes) {
-      const oldest = this.order.shift()!;
+      const oldest = this.order.values().next().value as Float32Array;
+      this.order.delete(oldest);
       const oldBucket = this.byLength.get(oldest.length)!;
       oldBucket.splice(oldBucket.indexOf(oldest), 1);
       this.pooledBytes -= oldest.byteLength;
@@ -52,7 +54,7 @@ export class OutputPool {
 
   clear(): void {
     this.byLength.clear();
-    this.order.length = 0;
+    this.order.clear();
     this.pooledBytes = 0;
   }
 }

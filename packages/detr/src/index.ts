@@ -105,6 +105,7 @@ export type { Match, SetOutputs, SetPredictions, SetTarget } from './matcher/set
 // Losses.
 export { crossEntropyWithEos } from './criterion/cross-entropy-with-eos.js';
 export { sigmoidFocalLoss } from './criterion/sigmoid-focal-loss.js';
+export { globalBoxCount } from './criterion/global-box-count.js';
 export type { MatchedLoss, MatchedLossContext } from './criterion/matched-loss.js';
 export {
   SetCriterion,

@@ -1,4 +1,5 @@
 import {
+  SINGLE_PROCESS,
   SsdetError,
   type Backbone,
   type Batch,
@@ -10,6 +11,7 @@ import {
   type RegionSource,
   type Rng,
   type StepContext,
+  type ProcessGroup,
 } from '@ssdet/core';
 import { linearProjectionParameterGroups, type SetCriterion, type SetOutputs } from '@ssdet/detr';
 import { trainableVariables } from '@ssdet/nn';
@@ -63,6 +65,7 @@ export class DetregMethod implements PretrainMethod {
     rng: Rng,
     logger: Logger,
     stages: DetregStages,
+    group: ProcessGroup = SINGLE_PROCESS,
   ) {
     this.views = stages.views;
     this.regions = stages.regions;
@@ -123,6 +126,7 @@ export class DetregMethod implements PretrainMethod {
       ? new DeformableDetregModel({ ...common, numLevels: t.numLevels, numPoints: t.numPoints })
       : new DetrDetregModel({ ...common, preNorm: architecture.preNorm });
     this.criterion = createDetregCriterion({
+      group,
       numClasses: config.numClasses,
       classLoss: architecture.classLoss,
       focalAlpha: config.loss.focalAlpha,

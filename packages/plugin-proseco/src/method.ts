@@ -1,4 +1,5 @@
 import {
+  SINGLE_PROCESS,
   SsdetError,
   type Backbone,
   type Batch,
@@ -11,6 +12,7 @@ import {
   type RegionSource,
   type Rng,
   type StepContext,
+  type ProcessGroup,
 } from '@ssdet/core';
 import {
   linearProjectionParameterGroups,
@@ -79,6 +81,7 @@ export class ProsecoMethod implements PretrainMethod {
     rng: Rng,
     logger: Logger,
     stages: ProsecoStages,
+    group: ProcessGroup = SINGLE_PROCESS,
   ) {
     this.views = stages.views;
     this.regions = stages.regions;
@@ -110,6 +113,7 @@ export class ProsecoMethod implements PretrainMethod {
       buffers: 'keep',
     });
     this.criterion = createLocalizationCriterion({
+      group,
       numClasses: config.numClasses,
       focalAlpha: config.loss.focalAlpha,
       weights: {

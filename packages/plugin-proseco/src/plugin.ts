@@ -1,6 +1,7 @@
 import {
   LOGGER,
   PRETRAIN_METHOD,
+  PROCESS_GROUP,
   REGION_SOURCE,
   RUN_RNG,
   VIEW_GENERATOR,
@@ -76,6 +77,7 @@ export const plugin = definePlugin({
               frozenStages: 4,
             }),
         },
+        resolveToken(run, PROCESS_GROUP),
       );
     });
   },

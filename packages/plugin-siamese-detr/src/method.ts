@@ -1,4 +1,5 @@
 import {
+  SINGLE_PROCESS,
   SsdetError,
   type Backbone,
   type Batch,
@@ -10,6 +11,7 @@ import {
   type RegionSource,
   type Rng,
   type StepContext,
+  type ProcessGroup,
 } from '@ssdet/core';
 import {
   paddedBatchMask as detrPaddedBatchMask,
@@ -72,6 +74,7 @@ export class SiameseDetrMethod implements PretrainMethod {
     rng: Rng,
     logger: Logger,
     stages: SiameseDetrStages,
+    group: ProcessGroup = SINGLE_PROCESS,
   ) {
     this.views = stages.views;
     this.regions = stages.regions;
@@ -104,6 +107,7 @@ export class SiameseDetrMethod implements PretrainMethod {
           })
         : new DetrSiameseModel({ ...common, preNorm: architecture.preNorm });
     this.criterion = createSiameseDetrCriterion({
+      group,
       eosCoef: config.loss.eosCoef,
       weights: {
         class: config.loss.classWeight,

@@ -22,6 +22,10 @@ describe('SoCo configuration', () => {
       scaleWithBatch: true,
     });
     expect(config.train.batchSize).toBe(2048);
+    // SyncBN, as `SoCo_FPN.py` converts every BatchNorm; the demo recipe keeps it.
+    expect(config.train.syncBn).toBe(true);
+    const demo = resolvePluginConfig(plugin, { preset: 'demo' }) as { train: { syncBn: boolean } };
+    expect(demo.train.syncBn).toBe(true);
   });
 
   it('the star preset is SoCo*: V3 at 192 and V4 at 112', () => {

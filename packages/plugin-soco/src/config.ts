@@ -202,6 +202,13 @@ export const socoConfigSchema = z
         scaleWithBatch: true,
         granularity: 'step',
       },
+      /**
+       * SyncBN: SoCo converts every BatchNorm of both encoders (backbone, FPN, head, projector)
+       * and of the predictor with `nn.SyncBatchNorm.convert_sync_batchnorm` (`SoCo_FPN.py`), so
+       * statistics span the global batch under `mpirun`; one process is unaffected.
+       * `--set train.syncBn=false` keeps them per process.
+       */
+      syncBn: true,
       /** `--save_freq 1` epoch ≈ 625 steps of 2048 on ImageNet-1k. */
       checkpointEvery: 625,
       /** `--print_freq 100`. */

@@ -59,6 +59,8 @@ export interface SocoStages {
  */
 export class SocoMethod implements PretrainMethod {
   readonly name = 'soco';
+  /** Every BatchNorm of both encoders and the predictor is SyncBN under `train.syncBn`. */
+  readonly syncBatchNorm = true;
   readonly views: SocoViewGenerator;
   readonly regions: RegionSource;
   readonly online: SocoEncoder;

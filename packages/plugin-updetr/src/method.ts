@@ -1,4 +1,5 @@
 import {
+  SINGLE_PROCESS,
   SsdetError,
   type Backbone,
   type Batch,
@@ -10,6 +11,7 @@ import {
   type RegionSource,
   type Rng,
   type StepContext,
+  type ProcessGroup,
 } from '@ssdet/core';
 import {
   paddedBatchMask as detrPaddedBatchMask,
@@ -61,6 +63,7 @@ export class UpdetrMethod implements PretrainMethod {
     rng: Rng,
     logger: Logger,
     stages: UpdetrStages,
+    group: ProcessGroup = SINGLE_PROCESS,
   ) {
     this.views = stages.views;
     this.regions = stages.regions;
@@ -82,6 +85,7 @@ export class UpdetrMethod implements PretrainMethod {
     });
     loadBackboneWeights(this.model.backbone, config.backboneWeights, logger);
     this.criterion = createUpdetrCriterion({
+      group,
       numClasses: config.numClasses,
       eosCoef: config.loss.eosCoef,
       weights: {

@@ -1,6 +1,7 @@
 import {
   LOGGER,
   PRETRAIN_METHOD,
+  PROCESS_GROUP,
   REGION_SOURCE,
   RUN_RNG,
   VIEW_GENERATOR,
@@ -81,6 +82,7 @@ export const plugin = definePlugin({
               frozenStages: config.backbone.frozen ? 4 : 1,
             }),
         },
+        resolveToken(run, PROCESS_GROUP),
       );
     });
   },

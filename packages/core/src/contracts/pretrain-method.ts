@@ -29,6 +29,12 @@ export interface PretrainMethod extends HasVariables {
   readonly views: ViewGenerator;
   /** Present when the method learns from unsupervised regions (SoCo, DETReg, DetCon, UP-DETR). */
   readonly regions?: RegionSource;
+  /**
+   * True when `train.syncBn` (`--sync-bn`) synchronises this method's BatchNorm statistics over
+   * the processes of a data-parallel run (SoCo). The trainer warns when `train.syncBn` is set
+   * for a method without it, where the setting has no effect.
+   */
+  readonly syncBatchNorm?: boolean;
   /** The variables the optimizer updates; frozen parts and EMA targets are excluded. */
   trainableVariables(): NamedVariables;
   loss(batch: Batch, context: StepContext): LossOutput;

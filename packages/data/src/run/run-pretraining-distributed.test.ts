@@ -43,9 +43,12 @@ async function trainToy(
   name: string,
   maxSteps: number,
   group: ProcessGroup | undefined,
-  extra: { resume?: boolean; sets?: string[] } = {},
+  extra: { resume?: boolean; sets?: string[]; warnings?: string[] } = {},
 ) {
   const bus = new EventBus();
+  bus.subscribe((event) => {
+    if (event.type === 'log' && event.level === 'warn') extra.warnings?.push(event.message);
+  });
   const registry = new PluginRegistry(CORE_VERSION_STRING, bus);
   registry.add(toyPlugin, { packageName: 'toy', discovery: 'api' });
   return runPretraining(createRootContainer({ bus }), registry, {
@@ -123,6 +126,20 @@ describe('runPretraining as one rank of a data-parallel run', () => {
     // The same number of processes continues.
     const resumed = await trainToy('pair', 3, new MirroredProcessGroup(0, 2), { resume: true });
     expect(resumed.result!.stepsRun).toBe(1);
+  });
+
+  it('warns once that train.syncBn has no effect on a method without SyncBN, and trains as without it', async () => {
+    const warnings: string[] = [];
+    const rank0 = new MirroredProcessGroup(0, 2);
+    await trainToy('sync-bn', 1, rank0, { sets: ['train.syncBn=true'], warnings });
+    expect(warnings.filter((message) => message.includes('syncBn'))).toEqual([
+      'train.syncBn (--sync-bn): toy has no synchronised BatchNorm, so the setting has no effect; its BatchNorm statistics stay per process.',
+    ]);
+    const plain: string[] = [];
+    const without = new MirroredProcessGroup(0, 2);
+    await trainToy('no-sync-bn', 1, without, { warnings: plain });
+    expect(plain.filter((message) => message.includes('syncBn'))).toEqual([]);
+    expect(rank0.calls).toEqual(without.calls);
   });
 
   it('refuses a global batch the processes cannot share evenly, and skipping bad images', async () => {

@@ -270,6 +270,11 @@ async function pretrainInRunDirectory(
       `Plugin "${plugin.name}" rebound RUN_RNG; plugins must fork it, not replace it.`,
     );
 
+  if (train.syncBn && method.syncBatchNorm !== true)
+    logger.warn(
+      `train.syncBn (--sync-bn): ${plugin.name} has no synchronised BatchNorm, so the setting has no effect; its BatchNorm statistics stay per process.`,
+    );
+
   const groups = method.parameterGroups?.() ?? [
     { name: 'all', variables: method.trainableVariables() },
   ];

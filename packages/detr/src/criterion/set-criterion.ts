@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossOutput } from '@ssdet/core';
-import { SsdetError } from '@ssdet/core';
+import type { LossOutput, ProcessGroup } from '@ssdet/core';
+import { SINGLE_PROCESS, SsdetError } from '@ssdet/core';
 import { cxcywhToXyxy } from '../box/box-convert.js';
 import { pairedGeneralizedBoxIou } from '../box/generalized-iou.js';
 import type { HungarianMatcher } from '../matcher/hungarian-matcher.js';
 import type { Match, SetOutputs, SetPredictions, SetTarget } from '../matcher/set-types.js';
 import { crossEntropyWithEos } from './cross-entropy-with-eos.js';
+import { globalBoxCount } from './global-box-count.js';
 import type { MatchedLoss, MatchedLossContext } from './matched-loss.js';
 import { sigmoidFocalLoss } from './sigmoid-focal-loss.js';
 
@@ -23,6 +24,11 @@ export interface SetCriterionOptions<T extends SetTarget = SetTarget> {
   readonly weights?: { readonly class?: number; readonly bbox?: number; readonly giou?: number };
   /** Losses on matched pairs that a method adds. */
   readonly extraLosses?: readonly MatchedLoss<T>[];
+  /**
+   * The processes of a data-parallel run: N is the box count averaged over them, as DETR's
+   * `all_reduce(num_boxes) / world_size` (see {@link globalBoxCount}). Default one process.
+   */
+  readonly group?: ProcessGroup;
 }
 
 export interface SetLossOutput extends LossOutput {
@@ -37,8 +43,9 @@ export interface SetLossOutput extends LossOutput {
  * DETR's `SetCriterion` (Carion et al., ECCV 2020, eq. 2): Hungarian-match the final layer's
  * predictions to the targets, then
  *   L = w_class·L_class + w_bbox·Σ‖b̂ − b‖₁/N + w_giou·Σ(1 − GIoU(b̂, b))/N + Σ extra,
- * with N = max(1, number of target boxes) and L_class the eos-weighted cross-entropy over all
- * queries (unmatched ones target no-object) or Deformable DETR's sigmoid focal loss / N.
+ * with N = max(1, number of target boxes — in a data-parallel run, their mean over the processes)
+ * and L_class the eos-weighted cross-entropy over all queries (unmatched ones target no-object)
+ * or Deformable DETR's sigmoid focal loss / N.
  * Every auxiliary decoder layer is matched on its own and adds the same terms, named with
  * suffix `_{i}` (`loss_ce_0`, …), as DETR's. `terms` hold the weighted values; `total` is their sum.
  */
@@ -53,6 +60,7 @@ export class SetCriterion<T extends SetTarget = SetTarget> {
   readonly weightBbox: number;
   readonly weightGiou: number;
   readonly extraLosses: readonly MatchedLoss<T>[];
+  readonly group: ProcessGroup;
 
   constructor(options: SetCriterionOptions<T>) {
     this.numClasses = options.numClasses;
@@ -65,6 +73,7 @@ export class SetCriterion<T extends SetTarget = SetTarget> {
     this.weightBbox = options.weights?.bbox ?? 5;
     this.weightGiou = options.weights?.giou ?? 2;
     this.extraLosses = options.extraLosses ?? [];
+    this.group = options.group ?? SINGLE_PROCESS;
   }
 
   compute(outputs: SetOutputs, targets: readonly T[]): SetLossOutput {
@@ -88,9 +97,9 @@ export class SetCriterion<T extends SetTarget = SetTarget> {
         }
       }
     }
-    const numBoxes = Math.max(
-      1,
+    const numBoxes = globalBoxCount(
       targets.reduce((total, t) => total + t.labels.length, 0),
+      this.group,
     );
     const unweighted: Record<string, tf.Scalar> = {};
     const terms: Record<string, tf.Scalar> = {};

@@ -1,3 +1,4 @@
+import type { ProcessGroup } from '@ssdet/core';
 import { HungarianMatcher, SetCriterion } from '@ssdet/detr';
 import { objectEmbeddingTerm, type PriorTarget } from './object-embedding-loss.js';
 
@@ -19,6 +20,11 @@ export interface DetregCriterionOptions {
   };
   /** Matching cost weights: class (2 / 1), L1 5, GIoU 2. */
   readonly costs: { readonly class: number; readonly bbox: number; readonly giou: number };
+  /**
+   * The run's processes: the box losses are divided by their mean box count (DETR's
+   * `num_boxes` allreduce). Default one process.
+   */
+  readonly group?: ProcessGroup;
 }
 
 /**
@@ -37,6 +43,7 @@ export interface DetregCriterionOptions {
 export function createDetregCriterion(options: DetregCriterionOptions): SetCriterion<PriorTarget> {
   const focal = options.classLoss === 'focal';
   return new SetCriterion<PriorTarget>({
+    group: options.group,
     numClasses: options.numClasses,
     matcher: new HungarianMatcher({
       costClass: options.costs.class,

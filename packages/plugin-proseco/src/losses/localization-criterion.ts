@@ -1,3 +1,4 @@
+import type { ProcessGroup } from '@ssdet/core';
 import { HungarianMatcher, SetCriterion, type SetTarget } from '@ssdet/detr';
 
 export interface LocalizationCriterionOptions {
@@ -9,6 +10,11 @@ export interface LocalizationCriterionOptions {
   readonly weights: { readonly class: number; readonly bbox: number; readonly giou: number };
   /** Matching cost weights: class 2, L1 5, GIoU 2. */
   readonly costs: { readonly class: number; readonly bbox: number; readonly giou: number };
+  /**
+   * The run's processes: the box losses are divided by their mean box count (DETR's
+   * `num_boxes` allreduce). Default one process.
+   */
+  readonly group?: ProcessGroup;
 }
 
 /**
@@ -27,6 +33,7 @@ export function createLocalizationCriterion(
   options: LocalizationCriterionOptions,
 ): SetCriterion<SetTarget> {
   return new SetCriterion<SetTarget>({
+    group: options.group,
     numClasses: options.numClasses,
     matcher: new HungarianMatcher({
       costClass: options.costs.class,

@@ -1,3 +1,4 @@
+import type { ProcessGroup } from '@ssdet/core';
 import { HungarianMatcher, SetCriterion } from '@ssdet/detr';
 import { regionDiscriminationTerm, type RegionTarget } from './region-discrimination-loss.js';
 
@@ -13,6 +14,11 @@ export interface SiameseDetrCriterionOptions {
   };
   /** Matching cost weights: class 1, L1 5, GIoU 2. */
   readonly costs: { readonly class: number; readonly bbox: number; readonly giou: number };
+  /**
+   * The run's processes: the box losses are divided by their mean box count (DETR's
+   * `num_boxes` allreduce). Default one process.
+   */
+  readonly group?: ProcessGroup;
 }
 
 /**
@@ -30,6 +36,7 @@ export function createSiameseDetrCriterion(
   options: SiameseDetrCriterionOptions,
 ): SetCriterion<RegionTarget> {
   return new SetCriterion<RegionTarget>({
+    group: options.group,
     // `self.num_classes = 2`: logits for classes 0, 1 and no-object.
     numClasses: 2,
     matcher: new HungarianMatcher({

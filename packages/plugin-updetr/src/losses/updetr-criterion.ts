@@ -1,3 +1,4 @@
+import type { ProcessGroup } from '@ssdet/core';
 import { HungarianMatcher, SetCriterion } from '@ssdet/detr';
 import { featureReconstructionTerm, type PatchTarget } from './feature-reconstruction-loss.js';
 
@@ -17,6 +18,11 @@ export interface UpdetrCriterionOptions {
   readonly costs: { readonly class: number; readonly bbox: number; readonly giou: number };
   /** Add L_feat (`--feature_recon`). */
   readonly featureReconstruction: boolean;
+  /**
+   * The run's processes: the box losses are divided by their mean box count (DETR's
+   * `num_boxes` allreduce). Default one process.
+   */
+  readonly group?: ProcessGroup;
 }
 
 /**
@@ -30,6 +36,7 @@ export interface UpdetrCriterionOptions {
  */
 export function createUpdetrCriterion(options: UpdetrCriterionOptions): SetCriterion<PatchTarget> {
   return new SetCriterion<PatchTarget>({
+    group: options.group,
     numClasses: options.numClasses,
     matcher: new HungarianMatcher({
       costClass: options.costs.class,
