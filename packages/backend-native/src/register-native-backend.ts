@@ -17,6 +17,7 @@ import {
   transposeKernel,
 } from './kernels/data-movement.js';
 import { softmaxKernel } from './kernels/softmax.js';
+import { unpackKernel } from './kernels/unpack.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 import {
   softTargetCrossEntropyGradKernel,
@@ -64,6 +65,7 @@ export const NATIVE_KERNELS: readonly NativeKernelConfig[] = [
   concatKernel,
   gatherKernel,
   unsortedSegmentSumKernel,
+  unpackKernel,
   softmaxKernel,
 ];
 

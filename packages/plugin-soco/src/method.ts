@@ -70,6 +70,8 @@ export class SocoMethod implements PretrainMethod {
 
   /** Training-mode forward options: SyncBN over the process group when `train.syncBn`. */
   private readonly training: ForwardOptions;
+  /** Whether other processes train alongside this one (their collectives must stay in step). */
+  private readonly distributed: boolean;
 
   constructor(
     private readonly config: SocoConfig,
@@ -81,6 +83,7 @@ export class SocoMethod implements PretrainMethod {
       config.train.syncBn && group.size > 1
         ? { training: true, syncGroup: group }
         : { training: true };
+    this.distributed = group.size > 1;
     this.views = stages.views;
     this.regions = stages.regions;
     const encoder = (stream: Rng): SocoEncoder =>
@@ -184,10 +187,11 @@ export class SocoMethod implements PretrainMethod {
         });
       });
       const combined = combineLosses(losses);
-      if (training.syncGroup === undefined) return combined;
-      // SyncBN's backward pass is a collective, so every rank must backpropagate through every
-      // BatchNorm. A pyramid level no box of this rank's batch is pooled from would be off the
-      // gradient path here (and the ranks' collectives out of step): a zero-weighted touch of
+      if (!this.distributed) return combined;
+      // A pyramid level no box of this rank's batch is pooled from would be off the gradient
+      // path here: its FPN output convolution would get no gradient on this rank (so the ranks'
+      // fused gradient allreduces would differ in length) and, under SyncBN, whose backward pass
+      // is a collective, the ranks' collectives would fall out of step. A zero-weighted touch of
       // every level keeps all of them on it, the way multi-level RoIAlign always reads every level.
       const touch = tf.addN(onlinePyramids.flat().map((level) => tf.mul(tf.sum(level), 0)));
       return { ...combined, total: tf.add(combined.total, touch) as tf.Scalar };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expectClose } from '@ssdet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  latestCheckpoint,
+  checkpointAt,
   mpiJobsUnavailable,
   readStepMetrics,
   ssdetAlone,
@@ -16,10 +16,11 @@ const missing = mpiJobsUnavailable();
 
 let dir: string;
 /**
- * The SoCo demo recipe (ResNet-18/8 + FPN + box head, all with BatchNorm) at global batch 8, with
- * Selective Search cached in the test's directory: the first run fills it, the others read it.
+ * The SoCo demo recipe (ResNet-18/8 + FPN + box head, all with BatchNorm; LARS at lr 1) at global
+ * batch 8, checkpointing every step, with Selective Search cached in the test's directory: the
+ * first run fills it, the others read it.
  */
-const soco = () => [
+const soco = (...extra: string[]) => [
   'pretrain',
   '--method',
   'soco',
@@ -30,6 +31,11 @@ const soco = () => [
   'train.data.workers=0',
   '--set',
   `regions.cacheDir=${path.join(dir, 'regions')}`,
+  '--set',
+  'train.checkpointEvery=1',
+  '--set',
+  'train.keepCheckpoints=10',
+  ...extra,
 ];
 
 beforeAll(async () => {
@@ -39,10 +45,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/*
+ * Tolerances. np 2 with SyncBN computes one process's sums in another order, nothing else, and
+ * steps 1–4 agree within 4·10⁻⁷ (losses) and weights after steps 1–2 within 4·10⁻⁶. The demo
+ * recipe then collapses quickly (loss −0.07 → −4.7 in 5 steps) and becomes ill-conditioned: one
+ * process against itself with 2 threads instead of 1 differs by 7.5·10⁻⁶ in loss 4 and 4.8·10⁻⁴
+ * in loss 5, and np 2 by 2.6·10⁻⁴ in loss 5, with BatchNorm biases 0.06–0.08 apart after step 4
+ * either way. So the late steps are held to that float-order noise, not to 1e-5.
+ */
 describe.skipIf(missing !== undefined)(
   `ssdet pretrain --method soco under mpirun (demo, np 2 × 1 thread)${missing === undefined ? '' : ` — skipped: ${missing}`}`,
   () => {
-    it('np 2 × batch 4 with SyncBN (SoCo’s default) equals one process × batch 8: per-step losses and final weights within 1e-5 over 5 steps', async () => {
+    it('np 2 × batch 4 with SyncBN (SoCo’s default) trains like one process × batch 8', async () => {
       const one = path.join(dir, 'one');
       const two = path.join(dir, 'two');
       const alone = await ssdetAlone(dir, [...soco(), '--max-steps', '5', '--out', one]);
@@ -57,43 +71,43 @@ describe.skipIf(missing !== undefined)(
       expect(b.map((record) => record.step)).toEqual([1, 2, 3, 4, 5]);
       // It trained: the loss moves from step to step.
       expect(new Set(a.map((record) => record.loss)).size).toBe(5);
-      expectClose(
-        b.map((record) => record.loss),
-        a.map((record) => record.loss),
-        1e-5,
-        { relative: 'element', label: 'loss ' },
-      );
-      for (const term of Object.keys(a[0]!.terms))
-        expectClose(
-          b.map((record) => record.terms[term]!),
-          a.map((record) => record.terms[term]!),
-          1e-5,
-          { relative: 'element', label: `${term} ` },
-        );
-      const [wa, wb] = [(await latestCheckpoint(one))!, (await latestCheckpoint(two))!];
-      expect(wb.meta.worldSize).toBe(2);
-      expect([...wb.tensors.keys()].sort()).toEqual([...wa.tensors.keys()].sort());
-      for (const [name, tensor] of wa.tensors)
-        expectClose(wb.tensors.get(name)!.data, tensor.data, 1e-5, {
-          relative: 'element',
-          label: `${name} `,
-        });
+      const losses = (records: typeof a, from: number, to: number) =>
+        records.slice(from, to).flatMap((record) => [record.loss, ...Object.values(record.terms)]);
+      expectClose(losses(b, 0, 4), losses(a, 0, 4), 1e-5, {
+        relative: 'element',
+        label: 'losses of steps 1–4 ',
+      });
+      expectClose(losses(b, 4, 5), losses(a, 4, 5), 1e-3, {
+        relative: 'element',
+        label: 'losses of step 5 ',
+      });
+      for (const [step, tolerance] of [
+        [1, 1e-5],
+        [2, 1e-5],
+        [3, 1e-4],
+      ] as const) {
+        const [wa, wb] = [(await checkpointAt(one, step))!, (await checkpointAt(two, step))!];
+        expect(wb.meta.worldSize).toBe(2);
+        expect([...wb.tensors.keys()].sort()).toEqual([...wa.tensors.keys()].sort());
+        for (const [name, tensor] of wa.tensors)
+          expectClose(wb.tensors.get(name)!.data, tensor.data, tolerance, {
+            relative: 'element',
+            label: `step ${step}: ${name} `,
+          });
+      }
     }, 600_000);
 
     it('without SyncBN (train.syncBn=false) np 2 normalises per rank and the first loss already differs', async () => {
-      const one = path.join(dir, 'one');
       const perRank = path.join(dir, 'per-rank');
       const pair = await ssdetUnderMpirun(dir, 2, [
-        ...soco(),
-        '--set',
-        'train.syncBn=false',
+        ...soco('--set', 'train.syncBn=false'),
         '--max-steps',
         '1',
         '--out',
         perRank,
       ]);
       expect(pair.code, pair.output).toBe(0);
-      const [a, b] = [await readStepMetrics(one), await readStepMetrics(perRank)];
+      const [a, b] = [await readStepMetrics(path.join(dir, 'one')), await readStepMetrics(perRank)];
       expect(worstRelativeDifference([b[0]!.loss], [a[0]!.loss])).toBeGreaterThan(1e-4);
     }, 300_000);
   },

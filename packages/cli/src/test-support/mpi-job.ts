@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointManager, EventBus, Logger } from '@ssdet/core';
@@ -85,6 +85,18 @@ export function latestCheckpoint(runDir: string) {
     1,
     new Logger(new EventBus(), 'test'),
   ).loadLatest();
+}
+
+/**
+ * The run's checkpoint of `step` (kept with `train.keepCheckpoints`), read through a scratch
+ * directory `<runDir>.step<step>` that holds only a link to it.
+ */
+export async function checkpointAt(runDir: string, step: number) {
+  const name = `step-${String(step).padStart(9, '0')}.ckpt`;
+  const scratch = path.join(`${runDir}.step${step}`, 'checkpoints');
+  await mkdir(scratch, { recursive: true });
+  await symlink(path.join(runDir, 'checkpoints', name), path.join(scratch, name));
+  return latestCheckpoint(path.dirname(scratch));
 }
 
 /** The largest |a − b| / max(1, |b|) over two equally long lists (`expectClose`'s measure). */

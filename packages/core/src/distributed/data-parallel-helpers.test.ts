@@ -68,23 +68,53 @@ describe('broadcastVariables', () => {
 });
 
 describe('meanAllreduceGradients', () => {
+  const shapes = new Map<string, readonly number[]>([
+    ['z', [2]],
+    ['a', [2, 1]],
+    ['unused', [3]],
+  ]);
+
   it('replaces each gradient by the mean over ranks in one fused call, without leaking', () => {
     const before = tf.memory().numTensors;
     const gradients = new Map<string, tf.Tensor>([
       ['z', tf.tensor1d([1, 3])],
       ['a', tf.tensor2d([[2], [4]])],
     ]);
-    const { group, calls } = pairWith(0, [Float32Array.of(0, 0), Float32Array.of(3, 5)]);
-    const reduced = meanAllreduceGradients(gradients, group);
-    expect(calls).toEqual([{ op: 'allreduce-mean', count: 2 }]);
+    // The peer's buffers in sorted-name order after the presence counts: a, unused, z.
+    const { group, calls } = pairWith(0, [
+      Float32Array.of(1, 0, 1),
+      Float32Array.of(0, 0),
+      Float32Array.of(0, 0, 0),
+      Float32Array.of(3, 5),
+    ]);
+    const reduced = meanAllreduceGradients(gradients, group, shapes);
+    expect(calls).toEqual([{ op: 'allreduce-sum', count: 4 }]);
     expect(reduced.get('a')!.arraySync()).toEqual([[1], [2]]);
     expect(reduced.get('a')!.shape).toEqual([2, 1]);
     expect(reduced.get('z')!.arraySync()).toEqual([2, 4]);
+    // No rank had a gradient for it: it gets none, as in one process.
+    expect(reduced.has('unused')).toBe(false);
     tf.dispose([...reduced.values()]);
     expect(tf.memory().numTensors).toBe(before);
     const alone = new Map([['a', tf.scalar(1)]]);
-    expect(meanAllreduceGradients(alone, SINGLE_PROCESS)).toBe(alone);
+    expect(meanAllreduceGradients(alone, SINGLE_PROCESS, shapes)).toBe(alone);
     tf.dispose([...alone.values()]);
+  });
+
+  it('sends zeros for a gradient this rank lacks, so every rank sends the same buffers', () => {
+    const gradients = new Map<string, tf.Tensor>([['z', tf.tensor1d([4, 8])]]);
+    // The peer had gradients for a and z; this rank only for z.
+    const { group } = pairWith(1, [
+      Float32Array.of(1, 0, 1),
+      Float32Array.of(6, 2),
+      Float32Array.of(0, 0, 0),
+      Float32Array.of(0, 0),
+    ]);
+    const reduced = meanAllreduceGradients(gradients, group, shapes);
+    expect(reduced.get('a')!.arraySync()).toEqual([[3], [1]]);
+    expect(reduced.get('z')!.arraySync()).toEqual([2, 4]);
+    expect(reduced.has('unused')).toBe(false);
+    tf.dispose([...reduced.values()]);
   });
 });
 

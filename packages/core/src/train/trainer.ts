@@ -294,7 +294,12 @@ export class Trainer {
       gradients = new Map([...sums].map(([name, sum]) => [name, tf.div(sum, accumulate)]));
       tf.dispose([...sums.values()]);
     }
-    gradients = meanAllreduceGradients(gradients, this.group);
+    if (this.group.size > 1) {
+      const shapes = new Map<string, readonly number[]>();
+      for (const [name, variable] of this.options.method.trainableVariables())
+        shapes.set(name, variable.shape);
+      gradients = meanAllreduceGradients(gradients, this.group, shapes);
+    }
     const clipped = this.options.clipGradients?.(gradients) ?? gradients;
     this.options.optimizer.apply(clipped, lr);
     tf.dispose([...new Set([...gradients.values(), ...clipped.values()])]);

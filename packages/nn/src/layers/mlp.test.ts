@@ -64,4 +64,40 @@ describe('dropout', () => {
       expect(new Set(a)).toEqual(new Set([0, 2]));
     });
   });
+
+  it('keeps each element with probability 1 − rate, scaled by 1/(1 − rate), and draws one value of the stream', () => {
+    const rng = Rng.fromSeed(5);
+    const twin = Rng.fromSeed(5);
+    const x = tf.randomNormal([200_000], 0, 1, 'float32', 3);
+    const y = dropout(x, 0.1, { training: true, rng });
+    twin.nextUint32();
+    expect(rng.nextUint32()).toBe(twin.nextUint32());
+    const xs = x.dataSync();
+    const ys = y.dataSync();
+    let kept = 0;
+    let worst = 0;
+    for (let i = 0; i < xs.length; i++) {
+      if (ys[i] === 0) continue;
+      kept += 1;
+      worst = Math.max(worst, Math.abs(ys[i]! - xs[i]! / 0.9));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    // 200,000 draws: the kept fraction's standard deviation is 0.00067.
+    expect(kept / xs.length).toBeGreaterThan(0.897);
+    expect(kept / xs.length).toBeLessThan(0.903);
+    tf.dispose([x, y]);
+  });
+
+  it('differentiates through the same mask and leaks no tensors', () => {
+    const x = tf.ones([4096]);
+    const before = tf.memory().numTensors;
+    const rng = Rng.fromSeed(8);
+    const out = dropout(x, 0.25, { training: true, rng });
+    const gradient = tf.grad((v: tf.Tensor) =>
+      tf.sum(dropout(v, 0.25, { training: true, rng: Rng.fromSeed(8) })),
+    )(x);
+    expect(Array.from(gradient.dataSync())).toEqual(Array.from(out.dataSync()));
+    tf.dispose([out, gradient]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test-support/tensors.js';
 import { infoNceLoss } from './info-nce-loss.js';
 import { l2Normalize } from './l2-normalize.js';
+import { logSumExpRows } from './log-sum-exp-rows.js';
 import { normalizedRegressionLoss } from './normalized-regression-loss.js';
 
 useCpuBackend();
@@ -64,6 +65,40 @@ describe('infoNceLoss', () => {
       tf.grad((x: tf.Tensor) => infoNceLoss(x as tf.Tensor2D, k, queue, 0.2))(q),
     );
     expect(profile.kernels.map((kernel) => kernel.name)).not.toContain('Equal');
+  });
+});
+
+describe('logSumExpRows', () => {
+  it('is finite for large logits, with the softmax times dy as gradient and no second softmax', async () => {
+    const x = tf.tensor2d([
+      [1000, 999, 998],
+      [-3, 0.5, 2],
+    ]);
+    const dy = tf.tensor1d([2, -1]);
+    const before = tf.memory().numTensors;
+    const value = logSumExpRows(x);
+    const expectedValues = [
+      [1000, 999, 998],
+      [-3, 0.5, 2],
+    ].map((row) => {
+      const max = Math.max(...row);
+      return max + Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
+    });
+    value.dataSync().forEach((v, row) => expect(v).toBeCloseTo(expectedValues[row]!, 4));
+    const gradient = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(logSumExpRows(v as tf.Tensor2D), dy)))(
+      x,
+    );
+    const difference = tf.tidy(() =>
+      tf.max(tf.abs(tf.sub(gradient, tf.mul(tf.softmax(x), tf.expandDims(dy, 1))))).dataSync(),
+    );
+    expect(difference[0]).toBeLessThan(1e-6);
+    const profile = await tf.profile(() =>
+      tf.grad((v: tf.Tensor) => tf.sum(logSumExpRows(v as tf.Tensor2D)))(x),
+    );
+    expect(profile.kernels.map((kernel) => kernel.name)).not.toContain('Softmax');
+    tf.dispose([value, gradient, profile.result as tf.Tensor]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, dy]);
   });
 });
 
