@@ -82,17 +82,22 @@ describe('runPretraining as one rank of a data-parallel run', () => {
     expect(existsSync(path.join(dir, 'rank1'))).toBe(false);
 
     // Start: one barrier (after rank 0 claimed the directory), then one broadcast of every
-    // variable (3 of the model, the SGD momentum slots). Each step: one fused allreduce-mean of
-    // the 3 gradients, one of the loss (+ stop flag).
+    // variable (3 of the model, the SGD momentum slots). Each step: one allreduce-mean of the
+    // loss (+ stop flag), then one fused allreduce-sum of the 3 gradients behind a buffer that
+    // counts the ranks holding each.
     const ops = rank1.calls.map((call) => call.op);
     expect(ops.slice(0, 2)).toEqual(['barrier', 'broadcast']);
     expect(rank1.calls[1]!.lengths.length).toBeGreaterThanOrEqual(3);
     const steps = rank1.calls.slice(2);
-    expect(steps.map((call) => call.op)).toEqual(Array(6).fill('allreduce-mean'));
+    expect(steps.map((call) => call.op)).toEqual(
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? 'allreduce-mean' : 'allreduce-sum')),
+    );
     const toyVariables = [3 * 3 * 3 * 4, 4, 4 * 8].sort((a, b) => a - b);
     for (let step = 0; step < 3; step++) {
       expect(steps[2 * step]!.lengths).toEqual([3]); // the loss, its one logged term, the stop flag
-      expect([...steps[2 * step + 1]!.lengths].sort((a, b) => a - b)).toEqual(toyVariables);
+      const [presence, ...gradients] = steps[2 * step + 1]!.lengths;
+      expect(presence).toBe(3);
+      expect([...gradients].sort((a, b) => a - b)).toEqual(toyVariables);
     }
 
     const rank0 = new MirroredProcessGroup(0, 2);
