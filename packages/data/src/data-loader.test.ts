@@ -11,6 +11,7 @@ import { writeSyntheticDataset } from './synthetic/write-synthetic-dataset.js';
 import { PHOTOS } from './test-support/fixtures.js';
 import { byolViews, mocoV2Views } from './views/recipes.js';
 import { SpecViewGenerator } from './views/spec-view-generator.js';
+import { InThreadSampleProcessor, type SampleProcessor } from './workers/sample-processor.js';
 import { WorkerSampleProcessor } from './workers/worker-sample-processor.js';
 import { entry as toyPluginEntry } from './test-support/toy-plugin.mjs';
 
@@ -153,6 +154,45 @@ describe('DataLoader', () => {
     } finally {
       await loader.close();
     }
+  });
+
+  it("starts the next epoch's first samples before the last batch of an epoch is handed out, with the same batches", async () => {
+    const dataset = await openDataset(path.join(dir, 'scenes', 'annotations.json'));
+    const views = new SpecViewGenerator(mocoV2Views(16));
+    const inner = new InThreadSampleProcessor(dataset, views);
+    const requested: number[] = [];
+    const recording: SampleProcessor = {
+      process: (index, rng) => {
+        requested.push(index);
+        return inner.process(index, rng);
+      },
+      close: () => inner.close(),
+    };
+    const options = { batchSize: 2, concurrency: 4 };
+    const loader = new DataLoader(dataset, views, Rng.fromSeed(4), {
+      ...options,
+      processor: recording,
+    });
+    const order0 = Array.from(epochOrder(dataset.size, Rng.fromSeed(4), 0));
+    const order1 = Array.from(epochOrder(dataset.size, Rng.fromSeed(4), 1));
+    const epoch0: HostBatch[] = [];
+    let requestedAtLastBatch: number[] = [];
+    for await (const batch of loader.epoch(0)) {
+      epoch0.push(batch);
+      if (epoch0.length === 5) requestedAtLastBatch = [...requested];
+    }
+    expect(epoch0).toHaveLength(5); // 10 images, batches of 2
+    // When the last batch of epoch 0 is handed out, epoch 1's first samples are already started.
+    expect(requestedAtLastBatch.slice(0, 10)).toEqual(order0);
+    expect(requestedAtLastBatch.slice(10)).toEqual(order1.slice(0, 4));
+    const epoch1 = await collect(loader, 1);
+    // Each image of epoch 1 processed once; and epoch 2's first four are under way in turn.
+    expect(requested.slice(10, 20)).toEqual(order1);
+    expect(requested).toHaveLength(24);
+    // The same batches as a loader that never looks ahead into the next epoch.
+    const fresh = new DataLoader(dataset, views, Rng.fromSeed(4), options);
+    expect(fingerprint(epoch1)).toEqual(fingerprint(await collect(fresh, 1)));
+    expect(fingerprint(epoch0)).toEqual(fingerprint(await collect(fresh, 0)));
   });
 
   it('resumes mid-epoch from a cursor with the same batches', async () => {

@@ -41,8 +41,24 @@ const TINY_IMAGES_NAMED = 5;
 
 type SampleOutcome =
   | { readonly kind: 'ok'; readonly record: ImageRecord; readonly views: View[] }
-  | { readonly kind: 'skipped' }
+  | { readonly kind: 'skipped'; readonly entry: BadImageEntry }
   | { readonly kind: 'failed'; readonly error: unknown };
+
+/** A sample being decoded and augmented: its position in the epoch's order, and its outcome. */
+interface PendingSample {
+  readonly position: number;
+  readonly result: Promise<SampleOutcome>;
+}
+
+/** One epoch's samples in flight, in order, and the next position to start. */
+interface EpochInFlight {
+  readonly epoch: number;
+  readonly order: ArrayLike<number>;
+  readonly positions: readonly number[];
+  readonly epochRng: Rng;
+  readonly pending: PendingSample[];
+  next: number;
+}
 
 export interface BadImageEntry {
   readonly file: string;
@@ -51,7 +67,9 @@ export interface BadImageEntry {
 
 /**
  * Turns a dataset into batches of augmented views with bounded look-ahead: up to `concurrency`
- * samples are being decoded and augmented while the consumer trains on the previous batch.
+ * samples are being decoded and augmented while the consumer trains on the previous batch. The
+ * look-ahead runs on into the next epoch (from its start), so a new epoch does not begin with
+ * the step waiting for a whole batch.
  * Each sample draws from `rng.fork('epoch-<e>').fork('sample-<index>')`, so the views of a
  * sample depend only on the seed, the epoch and the image — not on timing or concurrency.
  * Batches are full (a last partial batch is dropped, as MoCo/BYOL loaders do).
@@ -61,6 +79,8 @@ export class DataLoader implements BatchSource {
   private readonly badImages = new Map<string, BadImageEntry>();
   private readonly tinyImages = new Set<string>();
   private readonly processor: SampleProcessor;
+  /** The next epoch's first samples, started while the previous epoch's last ones finished. */
+  private nextEpoch: EpochInFlight | undefined;
 
   constructor(
     private readonly dataset: Dataset,
@@ -112,19 +132,21 @@ export class DataLoader implements BatchSource {
 
   /** The batches of `epoch`, starting at order position `cursor` (0 for a fresh epoch). */
   async *epoch(epoch: number, cursor = 0): AsyncGenerator<HostBatch> {
-    const order = epochOrder(this.dataset.size, this.rng, epoch, this.options);
-    const epochRng = this.rng.fork(`epoch-${epoch}`);
     const concurrency = Math.max(1, this.options.concurrency ?? 8);
-    const pending: { position: number; result: Promise<SampleOutcome> }[] = [];
-    const positions = this.positions(order.length, cursor);
+    const started = this.nextEpoch;
+    this.nextEpoch = undefined;
+    const current =
+      started !== undefined && started.epoch === epoch && cursor === 0
+        ? started
+        : this.inFlight(epoch, cursor);
+    const { pending } = current;
     const localBatch = this.localBatchSize;
     const global = this.options.batchSize;
-    let next = 0;
     const fill = (): void => {
-      while (pending.length < concurrency && next < positions.length) {
-        const position = positions[next]!;
-        pending.push({ position, result: this.process(order[position]!, epochRng) });
-        next += 1;
+      this.start(current, concurrency - pending.length);
+      if (current.next === current.positions.length) {
+        this.nextEpoch ??= this.inFlight(epoch + 1, 0);
+        this.start(this.nextEpoch, concurrency - pending.length - this.nextEpoch.pending.length);
       }
     };
     let batchIndex = Math.floor(cursor / global);
@@ -136,7 +158,13 @@ export class DataLoader implements BatchSource {
       fill();
       const outcome = await head.result;
       if (outcome.kind === 'failed') throw outcome.error;
-      if (outcome.kind === 'skipped') continue;
+      if (outcome.kind === 'skipped') {
+        // Noted when met, not when processed: a prefetched epoch the run never reaches adds nothing.
+        if (!this.badImages.has(outcome.entry.file))
+          this.badImages.set(outcome.entry.file, outcome.entry);
+        continue;
+      }
+      this.noteSize(outcome.record);
       records.push(outcome.record);
       views.push(outcome.views);
       if (records.length === localBatch) {
@@ -150,6 +178,31 @@ export class DataLoader implements BatchSource {
         records = [];
         views = [];
       }
+    }
+  }
+
+  /** `epoch` from order position `cursor`, nothing started yet. */
+  private inFlight(epoch: number, cursor: number): EpochInFlight {
+    const order = epochOrder(this.dataset.size, this.rng, epoch, this.options);
+    return {
+      epoch,
+      order,
+      positions: this.positions(order.length, cursor),
+      epochRng: this.rng.fork(`epoch-${epoch}`),
+      pending: [],
+      next: 0,
+    };
+  }
+
+  /** Starts up to `room` more of the epoch's samples. */
+  private start(flight: EpochInFlight, room: number): void {
+    for (let i = 0; i < room && flight.next < flight.positions.length; i++) {
+      const position = flight.positions[flight.next]!;
+      flight.pending.push({
+        position,
+        result: this.process(flight.order[position]!, flight.epochRng),
+      });
+      flight.next += 1;
     }
   }
 
@@ -177,14 +230,10 @@ export class DataLoader implements BatchSource {
         index,
         epochRng.fork(`sample-${index}`),
       );
-      this.noteSize(record);
       return { kind: 'ok', record, views };
     } catch (error) {
-      if (error instanceof BadImageError && this.options.onBadImage === 'skip') {
-        if (!this.badImages.has(error.file))
-          this.badImages.set(error.file, { file: error.file, reason: error.detail });
-        return { kind: 'skipped' };
-      }
+      if (error instanceof BadImageError && this.options.onBadImage === 'skip')
+        return { kind: 'skipped', entry: { file: error.file, reason: error.detail } };
       return { kind: 'failed', error };
     }
   }

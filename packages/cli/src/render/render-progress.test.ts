@@ -13,6 +13,7 @@ function step(step: number, etaSeconds: number) {
     terms: { global: 1, dense: 0.5 },
     lr: 0.03,
     imagesPerSecond: 12.5,
+    dataWaitFraction: 0.034,
     etaSeconds,
   };
 }
@@ -32,7 +33,9 @@ describe('renderProgress', () => {
     bus.emit('train.step', step(2, 51));
     stop();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(drawn).toMatch(/step 2\/100 \|.*\| loss 1\.5000 \| 12\.5 img\/s \| ETA 0m51s/);
+    expect(drawn).toMatch(
+      /step 2\/100 \|.*\| loss 1\.5000 \| 12\.5 img\/s \| data wait 3% \| ETA 0m51s/,
+    );
     expect(drawn).toMatch(/step 1\/100 \|.*\| ETA 1h02m/);
     expect(drawn).not.toMatch(/ETA \d+(\s|$)/); // never raw seconds
   });
@@ -44,7 +47,7 @@ describe('renderProgress', () => {
     bus.emit('train.step', step(1, 51));
     stop();
     expect(io.err).toBe(
-      'step 1/100 epoch 0 loss 1.5000 (global 1.0000, dense 0.5000) lr 3.000e-2 12.5 img/s ETA 0m51s\n',
+      'step 1/100 epoch 0 loss 1.5000 (global 1.0000, dense 0.5000) lr 3.000e-2 12.5 img/s data wait 3% ETA 0m51s\n',
     );
   });
 });

@@ -3,7 +3,8 @@ import type { EventBus } from '@ssdet/core';
 import type { CliIo } from '../io.js';
 
 /**
- * Training progress for a person: a bar with step/total, loss, images/s and ETA on a terminal;
+ * Training progress for a person: a bar with step/total, loss, images/s, the share of time spent
+ * waiting for data, and ETA on a terminal;
  * plain lines (about 20 per run, and every checkpoint) when stderr is a file or CI log.
  */
 export function renderProgress(
@@ -20,13 +21,15 @@ export function renderProgress(
       const fields = {
         loss: event.loss.toFixed(4),
         speed: event.imagesPerSecond.toFixed(1),
+        wait: (event.dataWaitFraction * 100).toFixed(0),
         remaining: formatSeconds(event.etaSeconds),
       };
       if (io.isTty) {
         if (bar === undefined) {
           bar = new cliProgress.SingleBar(
             {
-              format: 'step {value}/{total} |{bar}| loss {loss} | {speed} img/s | ETA {remaining}',
+              format:
+                'step {value}/{total} |{bar}| loss {loss} | {speed} img/s | data wait {wait}% | ETA {remaining}',
               stream,
               hideCursor: true,
               noTTYOutput: true,
@@ -44,7 +47,7 @@ export function renderProgress(
           .map(([name, value]) => `${name} ${value.toFixed(4)}`)
           .join(', ');
         io.stderr(
-          `step ${event.step}/${event.totalSteps} epoch ${event.epoch} loss ${fields.loss} (${terms}) lr ${event.lr.toExponential(3)} ${fields.speed} img/s ETA ${fields.remaining}\n`,
+          `step ${event.step}/${event.totalSteps} epoch ${event.epoch} loss ${fields.loss} (${terms}) lr ${event.lr.toExponential(3)} ${fields.speed} img/s data wait ${fields.wait}% ETA ${fields.remaining}\n`,
         );
       }
     } else if (event.type === 'train.checkpoint' && !io.isTty) {

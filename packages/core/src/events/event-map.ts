@@ -43,6 +43,11 @@ export interface SsdetEventMap {
     readonly terms: Readonly<Record<string, number>>;
     readonly lr: number;
     readonly imagesPerSecond: number;
+    /**
+     * Share of the wall time since the last logged step spent waiting for the data loader
+     * (0–1; above a few per cent, the step is starved: add workers or cache the data).
+     */
+    readonly dataWaitFraction: number;
     /** Seconds left at the recent pace. */
     readonly etaSeconds: number;
   };

@@ -178,6 +178,7 @@ export class Trainer {
         const now = performance.now();
         const elapsedMs = now - window.startedAt;
         const imagesPerSecond = (window.images * 1000) / Math.max(elapsedMs, 1);
+        const dataWaitFraction = Math.min(1, window.waitMs / Math.max(elapsedMs, 1));
         const secondsPerStep = (Date.now() - startedAt) / 1000 / stepsThisRun;
         this.options.bus.emit('train.step', {
           step,
@@ -187,6 +188,7 @@ export class Trainer {
           terms: agreed.terms,
           lr,
           imagesPerSecond,
+          dataWaitFraction,
           etaSeconds: secondsPerStep * (totalSteps - step),
         });
         const evaluate = this.options.evaluate;
@@ -205,7 +207,7 @@ export class Trainer {
             ...(momentum === undefined ? {} : { momentum }),
             ...(evaluation === undefined ? {} : { evaluation }),
             imagesPerSecond,
-            dataWaitFraction: Math.min(1, window.waitMs / Math.max(elapsedMs, 1)),
+            dataWaitFraction,
             backend: this.options.backend,
             time: Date.now(),
           };

@@ -313,6 +313,25 @@ describe('runPretraining', () => {
     }
   });
 
+  it('reports the share of time spent waiting for data in each step event and metrics line', async () => {
+    const bus = new EventBus();
+    const fromEvents: number[] = [];
+    bus.subscribe((event: SsdetEvent) => {
+      if (event.type === 'train.step') fromEvents.push(event.dataWaitFraction);
+    });
+    const runDir = await trainToy('data-wait', 3, ['train.logEvery=1'], { bus });
+    const fromMetrics = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { dataWaitFraction: number }).dataWaitFraction);
+    expect(fromEvents).toHaveLength(3);
+    expect(fromEvents).toEqual(fromMetrics);
+    for (const fraction of fromEvents) {
+      expect(fraction).toBeGreaterThan(0); // the loader is awaited before every step
+      expect(fraction).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('decodes and augments in worker threads built from the plugin, with the same batches', async () => {
     const lossesWith = async (name: string, workers: number, entry?: string) => {
       const bus = new EventBus();
