@@ -1,9 +1,9 @@
-import { disposeBatch, selectBackend, type Batch } from '@ssdet/core';
+import { disposeBatch, Rng, SINGLE_PROCESS, selectBackend, type Batch } from '@ssdet/core';
 import { encodeInGroups, isBatchNormBuffer, l2Normalize } from '@ssdet/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETCO_STAGES, type DetcoStage } from './heads.js';
-import type { DetcoMethod } from './method.js';
+import { DetcoMethod } from './method.js';
 import { detcoMethod, randomBatch, stepContext, tinyConfig } from './test-support/tiny.js';
 
 beforeAll(async () => {
@@ -274,5 +274,19 @@ describe('DetcoMethod', () => {
       /detco needs view "key_patches"; the batch has query, key, query_patches/,
     );
     disposeBatch(batch);
+  });
+
+  it('refuses shuffle-BN groups that do not split over the ranks, naming both', () => {
+    // The groups span the global batch (one process's `shuffleBnGroups`), so each rank needs a whole number.
+    const threeRanks = { ...SINGLE_PROCESS, size: 3 };
+    const stages = {
+      views: method.views,
+      createBackbone: () => {
+        throw new Error('not reached');
+      },
+    };
+    expect(() => new DetcoMethod(config, Rng.fromSeed(1), stages, threeRanks)).toThrow(
+      /DetCo shuffleBnGroups = 2 spans the global batch and must be a multiple of the 3 processes/,
+    );
   });
 });

@@ -1,18 +1,21 @@
 import {
+  SINGLE_PROCESS,
   SsdetError,
   type Backbone,
   type Batch,
   type LossOutput,
   type NamedVariables,
   type PretrainMethod,
+  type ProcessGroup,
   type Rng,
   type StepContext,
   type ViewGenerator,
 } from '@ssdet/core';
 import {
   collectVariables,
+  concatAllGather,
   constantMomentum,
-  encodeInGroups,
+  encodeShuffledAcrossRanks,
   MemoryQueue,
   MomentumPairs,
   replicaForwardOptions,
@@ -44,7 +47,7 @@ type PendingKeys = {
  *
  * 1. θ_q encodes the global view I_q and the patch set P_q; θ_k (the momentum encoder) encodes
  *    I_k and P_k, its images dealt to shuffle-BN groups in a random order (the same order for
- *    both of its inputs) — {@link encodeInGroups}, the code path DenseCL uses;
+ *    both of its inputs) — {@link encodeShuffledAcrossRanks}, the code path DenseCL uses;
  * 2. each encoder gives, per stage res2…res5, a global and a local embedding;
  * 3. the loss is Σ_i w_i (L_g↔g + L_l↔l + L_l↔g) ({@link detcoObjective}) against eight queues;
  * 4. after the optimizer step, `afterStep` moves θ_k towards θ_q (θ_k ← m·θ_k + (1 − m)·θ_q,
@@ -54,6 +57,13 @@ type PendingKeys = {
  * Variables: `encoder_q.*` (trained), `encoder_k.*` (EMA copy), `queue_g.<stage>.queue`/`queue_ptr`
  * and `queue_l.<stage>.*` (the paper's Queue_g/l; `[K, D]` each). `exports().backbone` is θ_q's
  * backbone with torchvision names.
+ *
+ * Data-parallel (`group` of N ranks, each with its shard of the global batch), as DenseCL: the
+ * `shuffleBnGroups` groups span the global batch (`shuffleBnGroups / N` per rank), θ_k's images
+ * are shuffled across ranks (MoCo's `_batch_shuffle_ddp` / `_batch_unshuffle_ddp`, one permutation
+ * of the global batch for both of its inputs) and every stage's global and local keys are
+ * all-gathered before enqueueing (`concat_all_gather`), so that N ranks train exactly as one
+ * process with the global batch and the same groups, and every rank holds the same queues.
  */
 export class DetcoMethod implements PretrainMethod {
   readonly name = 'detco';
@@ -65,12 +75,21 @@ export class DetcoMethod implements PretrainMethod {
   private readonly momentumPairs: MomentumPairs;
   /** Keys of the micro-batches since the last `afterStep`, kept until they are enqueued. */
   private pending: PendingKeys[] = [];
+  /** Shuffle-BN groups on this rank: `shuffleBnGroups` over the ranks. */
+  private readonly localGroups: number;
 
   constructor(
     readonly config: DetcoConfig,
     rng: Rng,
     stages: DetcoStages,
+    private readonly group: ProcessGroup = SINGLE_PROCESS,
   ) {
+    if (config.shuffleBnGroups % group.size !== 0)
+      throw new SsdetError(
+        'SHUFFLE_BN_GROUPS_RANKS',
+        `DetCo shuffleBnGroups = ${config.shuffleBnGroups} spans the global batch and must be a multiple of the ${group.size} processes; set shuffleBnGroups to a multiple of ${group.size} that divides train.batchSize.`,
+      );
+    this.localGroups = config.shuffleBnGroups / group.size;
     this.views = stages.views;
     const encoderOptions = {
       createBackbone: stages.createBackbone,
@@ -121,37 +140,35 @@ export class DetcoMethod implements PretrainMethod {
     const [queryImages, keyImages, queryPatches, keyPatches] = DETCO_VIEW_NAMES.map((name) =>
       this.images(batch, name),
     ) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-    const groups = this.config.shuffleBnGroups;
+    const { group, localGroups } = this;
     // Only the backbones run per shuffle-BN group (BatchNorm lives there); the heads project the
     // whole batch at once, so every head weight — 340 M parameters in res5's local head at
     // ResNet-50 — gets one gradient per step instead of one per group and their sum.
-    type Pool = (images: tf.Tensor4D, group: number) => StageFeatures;
+    // Under shuffle-BN across ranks the pooled features (not the images' embeddings) are what
+    // travels back to each image's own rank.
+    type Pool = (images: tf.Tensor4D, globalGroup: number) => StageFeatures;
     const global =
       (encoder: DetcoEncoder): Pool =>
-      (images, group) =>
-        encoder.poolGlobal(images, replicaForwardOptions(group));
+      (images, globalGroup) =>
+        encoder.poolGlobal(images, replicaForwardOptions(globalGroup));
     const local =
       (encoder: DetcoEncoder): Pool =>
-      (images, group) =>
-        encoder.poolLocal(images, replicaForwardOptions(group));
+      (images, globalGroup) =>
+        encoder.poolLocal(images, replicaForwardOptions(globalGroup));
+    const encode = (images: tf.Tensor4D, pool: Pool, order?: readonly number[]) =>
+      encodeShuffledAcrossRanks(images, group, localGroups, pool, order);
     return tf.tidy(() => {
       const query: DetcoEmbeddings = {
-        global: this.query.heads.projectGlobal(
-          encodeInGroups(queryImages, groups, global(this.query)),
-        ),
-        local: this.query.heads.projectLocal(
-          encodeInGroups(queryPatches, groups, local(this.query)),
-        ),
+        global: this.query.heads.projectGlobal(encode(queryImages, global(this.query))),
+        local: this.query.heads.projectLocal(encode(queryPatches, local(this.query))),
       };
       // θ_k is not trainable, so autodiff gives it no gradient: MoCo's `torch.no_grad()`.
-      const order = context.rng.fork('shuffle-bn').permutation(keyImages.shape[0]);
+      // The step stream is the same on every rank: all draw the one permutation of the global
+      // batch (the official code broadcasts rank 0's).
+      const order = context.rng.fork('shuffle-bn').permutation(keyImages.shape[0] * group.size);
       const key: DetcoEmbeddings = {
-        global: this.key.heads.projectGlobal(
-          encodeInGroups(keyImages, groups, global(this.key), order),
-        ),
-        local: this.key.heads.projectLocal(
-          encodeInGroups(keyPatches, groups, local(this.key), order),
-        ),
+        global: this.key.heads.projectGlobal(encode(keyImages, global(this.key), order)),
+        local: this.key.heads.projectLocal(encode(keyPatches, local(this.key), order)),
       };
       const objective = detcoObjective({
         query,
@@ -173,8 +190,8 @@ export class DetcoMethod implements PretrainMethod {
     this.momentumPairs.update(context);
     for (const keys of this.pending) {
       for (const stage of DETCO_STAGES) {
-        this.globalQueues[stage].enqueue(keys.global[stage]);
-        this.localQueues[stage].enqueue(keys.local[stage]);
+        this.enqueue(this.globalQueues[stage], keys.global[stage]);
+        this.enqueue(this.localQueues[stage], keys.local[stage]);
       }
       tf.dispose([...Object.values(keys.global), ...Object.values(keys.local)]);
     }
@@ -199,6 +216,17 @@ export class DetcoMethod implements PretrainMethod {
       ]),
     ]);
     this.pending = [];
+  }
+
+  /** Every rank enqueues the global batch's keys, in rank order (`concat_all_gather`). */
+  private enqueue(queue: MemoryQueue, keys: tf.Tensor2D): void {
+    if (this.group.size === 1) {
+      queue.enqueue(keys);
+      return;
+    }
+    const all = concatAllGather(keys, this.group);
+    queue.enqueue(all);
+    all.dispose();
   }
 
   private queueTensors(kind: 'global' | 'local'): Record<DetcoStage, tf.Tensor2D> {

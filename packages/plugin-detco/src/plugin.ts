@@ -1,5 +1,6 @@
 import {
   PRETRAIN_METHOD,
+  PROCESS_GROUP,
   RUN_RNG,
   VIEW_GENERATOR,
   buildBackbone,
@@ -37,14 +38,19 @@ export const plugin = definePlugin({
     );
     provideFactory(container, PRETRAIN_METHOD, (run) => {
       const config = resolveToken(run, DETCO_CONFIG);
-      return new DetcoMethod(config, resolveToken(run, RUN_RNG).fork('detco'), {
-        views: resolveToken(run, VIEW_GENERATOR),
-        createBackbone: (rng) =>
-          buildBackbone(run, config.backbone, rng, {
-            method: 'detco',
-            levels: DETCO_STAGES.map((stage) => DETCO_LEVELS[stage]),
-          }),
-      });
+      return new DetcoMethod(
+        config,
+        resolveToken(run, RUN_RNG).fork('detco'),
+        {
+          views: resolveToken(run, VIEW_GENERATOR),
+          createBackbone: (rng) =>
+            buildBackbone(run, config.backbone, rng, {
+              method: 'detco',
+              levels: DETCO_STAGES.map((stage) => DETCO_LEVELS[stage]),
+            }),
+        },
+        resolveToken(run, PROCESS_GROUP),
+      );
     });
   },
 });
