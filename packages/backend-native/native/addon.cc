@@ -8,6 +8,7 @@
 
 #include "batch_norm.h"
 #include "convolution.h"
+#include "data_images.h"
 #include "data_movement.h"
 #include "deformable_sampling.h"
 #include "dnnl_context.h"
@@ -62,6 +63,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ssdet::registerProposalSort(env, exports);
   ssdet::registerProposalSegmentation(env, exports);
   ssdet::registerProposalEdgeBoxes(env, exports);
+  ssdet::registerDataFloatImages(env, exports);
+  ssdet::registerDataPilImages(env, exports);
   ssdet::exportFunction(env, exports, "onednnVersion", OnednnVersion);
   ssdet::exportFunction(env, exports, "setOutputSource", ssdet::SetOutputSource);
   return exports;

@@ -21,7 +21,9 @@
         "threads.cc",
         "proposals_sort.cc",
         "proposals_segmentation.cc",
-        "proposals_edge_boxes.cc"
+        "proposals_edge_boxes.cc",
+        "data_float_images.cc",
+        "data_pil_images.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -32,8 +32,13 @@ type DataId = object;
 export class NativeBackend extends MathBackendCPU {
   readonly addon: NativeAddon;
   readonly outputPool = new OutputPool(POOL_BYTES, POOL_MIN_LENGTH);
-  /** Buffers of native outputs, with how many stored tensors reference them. */
-  private readonly liveReferences = new WeakMap<ArrayBufferLike, number>();
+  /**
+   * Buffers of native outputs that stored tensors reference, with how many do. An entry goes when
+   * its count drops to 0 (the buffer then goes to the pool, or to the GC), so this holds only what
+   * live tensors hold anyway: a Map, because a WeakMap entry per output (about a thousand per
+   * ResNet-18 step) costs more to insert and makes every GC walk the ephemeron table.
+   */
+  private readonly liveReferences = new Map<ArrayBufferLike, number>();
   /** Native output buffers that escaped and must not be recycled. */
   private readonly escaped = new WeakSet<ArrayBufferLike>();
 
@@ -88,8 +93,17 @@ export class NativeBackend extends MathBackendCPU {
 
   /** A new float32 tensor in this backend's storage, owning `values` (a native output). */
   output(shape: readonly number[], values: Float32Array): tf.TensorInfo {
-    if (!this.liveReferences.has(values.buffer)) this.liveReferences.set(values.buffer, 0);
-    return this.makeTensorInfo([...shape], 'float32', values);
+    const buffer = values.buffer;
+    // A new array, or a recycled one whose previous tensors are gone: either way no stored
+    // tensor references it yet (the same bookkeeping as `write` for a known buffer, done once).
+    const count = this.liveReferences.get(buffer) ?? 0;
+    const outShape = [...shape];
+    const dataId = super.write(values, outShape, 'float32');
+    this.liveReferences.set(buffer, count + 1);
+    if (count > 0 || values.byteOffset !== 0 || values.byteLength !== buffer.byteLength) {
+      this.escaped.add(buffer);
+    }
+    return { dataId, shape: outShape, dtype: 'float32' };
   }
 
   override write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): DataId {
@@ -120,9 +134,11 @@ export class NativeBackend extends MathBackendCPU {
     const released = super.disposeData(dataId, force);
     if (released && values instanceof Float32Array && !this.data.has(dataId)) {
       const count = this.liveReferences.get(values.buffer);
-      if (count !== undefined) {
+      if (count === 1) {
+        this.liveReferences.delete(values.buffer);
+        if (!this.escaped.has(values.buffer)) this.outputPool.put(values);
+      } else if (count !== undefined) {
         this.liveReferences.set(values.buffer, count - 1);
-        if (count === 1 && !this.escaped.has(values.buffer)) this.outputPool.put(values);
       }
     }
     return released;

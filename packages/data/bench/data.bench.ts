@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bench, describe } from 'vitest';
+import { afterAll, bench, describe } from 'vitest';
 import { entry as toyPluginEntry } from '../src/test-support/toy-plugin.mjs';
 import { Rng, type Dataset } from '@ssdet/core';
 import {
@@ -80,6 +80,49 @@ async function passes(concurrency: number, threads: number, epochs: number): Pro
   }
 }
 
+/**
+ * A loader whose 2 worker threads are started and warmed (one epoch) before anything is timed, as
+ * in a training run past its first steps: the rate the trainer sees in steady state.
+ */
+let warmLoader: DataLoader | undefined;
+async function warmWorkers(): Promise<DataLoader> {
+  if (warmLoader !== undefined) return warmLoader;
+  const data = await prepare();
+  const processor = new WorkerSampleProcessor(
+    {
+      datasetLocation: location,
+      decode: {},
+      pluginEntries: [toyPluginEntry],
+      method: { name: 'toy', config: { imageSize: 224 } },
+      seed: 0,
+    },
+    2,
+  );
+  warmLoader = new DataLoader(
+    data,
+    new SpecViewGenerator(mocoV2Views(224, ['a', 'b'])),
+    Rng.fromSeed(0),
+    {
+      batchSize: 32,
+      concurrency: 16,
+      processor,
+    },
+  );
+  await steadyEpoch(warmLoader);
+  return warmLoader;
+}
+
+async function steadyEpoch(loader: DataLoader): Promise<void> {
+  for await (const batch of loader.epoch(epoch++)) {
+    if (batch.views.length !== 32) throw new Error('short batch');
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+}
+
+afterAll(async () => {
+  await warmLoader?.close();
+});
+
 describe('MoCo-v2 views at 224 px from 640×480 JPEGs', () => {
   const options = {
     iterations: 3,
@@ -94,6 +137,12 @@ describe('MoCo-v2 views at 224 px from 640×480 JPEGs', () => {
   };
   bench(`main thread (1 op = ${IMAGES * 2} views)`, () => passes(8, 0, 1), options);
   bench(`2 worker threads (1 op = ${IMAGES * 6} views)`, () => passes(16, 2, 3), options);
+  // The threads stay up between ops; afterAll stops them.
+  bench(
+    `2 worker threads, steady state (1 op = ${IMAGES * 2} views, threads started and warmed first)`,
+    async () => steadyEpoch(await warmWorkers()),
+    { ...options, iterations: 5, setup: async () => void (await warmWorkers()) },
+  );
 });
 
 /**

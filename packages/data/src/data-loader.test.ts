@@ -118,6 +118,27 @@ describe('DataLoader', () => {
     }
   });
 
+  it('closing worker threads lets the samples in flight finish first', async () => {
+    const location = path.join(dir, 'scenes', 'annotations.json');
+    const processor = new WorkerSampleProcessor(toyWorkers(location, 24), 2);
+    const rng = Rng.fromSeed(3);
+    const inFlight = [0, 1, 2, 3].map((index) => processor.process(index, rng.fork(`s${index}`)));
+    await processor.close();
+    // Terminated at once, the threads would leave these unsettled for ever.
+    const settled = await Promise.race([
+      Promise.allSettled(inFlight),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 1000)),
+    ]);
+    expect(settled).not.toBe('hung');
+    const outcomes = settled as PromiseSettledResult<{ views: unknown[] }>[];
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+  });
+
   it('a method the worker threads cannot build fails the epoch with the reason, never hangs', async () => {
     const location = path.join(dir, 'scenes', 'annotations.json');
     const dataset = await openDataset(location);

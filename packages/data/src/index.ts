@@ -27,6 +27,7 @@ export {
   type RandomResizedCropOptions,
 } from './geometry/random-resized-crop.js';
 export { renderView } from './geometry/render-view.js';
+export { DATA_NATIVE_ENV, useNativeImageKernels } from './native/image-kernels.js';
 export { shorterSideSize } from './geometry/resize-shorter-side.js';
 export { drawDetrGeometry, type DetrGeometryOptions } from './geometry/detr-geometry.js';
 export {

@@ -20,27 +20,12 @@ export function renderView(image: DecodedImage, geometry: ViewGeometry): Float32
       `A view's source box [${geometry.sourceBox.join(', ')}] has no pixels inside the ${image.width} × ${image.height} image.`,
     );
   }
-  const pixels = resampleRegion(
+  return resampleRegion(
     image.pixels,
     image.width,
     { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
     geometry.width,
     geometry.height,
+    geometry.flipped,
   );
-  return geometry.flipped ? mirrorRows(pixels, geometry.width, geometry.height) : pixels;
-}
-
-function mirrorRows(pixels: Float32Array, width: number, height: number): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width * 3;
-    for (let x = 0; x < width; x++) {
-      const from = row + x * 3;
-      const to = row + (width - 1 - x) * 3;
-      out[to] = pixels[from]!;
-      out[to + 1] = pixels[from + 1]!;
-      out[to + 2] = pixels[from + 2]!;
-    }
-  }
-  return out;
 }

@@ -1,9 +1,12 @@
+import { imageKernels } from '../native/image-kernels.js';
+
 /**
  * Antialiased bilinear resampling of an 8-bit RGB region to float RGB in [0, 1] — torchvision's
  * `resize(..., antialias=True)` (ATen `_upsample_bilinear2d_aa`, the same filter as PIL's
  * bilinear): each output pixel i has centre c = s·(i + ½) in input pixels, s = in/out; it averages
  * the inputs j within the support r = max(s, 1) of c with triangle weights
  * w_j = max(0, 1 − |j + ½ − c| / max(s, 1)), normalised to sum 1. Separable: rows, then columns.
+ * `flipped` mirrors the result left–right (every value is computed as without the mirror).
  */
 export function resampleRegion(
   pixels: Uint8Array,
@@ -16,9 +19,24 @@ export function resampleRegion(
   },
   outWidth: number,
   outHeight: number,
+  flipped = false,
 ): Float32Array {
   const columns = filterTaps(region.width, outWidth);
   const rows = filterTaps(region.height, outHeight);
+  const native = imageKernels();
+  if (native !== undefined) {
+    return native.resampleRegion(
+      pixels,
+      imageWidth,
+      pixels.length / (imageWidth * 3),
+      Int32Array.of(region.x, region.y, region.width, region.height),
+      outWidth,
+      outHeight,
+      columns,
+      rows,
+      flipped,
+    );
+  }
   // Horizontal pass over only the input rows some output row needs.
   const horizontal = new Float32Array(region.height * outWidth * 3);
   for (let y = 0; y < region.height; y++) {
@@ -56,6 +74,21 @@ export function resampleRegion(
       const source = (start + k) * stride;
       for (let i = 0; i < stride; i++)
         out[target + i] = out[target + i]! + weight * horizontal[source + i]!;
+    }
+  }
+  return flipped ? mirrorRows(out, outWidth, outHeight) : out;
+}
+
+function mirrorRows(pixels: Float32Array, width: number, height: number): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const from = row + x * 3;
+      const to = row + (width - 1 - x) * 3;
+      out[to] = pixels[from]!;
+      out[to + 1] = pixels[from + 1]!;
+      out[to + 2] = pixels[from + 2]!;
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import { imageKernels } from '../native/image-kernels.js';
 import type { RgbImage } from './rgb-image.js';
 
 /**
@@ -7,6 +8,11 @@ import type { RgbImage } from './rgb-image.js';
  */
 export function adjustHue(image: RgbImage, factor: number): void {
   const { data } = image;
+  const native = imageKernels();
+  if (native !== undefined) {
+    native.adjustHue(data, factor);
+    return;
+  }
   for (let i = 0; i < data.length; i += 3) {
     const r = data[i]!;
     const g = data[i + 1]!;

@@ -1,3 +1,4 @@
+import { imageKernels } from '../native/image-kernels.js';
 import type { RgbImage } from './rgb-image.js';
 
 /**
@@ -15,9 +16,13 @@ export function gaussianBlur(image: RgbImage, kernelSize: number, sigma: number)
   // skipping them is what makes small σ cheap. The kept weights stay torchvision's.
   let first = 0;
   while (first < half && full[first]! < 1e-9) first += 1;
-  const taps = Array.from(full.subarray(first, kernelSize - first));
-  const reach = half - first;
+  const kept = full.subarray(first, kernelSize - first);
   const { width, height } = image;
+  const native = imageKernels();
+  if (native !== undefined)
+    return { width, height, data: native.gaussianBlur(image.data, width, height, kept) };
+  const taps = Array.from(kept);
+  const reach = half - first;
   const stride = width * 3;
 
   // Rows: reflect-pad one row, then one multiply–add sweep per tap (contiguous, so it is fast).

@@ -1,3 +1,5 @@
+import { imageKernels } from '../native/image-kernels.js';
+
 /**
  * torchvision `adjust_hue` on a PIL image (torchvision 0.14 `functional_pil`, Pillow 9.4), bit
  * for bit, in place on interleaved 8-bit RGB: Pillow's `convert('HSV')` (hue, saturation and
@@ -5,6 +7,11 @@
  * Pillow's HSV → RGB. `factor` ∈ [−0.5, 0.5]. The float op is {@link adjustHue}.
  */
 export function pilAdjustHue(pixels: Uint8Array, factor: number): void {
+  const native = imageKernels();
+  if (native !== undefined) {
+    native.pilAdjustHue(pixels, factor);
+    return;
+  }
   // NumPy's `np.uint8(x)` of a float truncates toward zero, then wraps (−12.75 → 244).
   // A shift of 0 still round-trips through 8-bit HSV, which changes some pixels, as in Pillow.
   const shift = ((Math.trunc(factor * 255) % 256) + 256) % 256;

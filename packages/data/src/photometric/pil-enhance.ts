@@ -5,6 +5,7 @@
  * truncates to 8 bits; the float ops ({@link adjustBrightness} …) are torchvision's tensor path.
  */
 
+import { imageKernels } from '../native/image-kernels.js';
 import { fromPilBytes, toPilBytes, type RgbImage } from './rgb-image.js';
 
 /** Pillow's `convert('L')`: ITU-R 601-2 luma in 16.16 fixed point, rounded. */
@@ -25,6 +26,8 @@ function blend(degenerate: number, value: number, alpha: number, extrapolate: bo
 
 /** `ImageEnhance.Brightness(image).enhance(factor)`: a blend with black. */
 export function pilAdjustBrightness(pixels: Uint8Array, factor: number): void {
+  const native = imageKernels();
+  if (native !== undefined) return native.pilAdjustBrightness(pixels, factor);
   const alpha = Math.fround(factor);
   const extrapolate = !(alpha >= 0 && alpha <= 1);
   for (let i = 0; i < pixels.length; i++) pixels[i] = blend(0, pixels[i]!, alpha, extrapolate);
@@ -35,6 +38,8 @@ export function pilAdjustBrightness(pixels: Uint8Array, factor: number): void {
  * rounded to an integer.
  */
 export function pilAdjustContrast(pixels: Uint8Array, factor: number): void {
+  const native = imageKernels();
+  if (native !== undefined) return native.pilAdjustContrast(pixels, factor);
   const pixelCount = pixels.length / 3;
   if (pixelCount === 0) return;
   let sum = 0;
@@ -49,6 +54,8 @@ export function pilAdjustContrast(pixels: Uint8Array, factor: number): void {
 
 /** `ImageEnhance.Color(image).enhance(factor)`: a blend with the image's own 8-bit luma. */
 export function pilAdjustSaturation(pixels: Uint8Array, factor: number): void {
+  const native = imageKernels();
+  if (native !== undefined) return native.pilAdjustSaturation(pixels, factor);
   const alpha = Math.fround(factor);
   const extrapolate = !(alpha >= 0 && alpha <= 1);
   for (let i = 0; i < pixels.length; i += 3) {
@@ -61,6 +68,8 @@ export function pilAdjustSaturation(pixels: Uint8Array, factor: number): void {
 
 /** `to_grayscale(image, 3)`: every channel ← Pillow's 8-bit luma. */
 export function pilGrayscale(pixels: Uint8Array): void {
+  const native = imageKernels();
+  if (native !== undefined) return native.pilGrayscale(pixels);
   for (let i = 0; i < pixels.length; i += 3) {
     const gray = pilLuma(pixels[i]!, pixels[i + 1]!, pixels[i + 2]!);
     pixels[i] = gray;

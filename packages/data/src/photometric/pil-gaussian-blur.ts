@@ -1,3 +1,4 @@
+import { imageKernels } from '../native/image-kernels.js';
 import { fromPilBytes, toPilBytes, type RgbImage } from './rgb-image.js';
 
 /** Pillow's `GaussianBlur` always cascades three extended box filters. */
@@ -44,6 +45,11 @@ export function pilGaussianBlurBytes(
     );
   if (width === 0 || height === 0) return;
   const box = boxWeights(pilBoxRadius(sigma));
+  const native = imageKernels();
+  if (native !== undefined) {
+    native.pilGaussianBlur(pixels, width, height, channels, box.radius, box.inner, box.edge);
+    return;
+  }
   const stride = width * channels;
   const first = new Uint8Array(pixels.length);
   const second = new Uint8Array(pixels.length);

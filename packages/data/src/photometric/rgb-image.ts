@@ -1,3 +1,5 @@
+import { imageKernels } from '../native/image-kernels.js';
+
 /** A float RGB image, HWC, values in [0, 1] — what photometric transforms work on. */
 export interface RgbImage {
   readonly width: number;
@@ -30,6 +32,8 @@ const LEVELS = Float32Array.from({ length: 256 }, (_, k) => k / 255);
  */
 export function toPilBytes(image: RgbImage): Uint8Array {
   const { data } = image;
+  const native = imageKernels();
+  if (native !== undefined) return native.toPilBytes(data);
   const bytes = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) bytes[i] = Math.round(clamp01(data[i]!) * 255);
   return bytes;
@@ -37,5 +41,7 @@ export function toPilBytes(image: RgbImage): Uint8Array {
 
 /** Writes 8-bit levels back as `k / 255` into `out` (the inverse of {@link toPilBytes}). */
 export function fromPilBytes(bytes: Uint8Array, out: Float32Array): void {
+  const native = imageKernels();
+  if (native !== undefined) return native.fromPilBytes(bytes, out);
   for (let i = 0; i < bytes.length; i++) out[i] = LEVELS[bytes[i]!]!;
 }

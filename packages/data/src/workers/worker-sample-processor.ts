@@ -16,7 +16,12 @@ export class WorkerSampleProcessor implements SampleProcessor {
   private readonly load: number[];
   private readonly waiting = new Map<
     number,
-    { resolve: (reply: SampleReply) => void; reject: (error: Error) => void }
+    {
+      resolve: (reply: SampleReply) => void;
+      reject: (error: Error) => void;
+      /** Told when the request ends either way (close() waits for them). */
+      settled: (() => void)[];
+    }
   >();
   private nextId = 0;
   private broken: SsdetError | undefined;
@@ -47,7 +52,7 @@ export class WorkerSampleProcessor implements SampleProcessor {
     worker.ref();
     const id = this.nextId++;
     const reply = await new Promise<SampleReply>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { resolve, reject, settled: [] });
       worker.postMessage({ id, index, rng: rng.saveState() });
     });
     if (reply.ok) return { record: reply.record, views: reply.views };
@@ -56,8 +61,22 @@ export class WorkerSampleProcessor implements SampleProcessor {
     throw new SsdetError(reply.code ?? 'DATA_WORKER', reply.message);
   }
 
+  /**
+   * Stops the threads once the samples they are working on are done (at most
+   * {@link CLOSE_DRAIN_MS}): a thread terminated inside a native image kernel can abort the
+   * process, and the loader's look-ahead usually has samples in flight when a run ends.
+   */
   async close(): Promise<void> {
     this.closing = true;
+    const inFlight = [...this.waiting.values()].map(
+      (pending) => new Promise<void>((settled) => pending.settled.push(settled)),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(inFlight),
+      new Promise<void>((expired) => (timer = setTimeout(expired, CLOSE_DRAIN_MS))),
+    ]);
+    clearTimeout(timer);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
@@ -65,17 +84,25 @@ export class WorkerSampleProcessor implements SampleProcessor {
     const slot = this.workers.indexOf(worker);
     this.load[slot] = this.load[slot]! - 1;
     if (this.load[slot] === 0) worker.unref();
-    this.waiting.get(reply.id)?.resolve(reply);
+    const pending = this.waiting.get(reply.id);
     this.waiting.delete(reply.id);
+    pending?.resolve(reply);
+    pending?.settled.forEach((settled) => settled());
   }
 
   /** A dead worker fails what it owed and every later request: never a silent hang. */
   private failAll(reason: string): void {
     this.broken ??= new SsdetError('DATA_WORKER', `A data worker thread ${reason}.`);
-    for (const pending of this.waiting.values()) pending.reject(this.broken);
+    for (const pending of this.waiting.values()) {
+      pending.reject(this.broken);
+      pending.settled.forEach((settled) => settled());
+    }
     this.waiting.clear();
   }
 }
+
+/** The longest close() waits for the samples in flight before it terminates the threads. */
+const CLOSE_DRAIN_MS = 10_000;
 
 /**
  * The compiled worker script. From the built package it sits beside this file; when this module
