@@ -247,7 +247,9 @@ describe('new-plugin generator', () => {
     { timeout: 180_000 },
     async () => {
       requireBuild('core', 'data', 'nn', 'cli');
-      // A copy of this repository's root with the generator; core and nn are the real (built) ones.
+      // A copy of this repository's root with the generator; core, data, nn and what data's
+      // project references (backend-native, for its optional image kernels' types) are the real
+      // (built) ones.
       const repo = path.join(scratch, 'repo');
       await mkdir(path.join(repo, 'packages'), { recursive: true });
       for (const file of [
@@ -263,7 +265,7 @@ describe('new-plugin generator', () => {
         filter: (source) => !source.endsWith('.test.ts'),
       });
       await linkNodeModules(repo);
-      for (const name of ['core', 'data', 'nn'])
+      for (const name of ['core', 'data', 'nn', 'backend-native'])
         await symlink(
           path.join(repoRoot, 'packages', name),
           path.join(repo, 'packages', name),
