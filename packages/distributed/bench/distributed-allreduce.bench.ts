@@ -17,13 +17,13 @@
  * and the ratio; the numbers go to bench-results/distributed.json. Needs the built package
  * (`npx tsc -b tsconfig.build.json`) and addon (`npm run build:native -w @ssdet/distributed`).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { runPythonReference } from '../../../tools/bench/python-reference.js';
-import { MPI_ADDON_PATH } from '../src/mpi-addon.js';
+import { lastJsonLine, mpiBenchUnavailable } from './mpi-bench-support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -46,22 +46,7 @@ interface AllreduceTiming {
 let torch: AllreduceTiming | string = 'not run';
 let ours: AllreduceTiming | string = 'not run';
 
-const unavailable = (): string | undefined => {
-  if (spawnSync('mpirun', ['--version']).status !== 0) return 'mpirun not found';
-  if (!existsSync(MPI_ADDON_PATH)) return 'the MPI addon is not built';
-  if (!existsSync(join(HERE, '..', 'dist', 'index.js')))
-    return 'run `npx tsc -b tsconfig.build.json`';
-  return undefined;
-};
-
-const lastJsonLine = (stdout: string): AllreduceTiming => {
-  const line = stdout
-    .split('\n')
-    .filter((text) => text.startsWith('{'))
-    .at(-1);
-  if (line === undefined) throw new Error(`no result line in:\n${stdout}`);
-  return JSON.parse(line) as AllreduceTiming;
-};
+const unavailable = (): string | undefined => mpiBenchUnavailable(['distributed']);
 
 beforeAll(() => {
   // PyTorch first, so that the two sides do not compete for the cores.
@@ -73,7 +58,8 @@ beforeAll(() => {
     '--warmup',
     WARMUP,
   ]);
-  torch = 'stdout' in reference ? lastJsonLine(reference.stdout) : reference.skipped;
+  torch =
+    'stdout' in reference ? lastJsonLine<AllreduceTiming>(reference.stdout) : reference.skipped;
 });
 
 afterAll(() => {
@@ -135,7 +121,7 @@ describe(`ResNet-50 gradient allreduce, mpirun -np ${RANKS}`, () => {
         ],
         { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
       );
-      ours = lastJsonLine(stdout);
+      ours = lastJsonLine<AllreduceTiming>(stdout);
     },
     { iterations: 1, time: 0, warmupTime: 0, warmupIterations: 0 },
   );

@@ -16,14 +16,14 @@
  * ratio; the numbers go to bench-results/distributed-densecl-step.json with the load average
  * before and after. Needs the built packages (`npx tsc -b tsconfig.build.json`) and both addons.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { runPythonReference } from '../../../tools/bench/python-reference.js';
-import { MPI_ADDON_PATH } from '../src/mpi-addon.js';
+import { lastJsonLine, mpiBenchUnavailable } from './mpi-bench-support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -52,23 +52,8 @@ let torch: StepTiming | string = 'not run';
 let ours: StepTiming | string = 'not run';
 const startLoad = loadavg()[0]!;
 
-const unavailable = (): string | undefined => {
-  if (spawnSync('mpirun', ['--version']).status !== 0) return 'mpirun not found';
-  if (!existsSync(MPI_ADDON_PATH)) return 'the MPI addon is not built';
-  for (const built of ['distributed', 'plugin-densecl', 'core'])
-    if (!existsSync(join(REPO, 'packages', built, 'dist', 'index.js')))
-      return 'run `npx tsc -b tsconfig.build.json`';
-  return undefined;
-};
-
-const lastJsonLine = (stdout: string): StepTiming => {
-  const line = stdout
-    .split('\n')
-    .filter((text) => text.startsWith('{'))
-    .at(-1);
-  if (line === undefined) throw new Error(`no result line in:\n${stdout}`);
-  return JSON.parse(line) as StepTiming;
-};
+const unavailable = (): string | undefined =>
+  mpiBenchUnavailable(['distributed', 'plugin-densecl', 'core']);
 
 beforeAll(() => {
   // PyTorch first, so that the two sides do not compete for the cores.
@@ -84,7 +69,7 @@ beforeAll(() => {
     '--warmup',
     WARMUP,
   ]);
-  torch = 'stdout' in reference ? lastJsonLine(reference.stdout) : reference.skipped;
+  torch = 'stdout' in reference ? lastJsonLine<StepTiming>(reference.stdout) : reference.skipped;
 });
 
 afterAll(() => {
@@ -167,7 +152,7 @@ describe(`DenseCL training step, mpirun -np ${RANKS} × 1 thread`, () => {
           stdio: ['ignore', 'pipe', 'inherit'],
         },
       );
-      ours = lastJsonLine(stdout);
+      ours = lastJsonLine<StepTiming>(stdout);
     },
     { iterations: 1, time: 0, warmupTime: 0, warmupIterations: 0 },
   );
