@@ -101,4 +101,18 @@ describe('deepMerge', () => {
       d: { e: 2 },
     });
   });
+
+  it('replaces an object whose type changes whole: a switch to LARS drops SGD-only keys', () => {
+    const sgd = { type: 'sgd', lr: 0.03, momentum: 0.9, dampening: 0, nesterov: false };
+    expect(deepMerge({ optimizer: sgd }, { optimizer: { type: 'lars', lr: 1 } })).toEqual({
+      optimizer: { type: 'lars', lr: 1 },
+    });
+    // Same kind, or no kind named: key by key as before.
+    expect(deepMerge({ optimizer: sgd }, { optimizer: { type: 'sgd', lr: 0.1 } })).toEqual({
+      optimizer: { ...sgd, lr: 0.1 },
+    });
+    expect(deepMerge({ optimizer: sgd }, { optimizer: { lr: 0.1 } })).toEqual({
+      optimizer: { ...sgd, lr: 0.1 },
+    });
+  });
 });

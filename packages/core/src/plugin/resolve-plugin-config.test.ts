@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { trainingConfigWithDefaults } from '../run/training-config.js';
 import { definePlugin } from './plugin.js';
 import { resolvePluginConfig } from './resolve-plugin-config.js';
 
@@ -43,5 +44,28 @@ describe('resolvePluginConfig', () => {
       1,
     );
     expect(resolvePluginConfig(plugin, { preset: 'small' }).imageSize).toBe(64);
+  });
+
+  it("switches the paper's SGD to another optimizer with that optimizer's own defaults", () => {
+    const sgdPlugin = definePlugin({
+      name: 'sgd-recipe',
+      version: '1.0.0',
+      coreRange: '*',
+      configSchema: z
+        .object({
+          train: trainingConfigWithDefaults({
+            optimizer: { type: 'sgd', lr: 0.03, momentum: 0.9, weightDecay: 1e-4 },
+          }),
+        })
+        .strict(),
+      register: () => undefined,
+    });
+    const { optimizer } = resolvePluginConfig(sgdPlugin, {
+      overrides: { train: { optimizer: { type: 'lars', lr: 1 } } },
+    }).train;
+    expect(optimizer.type).toBe('lars');
+    expect(optimizer.lr).toBe(1);
+    expect(optimizer).not.toHaveProperty('nesterov');
+    expect(optimizer).toHaveProperty('trustCoefficient', 0.001);
   });
 });
