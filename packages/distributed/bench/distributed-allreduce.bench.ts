@@ -17,13 +17,12 @@
  * and the ratio; the numbers go to bench-results/distributed.json. Needs the built package
  * (`npx tsc -b tsconfig.build.json`) and addon (`npm run build:native -w @ssdet/distributed`).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { runPythonReference } from '../../../tools/bench/python-reference.js';
-import { lastJsonLine, mpiBenchUnavailable } from './mpi-bench-support.js';
+import { lastJsonLine, runMpiBenchJob } from './mpi-bench-support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -45,8 +44,6 @@ interface AllreduceTiming {
 
 let torch: AllreduceTiming | string = 'not run';
 let ours: AllreduceTiming | string = 'not run';
-
-const unavailable = (): string | undefined => mpiBenchUnavailable(['distributed']);
 
 beforeAll(() => {
   // PyTorch first, so that the two sides do not compete for the cores.
@@ -101,27 +98,12 @@ describe(`ResNet-50 gradient allreduce, mpirun -np ${RANKS}`, () => {
       // vitest's bench runner calls this more than once (a probe, then the sample); the job times
       // its own rounds, so one job is enough.
       if (ours !== 'not run') return;
-      const missing = unavailable();
-      if (missing !== undefined) {
-        ours = `not measured: ${missing}`;
-        return;
-      }
-      const stdout = execFileSync(
-        'mpirun',
-        [
-          '--allow-run-as-root',
-          '--oversubscribe',
-          '-np',
-          String(RANKS),
-          process.execPath,
-          join(HERE, 'allreduce-worker.mjs'),
-          SHAPES,
-          REPS,
-          WARMUP,
-        ],
-        { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
-      );
-      ours = lastJsonLine<AllreduceTiming>(stdout);
+      ours = runMpiBenchJob<AllreduceTiming>({
+        ranks: RANKS,
+        worker: join(HERE, 'allreduce-worker.mjs'),
+        args: [SHAPES, REPS, WARMUP],
+        builtPackages: ['distributed'],
+      });
     },
     { iterations: 1, time: 0, warmupTime: 0, warmupIterations: 0 },
   );

@@ -16,14 +16,13 @@
  * ratio; the numbers go to bench-results/distributed-densecl-step.json with the load average
  * before and after. Needs the built packages (`npx tsc -b tsconfig.build.json`) and both addons.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { runPythonReference } from '../../../tools/bench/python-reference.js';
-import { lastJsonLine, mpiBenchUnavailable } from './mpi-bench-support.js';
+import { lastJsonLine, runMpiBenchJob } from './mpi-bench-support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -51,9 +50,6 @@ interface StepTiming {
 let torch: StepTiming | string = 'not run';
 let ours: StepTiming | string = 'not run';
 const startLoad = loadavg()[0]!;
-
-const unavailable = (): string | undefined =>
-  mpiBenchUnavailable(['distributed', 'plugin-densecl', 'core']);
 
 beforeAll(() => {
   // PyTorch first, so that the two sides do not compete for the cores.
@@ -125,34 +121,13 @@ describe(`DenseCL training step, mpirun -np ${RANKS} × 1 thread`, () => {
       // vitest's bench runner calls this more than once (a probe, then the sample); the job's
       // own per-step timings are what is reported, so one job is enough.
       if (ours !== 'not run') return;
-      const missing = unavailable();
-      if (missing !== undefined) {
-        ours = `not measured: ${missing}`;
-        return;
-      }
-      const stdout = execFileSync(
-        'mpirun',
-        [
-          '--allow-run-as-root',
-          '--oversubscribe',
-          '-np',
-          String(RANKS),
-          ...Object.keys(ONE_THREAD).flatMap((name) => ['-x', name]),
-          process.execPath,
-          join(HERE, 'densecl-step-worker.mjs'),
-          String(BATCH),
-          String(SIZE),
-          STEPS,
-          WARMUP,
-        ],
-        {
-          encoding: 'utf8',
-          maxBuffer: 16 * 2 ** 20,
-          env: { ...process.env, ...ONE_THREAD },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      ours = lastJsonLine<StepTiming>(stdout);
+      ours = runMpiBenchJob<StepTiming>({
+        ranks: RANKS,
+        worker: join(HERE, 'densecl-step-worker.mjs'),
+        args: [String(BATCH), String(SIZE), STEPS, WARMUP],
+        builtPackages: ['distributed', 'plugin-densecl', 'core'],
+        env: ONE_THREAD,
+      });
     },
     { iterations: 1, time: 0, warmupTime: 0, warmupIterations: 0 },
   );

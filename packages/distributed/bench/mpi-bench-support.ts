@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,4 +24,46 @@ export function lastJsonLine<T>(stdout: string): T {
     .at(-1);
   if (line === undefined) throw new Error(`no result line in:\n${stdout}`);
   return JSON.parse(line) as T;
+}
+
+export interface MpiBenchJob {
+  readonly ranks: number;
+  /** The worker script each rank runs with this Node. */
+  readonly worker: string;
+  readonly args: readonly string[];
+  /** Packages whose built `dist/` the worker imports. */
+  readonly builtPackages: readonly string[];
+  /** Variables set for every rank (exported to them with mpirun's `-x`). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Runs one `mpirun -np <ranks>` job of a bench worker and returns the result its ranks print (the
+ * last JSON line), or why it could not run here. A bench times its own rounds inside the job, so
+ * one job per run is enough.
+ */
+export function runMpiBenchJob<T>(job: MpiBenchJob): T | string {
+  const missing = mpiBenchUnavailable(job.builtPackages);
+  if (missing !== undefined) return `not measured: ${missing}`;
+  const env = job.env ?? {};
+  const stdout = execFileSync(
+    'mpirun',
+    [
+      '--allow-run-as-root',
+      '--oversubscribe',
+      '-np',
+      String(job.ranks),
+      ...Object.keys(env).flatMap((name) => ['-x', name]),
+      process.execPath,
+      job.worker,
+      ...job.args,
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 * 2 ** 20,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return lastJsonLine<T>(stdout);
 }

@@ -3,6 +3,7 @@ import type { BackendRequest, EventBus } from '@ssdet/core';
 import { runBenchmark } from '@ssdet/transfer';
 import type { CliIo } from '../io.js';
 import { discoverForCli } from './discover.js';
+import { defaultRunDirectory } from './default-run-directory.js';
 
 export interface BenchmarkCommandOptions {
   /** Comma-separated method names; default every installed method. */
@@ -33,7 +34,7 @@ export async function benchmarkCommand(
           .filter((name) => name.length > 0 && name !== 'random');
   const outDir = path.resolve(
     io.cwd,
-    options.out ?? path.join('runs', `benchmark-${options.demo ? 'demo-' : ''}${timestamp()}`),
+    options.out ?? defaultRunDirectory(`benchmark${options.demo ? '-demo' : ''}`),
   );
   const outcome = await runBenchmark(root, registry, {
     methods,
@@ -46,8 +47,4 @@ export async function benchmarkCommand(
     `${outcome.markdown}\n\nBox AP ×100 on the ${outcome.plan.name} plan (${outcome.plan.labeledImages} labeled, ${outcome.plan.valImages} val images; ${outcome.plan.seeds.length} seeds).\nWrote ${outcome.files.markdown}, ${outcome.files.json}, ${outcome.files.html}\n`,
   );
   return 0;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }

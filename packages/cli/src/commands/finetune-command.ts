@@ -5,6 +5,7 @@ import type { CliIo } from '../io.js';
 import { renderProgress } from '../render/render-progress.js';
 import { discoverForCli } from './discover.js';
 import { onStopSignals } from './stop-signals.js';
+import { defaultRunDirectory } from './default-run-directory.js';
 
 export interface FinetuneCommandOptions {
   readonly detector: string;
@@ -39,7 +40,7 @@ export async function finetuneCommand(
   const { root } = await discoverForCli(io.cwd, bus, options.plugin, true);
   const runDir = path.resolve(
     io.cwd,
-    options.out ?? path.join('runs', `finetune-${options.detector}-${timestamp()}`),
+    options.out ?? defaultRunDirectory(`finetune-${options.detector}`),
   );
   const resolve = (file: string): string => path.resolve(io.cwd, file);
   const stop = onStopSignals(io);
@@ -94,8 +95,4 @@ export async function finetuneCommand(
   }
   io.stdout(`${lines.join('\n')}\n`);
   return 0;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }

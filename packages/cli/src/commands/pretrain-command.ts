@@ -11,6 +11,7 @@ import { renderProgress } from '../render/render-progress.js';
 import { discoverForCli } from './discover.js';
 import { type DistributedMode, openDistributed } from './open-distributed.js';
 import { onStopSignals } from './stop-signals.js';
+import { defaultRunDirectory } from './default-run-directory.js';
 
 export interface PretrainCommandOptions {
   readonly method: string;
@@ -60,10 +61,7 @@ async function pretrainInGroup(
 ): Promise<number> {
   const { root, registry } = await discoverForCli(io.cwd, bus, options.plugin, true);
   // Rank 0's name for the run; the other ranks never create or write it.
-  const runDir = path.resolve(
-    io.cwd,
-    options.out ?? path.join('runs', `${options.method}-${timestamp()}`),
-  );
+  const runDir = path.resolve(io.cwd, options.out ?? defaultRunDirectory(options.method));
   const stop = onStopSignals(io);
   const stopRendering = group.rank === 0 ? renderProgress(bus, io) : () => undefined;
   let outcome: PretrainOutcome;
@@ -139,8 +137,4 @@ function summaryLine(result: TrainerResult, totalSteps: number): string {
   if (result.lastLoss === undefined)
     return `Nothing to train: the run is already at ${where}. Pass --resume --max-steps N (N > ${result.position.step}) to extend it.`;
   return `${result.stoppedEarly ? 'Stopped' : 'Finished'} at ${where}, loss ${result.lastLoss.toFixed(4)}.`;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }

@@ -4,9 +4,13 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CheckpointManager, EventBus, Logger } from '@ssdet/core';
-import { expectClose } from '@ssdet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  expectCheckpointsClose,
+  expectSameStepMetrics,
+  latestCheckpoint,
+  readStepMetrics,
+} from '../test-support/mpi-job.js';
 import { SSDET_BIN as bin } from '../test-support/run-cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,26 +86,6 @@ const mpirun = (
     during,
   );
 
-async function metrics(
-  runDir: string,
-): Promise<{ step: number; loss: number; terms: Record<string, number> }[]> {
-  const text = await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map(
-      (line) => JSON.parse(line) as { step: number; loss: number; terms: Record<string, number> },
-    );
-}
-
-async function latest(runDir: string) {
-  return new CheckpointManager(
-    path.join(runDir, 'checkpoints'),
-    1,
-    new Logger(new EventBus(), 't'),
-  ).loadLatest();
-}
-
 /** The pid of rank `rank` of the job whose ranks carry `marker` in their environment. */
 async function rankPid(marker: string, rank: number): Promise<number | undefined> {
   for (const entry of await readdir('/proc')) {
@@ -142,29 +126,10 @@ describe.skipIf(missing !== undefined)(
       expect(pair.code, pair.output).toBe(0);
       // Rank 0 alone reported and wrote: one summary, one metrics record per step.
       expect(pair.output.match(/Finished at step 5\/5/g)).toHaveLength(1);
-      const [a, b] = [await metrics(one), await metrics(two)];
+      const [a, b] = [await readStepMetrics(one), await readStepMetrics(two)];
       expect(b.map((record) => record.step)).toEqual([1, 2, 3, 4, 5]);
-      expectClose(
-        b.map((record) => record.loss),
-        a.map((record) => record.loss),
-        1e-5,
-        { relative: 'element', label: 'loss ' },
-      );
-      for (const term of Object.keys(a[0]!.terms))
-        expectClose(
-          b.map((record) => record.terms[term]!),
-          a.map((record) => record.terms[term]!),
-          1e-5,
-          { relative: 'element', label: `${term} ` },
-        );
-      const [wa, wb] = [(await latest(one))!, (await latest(two))!];
-      expect(wb.meta.worldSize).toBe(2);
-      expect([...wb.tensors.keys()].sort()).toEqual([...wa.tensors.keys()].sort());
-      for (const [name, tensor] of wa.tensors)
-        expectClose(wb.tensors.get(name)!.data, tensor.data, 1e-5, {
-          relative: 'element',
-          label: `${name} `,
-        });
+      expectSameStepMetrics(b, a, 1e-5);
+      expectCheckpointsClose((await latestCheckpoint(two))!, (await latestCheckpoint(one))!, 1e-5);
     });
 
     it('a killed rank fails the job naming it, the last checkpoint survives, and --resume with np 2 finishes', async () => {
@@ -195,7 +160,7 @@ describe.skipIf(missing !== undefined)(
         pid: number;
       };
       expect(await exitsWithin(lock.pid, 30_000)).toBe(true);
-      const survivor = (await latest(runDir))!;
+      const survivor = (await latestCheckpoint(runDir))!;
       expect(survivor.meta.step).toBeGreaterThanOrEqual(2);
       expect(survivor.meta.step).toBeLessThan(30);
 
@@ -207,7 +172,7 @@ describe.skipIf(missing !== undefined)(
       const resumed = await mpirun(2, ['--resume', ...args]);
       expect(resumed.code, resumed.output).toBe(0);
       expect(resumed.output).toMatch(/Finished at step 30\/30/);
-      const records = await metrics(runDir);
+      const records = await readStepMetrics(runDir);
       expect(records.map((record) => record.step)).toEqual(
         Array.from({ length: 30 }, (_, i) => i + 1),
       );

@@ -4,6 +4,8 @@ import { mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointManager, EventBus, Logger } from '@ssdet/core';
+import { expectClose } from '@ssdet/test-support';
+import { expect } from 'vitest';
 import { SSDET_BIN } from './run-cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -97,6 +99,52 @@ export async function checkpointAt(runDir: string, step: number) {
   await mkdir(scratch, { recursive: true });
   await symlink(path.join(runDir, 'checkpoints', name), path.join(scratch, name));
   return latestCheckpoint(path.dirname(scratch));
+}
+
+/**
+ * Asserts that two runs logged the same steps and, within `tolerance` (relative per element),
+ * the same loss and the same value of every term at each.
+ */
+export function expectSameStepMetrics(
+  actual: readonly StepMetrics[],
+  expected: readonly StepMetrics[],
+  tolerance: number,
+): void {
+  expect(actual.map((record) => record.step)).toEqual(expected.map((record) => record.step));
+  expectClose(
+    actual.map((record) => record.loss),
+    expected.map((record) => record.loss),
+    tolerance,
+    { relative: 'element', label: 'loss ' },
+  );
+  for (const term of Object.keys(expected[0]!.terms))
+    expectClose(
+      actual.map((record) => record.terms[term]!),
+      expected.map((record) => record.terms[term]!),
+      tolerance,
+      { relative: 'element', label: `${term} ` },
+    );
+}
+
+type LoadedCheckpoint = NonNullable<Awaited<ReturnType<typeof latestCheckpoint>>>;
+
+/**
+ * Asserts that a checkpoint written by a 2-rank job holds the same tensors as one process's,
+ * each within `tolerance` (relative per element). `label` prefixes the failure message.
+ */
+export function expectCheckpointsClose(
+  ranks: LoadedCheckpoint,
+  alone: LoadedCheckpoint,
+  tolerance: number,
+  label = '',
+): void {
+  expect(ranks.meta.worldSize).toBe(2);
+  expect([...ranks.tensors.keys()].sort()).toEqual([...alone.tensors.keys()].sort());
+  for (const [name, tensor] of alone.tensors)
+    expectClose(ranks.tensors.get(name)!.data, tensor.data, tolerance, {
+      relative: 'element',
+      label: `${label}${name} `,
+    });
 }
 
 /** The largest |a − b| / max(1, |b|) over two equally long lists (`expectClose`'s measure). */

@@ -135,16 +135,17 @@ export async function runBenchmark(
       await writeFileAtomically(timing, `${JSON.stringify({ seconds })}\n`);
     }
     const artifacts = await readRunArtifacts(runDir);
+    const runConfig = await readRunConfig(runDir);
     const frozenBackbone =
       plugin.pretrainedBackbone === undefined
         ? undefined
-        : (donor?.name ?? (await chainedDonor(runDir, plugin.pretrainedBackbone.configKey)));
+        : (donor?.name ?? (await chainedDonor(runConfig, plugin.pretrainedBackbone.configKey)));
     pretrained.push({
       name: plugin.name,
       runDir,
       seconds,
       ...(artifacts?.has('detector') === true
-        ? { detrDetector: await pretrainedDetector(runDir) }
+        ? { detrDetector: pretrainedDetrDetector(runConfig) }
         : {}),
       ...(frozenBackbone === undefined ? {} : { frozenBackbone }),
     });
@@ -275,29 +276,26 @@ function withoutOptimizer(config: ConfigObject): ConfigObject {
   return { ...config, train };
 }
 
-/**
- * The method of the run a finished run's frozen CNN came from (its config.yaml names the run
- * directory), or the weights file's name.
- */
-/** The detector a run that exports one pre-trained (what `--detector auto` fine-tunes). */
-async function pretrainedDetector(runDir: string): Promise<DetrFamilyDetector> {
-  const file = path.join(runDir, 'config.yaml');
-  if (!existsSync(file)) return 'detr';
-  return pretrainedDetrDetector(
-    parseYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null,
-  );
-}
-
-async function chainedDonor(runDir: string, configKey: string): Promise<string | undefined> {
+/** A run's config.yaml, parsed; undefined when the run has none. */
+async function readRunConfig(runDir: string): Promise<Record<string, unknown> | undefined> {
   const file = path.join(runDir, 'config.yaml');
   if (!existsSync(file)) return undefined;
-  const config = parseYaml(await readFile(file, 'utf8')) as Record<string, unknown>;
-  const source = config[configKey];
+  return (parseYaml(await readFile(file, 'utf8')) as Record<string, unknown> | null) ?? undefined;
+}
+
+/**
+ * The method of the run a finished run's frozen CNN came from (its config names that run's
+ * directory under `configKey`), or the directory's name.
+ */
+async function chainedDonor(
+  config: Record<string, unknown> | undefined,
+  configKey: string,
+): Promise<string | undefined> {
+  const source = config?.[configKey];
   if (typeof source !== 'string') return undefined;
-  const donorConfig = path.join(source, 'config.yaml');
-  if (!existsSync(donorConfig)) return path.basename(source);
-  const donor = parseYaml(await readFile(donorConfig, 'utf8')) as { method?: unknown };
-  return typeof donor.method === 'string' ? donor.method : path.basename(source);
+  const donorConfig = await readRunConfig(source);
+  const method = donorConfig?.['method'];
+  return typeof method === 'string' ? method : path.basename(source);
 }
 
 /**
