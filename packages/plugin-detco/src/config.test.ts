@@ -23,9 +23,11 @@ describe('DetCo configuration', () => {
     expect(config).toMatchObject({
       imageSize: 224,
       cropScale: [0.2, 1],
+      colorJitterProbability: 0.8,
+      grayscaleProbability: 0.2,
       backbone: { arch: 'resnet50', widthMultiplier: 1 },
       jigsaw: { source: 'own-crop', size: 255, cropScale: [0.6, 1], grid: 3, patchSize: 64 },
-      heads: { outDim: 128, hiddenScale: 1 },
+      heads: { outDim: 128, hiddenScale: 1, localLrMultiplier: 1 },
       queueSize: 65536,
       momentum: 0.999,
       temperature: 0.2,
@@ -49,10 +51,14 @@ describe('DetCo configuration', () => {
     expect(config.train.maxSteps).toBeUndefined();
   });
 
-  it('has a demo preset that keeps the paper’s method and shrinks the model and run', () => {
+  it('has a demo preset that keeps the paper’s losses and shrinks the model and run', () => {
     const demo = resolvePluginConfig(plugin, { preset: 'demo' });
     expect(demo).toMatchObject({
       imageSize: 64,
+      // The two departures the README measures: no colour jitter or grayscale, slower local heads.
+      colorJitterProbability: 0,
+      grayscaleProbability: 0,
+      heads: { outDim: 128, localLrMultiplier: 0.01 },
       backbone: { arch: 'resnet18', widthMultiplier: 0.5 },
       jigsaw: { source: 'own-crop', size: 96, grid: 3, patchSize: 24 },
       queueSize: 16,
@@ -62,7 +68,7 @@ describe('DetCo configuration', () => {
       shuffleBnGroups: 2,
       train: {
         batchSize: 8,
-        maxSteps: 60,
+        maxSteps: 120,
         logEvery: 1,
         optimizer: { lr: 0.03 },
         schedule: { scaleWithBatch: false, granularity: 'step' },
@@ -101,6 +107,11 @@ describe('DetCo configuration', () => {
     expect(attempt({ stageWeights: [0.1, 0.4, 0.7] })).toThrow(/stageWeights/);
     expect(attempt({ jigsaw: { source: 'patches' } })).toThrow(/jigsaw\.source/);
     expect(attempt({ heads: { hiddenScale: 2 } })).toThrow(/heads\.hiddenScale/);
+    expect(attempt({ heads: { localLrMultiplier: -1 } })).toThrow(
+      /heads\.localLrMultiplier: got -1/,
+    );
+    expect(attempt({ colorJitterProbability: 1.2 })).toThrow(/colorJitterProbability: got 1\.2/);
+    expect(attempt({ grayscaleProbability: -0.1 })).toThrow(/grayscaleProbability: got -0\.1/);
     expect(attempt({ lambda: 0.5 })).toThrow(/no key\(s\) lambda \(unknown\)/);
     expect(attempt({ shuffleBnGroups: 8, train: { batchSize: 12 } })).toThrow(
       /shuffleBnGroups must divide train\.batchSize \(12\) into groups of at least 2 images; got 8 \(set shuffleBnGroups=auto, which gives 6 here/,

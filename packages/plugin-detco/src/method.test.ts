@@ -235,6 +235,32 @@ describe('DetcoMethod', () => {
     });
   });
 
+  it('heads.localLrMultiplier gives θ_q’s four local heads their own learning rate; the paper’s 1, one group', () => {
+    expect(method.parameterGroups().map((group) => group.name)).toEqual(['all']);
+    expect([...method.parameterGroups()[0]!.variables.keys()]).toEqual([
+      ...method.trainableVariables().keys(),
+    ]);
+    const slowLocal = detcoMethod(tinyConfig({ heads: { outDim: 8, localLrMultiplier: 0.01 } }), 5);
+    const [rest, local] = slowLocal.parameterGroups();
+    expect([rest!.name, rest!.lrMultiplier, local!.name, local!.lrMultiplier]).toEqual([
+      'all',
+      undefined,
+      'local_heads',
+      0.01,
+    ]);
+    // Two Linear layers (weight, bias) per stage's local MLP, and nothing else.
+    expect([...local!.variables.keys()].sort()).toEqual(
+      [0, 1, 2, 3]
+        .flatMap((i) => [0, 2].map((layer) => `encoder_q.heads.local_mlps.${i}.mlp.${layer}`))
+        .flatMap((prefix) => [`${prefix}.bias`, `${prefix}.weight`])
+        .sort(),
+    );
+    expect([...rest!.variables.keys(), ...local!.variables.keys()].sort()).toEqual(
+      [...slowLocal.trainableVariables().keys()].sort(),
+    );
+    slowLocal.dispose();
+  });
+
   it('leaks no tensors per step', () => {
     const count = (step: number): number => {
       const { grads } = lossAndSgd(randomBatch(4, config, 5), step);

@@ -5,6 +5,7 @@ import {
   type Batch,
   type LossOutput,
   type NamedVariables,
+  type ParameterGroup,
   type PretrainMethod,
   type ProcessGroup,
   type Rng,
@@ -37,6 +38,9 @@ export interface DetcoStages {
 }
 
 type StageQueues = Record<DetcoStage, MemoryQueue>;
+
+/** Where θ_q's four local MLPs live among the trainable variables. */
+const LOCAL_HEADS_PREFIX = 'encoder_q.heads.local_mlps.';
 type PendingKeys = {
   global: Record<DetcoStage, tf.Tensor2D>;
   local: Record<DetcoStage, tf.Tensor2D>;
@@ -134,6 +138,25 @@ export class DetcoMethod implements PretrainMethod {
   /** θ_q's parameters: backbone and all eight heads (not its BN buffers, not θ_k, not the queues). */
   trainableVariables(): NamedVariables {
     return trainableVariables(collectVariables([['encoder_q', this.query]]));
+  }
+
+  /**
+   * One learning rate for everything (paper), unless `heads.localLrMultiplier` sets the four local
+   * heads' apart: then θ_q's local MLPs form a second group at that multiple of the schedule.
+   */
+  parameterGroups(): readonly ParameterGroup[] {
+    const all = this.trainableVariables();
+    const multiplier = this.config.heads.localLrMultiplier;
+    if (multiplier === 1) return [{ name: 'all', variables: all }];
+    const isLocalHead = (name: string): boolean => name.startsWith(LOCAL_HEADS_PREFIX);
+    return [
+      { name: 'all', variables: new Map([...all].filter(([name]) => !isLocalHead(name))) },
+      {
+        name: 'local_heads',
+        variables: new Map([...all].filter(([name]) => isLocalHead(name))),
+        lrMultiplier: multiplier,
+      },
+    ];
   }
 
   loss(batch: Batch, context: StepContext): LossOutput {

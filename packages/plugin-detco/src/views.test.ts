@@ -146,4 +146,54 @@ describe('DetcoViewGenerator', () => {
     expect(patchesFoundIn(port[3]!, port[1]!, 16)).toBe(true);
     expect(port[2]!.geometry).toEqual(port[0]!.geometry);
   });
+
+  it('applies colour jitter and grayscale with the configured probabilities, in all four views', async () => {
+    // One colour everywhere: cropping, blurring and flipping keep it, jitter and grayscale do not.
+    const [red, green, blue] = [200, 100, 50];
+    const pixels = new Uint8Array(120 * 90 * 3);
+    for (let i = 0; i < pixels.length; i += 3) pixels.set([red, green, blue], i);
+    const flat: Sample = {
+      record: { id: 'a', path: '/a.jpg' },
+      image: { width: 120, height: 90, pixels },
+    };
+    const mean = [0.485, 0.456, 0.406];
+    const std = [0.229, 0.224, 0.225];
+    /** Per view: whether every pixel is still the image's colour, and whether every pixel is gray. */
+    const inspect = async (colorJitterProbability: number, grayscaleProbability: number) => {
+      const generator = new DetcoViewGenerator(
+        detcoConfigSchema.parse({
+          imageSize: 48,
+          jigsaw: { size: 60, patchSize: 16 },
+          shuffleBnGroups: 1,
+          colorJitterProbability,
+          grayscaleProbability,
+        }),
+      );
+      const views = await generator.generate(flat, undefined, Rng.fromSeed(6));
+      return views.map((view) => {
+        let original = true;
+        let gray = true;
+        for (let i = 0; i < view.pixels.length; i += 3) {
+          const rgb = [0, 1, 2].map((c) => (view.pixels[i + c]! * std[c]! + mean[c]!) * 255);
+          if (Math.abs(rgb[0]! - red) + Math.abs(rgb[1]! - green) + Math.abs(rgb[2]! - blue) > 0.01)
+            original = false;
+          if (Math.abs(rgb[0]! - rgb[1]!) + Math.abs(rgb[1]! - rgb[2]!) > 0.01) gray = false;
+        }
+        return { original, gray };
+      });
+    };
+    expect(await inspect(0, 0)).toEqual(Array(4).fill({ original: true, gray: false }));
+    expect(await inspect(0, 1)).toEqual(Array(4).fill({ original: false, gray: true }));
+    expect((await inspect(1, 0)).map((view) => view.original)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    // The paper's defaults are MoCo v2's.
+    expect(options('own-crop')).toMatchObject({
+      colorJitterProbability: 0.8,
+      grayscaleProbability: 0.2,
+    });
+  });
 });

@@ -15,15 +15,17 @@ import type { DetcoConfig } from './config.js';
  */
 export const DETCO_VIEW_NAMES = ['query', 'key', 'query_patches', 'key_patches'] as const;
 
-/** The view options DetCo's config holds. */
-export type DetcoViewOptions = Pick<DetcoConfig, 'imageSize' | 'cropScale' | 'jigsaw'>;
+/** The view options DetCo's config holds; the two probabilities default to MoCo v2's 0.8 and 0.2. */
+export type DetcoViewOptions = Pick<DetcoConfig, 'imageSize' | 'cropScale' | 'jigsaw'> &
+  Partial<Pick<DetcoConfig, 'colorJitterProbability' | 'grayscaleProbability'>>;
 
 /**
  * DetCo's views (paper §3 and fig. 2; the port's `main_detco.py` and `ResNet._jigsaw`):
  *
  * - `query`, `key`: two MoCo v2 augmentations of the image — RandomResizedCrop(`imageSize`,
  *   `cropScale`), ColorJitter(0.4, 0.4, 0.4, 0.1) p 0.8, grayscale p 0.2, Pillow Gaussian blur
- *   σ ∈ [0.1, 2] p 0.5, flip, ImageNet normalisation (the shared `mocov2` steps, crop replaced).
+ *   σ ∈ [0.1, 2] p 0.5, flip, ImageNet normalisation (the shared `mocov2` steps, crop area and the
+ *   jitter and grayscale probabilities from the config).
  * - `query_patches`, `key_patches`: each a 3 × 3 jigsaw ({@link cutJigsaw}) of its own MoCo v2
  *   augmentation at `jigsaw.size` with area `jigsaw.cropScale` (`jigsaw.source: 'own-crop'`), or
  *   of the `query` / `key` view itself (`'global-view'`, the port). A patch set is one image of
@@ -41,13 +43,17 @@ export class DetcoViewGenerator implements ViewGenerator {
 
   constructor(private readonly options: DetcoViewOptions) {
     const { imageSize, cropScale, jigsaw } = options;
+    const photometric = {
+      colorJitter: options.colorJitterProbability ?? 0.8,
+      grayscale: options.grayscaleProbability ?? 0.2,
+    };
     const specs = mocoV2Views(imageSize, ['query', 'key']).map((spec) =>
-      withCropScale(spec, cropScale),
+      withDetcoRecipe(spec, cropScale, photometric),
     );
     if (jigsaw.source === 'own-crop') {
       specs.push(
         ...mocoV2Views(jigsaw.size, ['query_jigsaw', 'key_jigsaw']).map((spec) =>
-          withCropScale(spec, jigsaw.cropScale),
+          withDetcoRecipe(spec, jigsaw.cropScale, photometric),
         ),
       );
       this.patchSources = ['query_jigsaw', 'key_jigsaw'];
@@ -73,13 +79,20 @@ export class DetcoViewGenerator implements ViewGenerator {
   }
 }
 
-/** MoCo v2's view recipe with its RandomResizedCrop area range replaced. */
-function withCropScale(spec: ViewSpec, scale: readonly [number, number]): ViewSpec {
+/** MoCo v2's view recipe with its crop area range and its jitter and grayscale probabilities replaced. */
+function withDetcoRecipe(
+  spec: ViewSpec,
+  scale: readonly [number, number],
+  probabilities: { readonly colorJitter: number; readonly grayscale: number },
+): ViewSpec {
   return {
     ...spec,
-    steps: spec.steps.map((step) =>
-      step.op === 'randomResizedCrop' ? { ...step, scale: [scale[0], scale[1]] } : step,
-    ),
+    steps: spec.steps.map((step) => {
+      if (step.op === 'randomResizedCrop') return { ...step, scale: [scale[0], scale[1]] };
+      if (step.op === 'colorJitter') return { ...step, p: probabilities.colorJitter };
+      if (step.op === 'grayscale') return { ...step, p: probabilities.grayscale };
+      return step;
+    }),
   };
 }
 
