@@ -65,6 +65,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ssdet::registerProposalEdgeBoxes(env, exports);
   ssdet::registerDataFloatImages(env, exports);
   ssdet::registerDataPilImages(env, exports);
+  ssdet::registerDataJpegDecode(env, exports);
   ssdet::exportFunction(env, exports, "onednnVersion", OnednnVersion);
   ssdet::exportFunction(env, exports, "setOutputSource", ssdet::SetOutputSource);
   return exports;

@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "jpeg_include%": "<!(node ../scripts/find-jpeg.mjs)"
+  },
   "targets": [
     {
       "target_name": "ssdet_native",
@@ -23,7 +26,8 @@
         "proposals_segmentation.cc",
         "proposals_edge_boxes.cc",
         "data_float_images.cc",
-        "data_pil_images.cc"
+        "data_pil_images.cc",
+        "data_jpeg_decode.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
@@ -31,7 +35,25 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=off", "-fexceptions", "-frtti", "-fopenmp"],
       "libraries": ["-ldnnl", "-fopenmp"],
-      "ldflags": ["-Wl,-rpath,'$$ORIGIN'"]
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'"],
+      "conditions": [
+        [
+          "jpeg_include!=''",
+          {
+            "defines": ["SSDET_HAVE_JPEG"],
+            "libraries": ["-ljpeg"],
+            "conditions": [
+              [
+                "jpeg_include!='/usr/include'",
+                {
+                  "include_dirs": ["<(jpeg_include)"],
+                  "libraries": ["-L<(jpeg_include)/../lib"]
+                }
+              ]
+            ]
+          }
+        ]
+      ]
     }
   ]
 }

@@ -58,5 +58,8 @@ inline double jsRound(double x) {
 // other values that need a transcendental function come from the TypeScript.
 void registerDataFloatImages(Napi::Env env, Napi::Object exports);
 void registerDataPilImages(Napi::Env env, Napi::Object exports);
+// JPEG decoding with the system libjpeg-turbo (data_jpeg_decode.cc); registers nothing when the
+// addon was built without jpeglib.h.
+void registerDataJpegDecode(Napi::Env env, Napi::Object exports);
 
 }  // namespace ssdet

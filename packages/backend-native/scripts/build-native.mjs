@@ -17,6 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSy
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jpegInclude } from './find-jpeg.mjs';
 
 const require = createRequire(import.meta.url);
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -116,6 +117,13 @@ function main() {
     return ifPossible ? 0 : 1;
   }
   say(`compiling the native backend against oneDNN in ${include} (a few minutes, once)…`);
+  // binding.gyp runs the same check (scripts/find-jpeg.mjs) to compile the JPEG decoder in or out.
+  const jpeg = jpegInclude();
+  say(
+    jpeg === undefined
+      ? 'jpeglib.h not found (apt-get install libjpeg62-turbo-dev): the addon is built without its JPEG decoder; @ssdet/data decodes JPEGs with sharp.'
+      : `with the JPEG decoder, against libjpeg in ${jpeg}.`,
+  );
   // node-gyp: ours (a dev dependency in this repository), else the one npm bundles and names in
   // its lifecycle environment.
   const gyp = nodeGyp();

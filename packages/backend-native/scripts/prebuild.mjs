@@ -40,7 +40,9 @@ if (!existsSync(addon)) {
 /** `ldd` of a file: SONAME → resolved path, for the libraries we ship. */
 function sharedLibraries(file) {
   const listing = execFileSync('ldd', [file], { encoding: 'utf8' });
-  const shipped = /^(libdnnl|libgomp|libiomp5|libtbb)/;
+  // libjpeg: the JPEG decoder's, when the addon was built with it (a machine without
+  // libjpeg62-turbo could otherwise not load the addon at all).
+  const shipped = /^(libdnnl|libgomp|libiomp5|libtbb|libjpeg)/;
   const libraries = new Map();
   for (const line of listing.split('\n')) {
     const match = /^\s*(\S+) => (\S+)/.exec(line);

@@ -115,3 +115,60 @@ function loadKernels(): NativeImageKernels | undefined {
     fromPilBytes: addon.dataFromPilBytes,
   };
 }
+
+/** What {@link NativeJpegDecoder.decodeJpeg} needs besides the file's bytes. */
+export interface JpegDecodeOptions {
+  /** Largest width × height decoded; checked on the header, before any pixel is allocated. */
+  readonly maxPixels: number;
+}
+
+/**
+ * What the native JPEG decoder made of a file: its pixels; only its size, over the limit; or
+ * why it declined the file (not a plain YCbCr / grayscale JPEG, an EXIF orientation, an ICC
+ * profile, or any libjpeg error or warning — the caller decodes those another way).
+ */
+export type JpegDecodeResult =
+  | {
+      readonly outcome: 'decoded';
+      readonly width: number;
+      readonly height: number;
+      /** 8-bit RGB, row-major, `width · height · 3` bytes (gray spread to R = G = B). */
+      readonly pixels: Uint8Array;
+    }
+  | { readonly outcome: 'too-large'; readonly width: number; readonly height: number }
+  | { readonly outcome: 'declined'; readonly reason: string };
+
+/**
+ * The addon's JPEG decoder: the system libjpeg-turbo with its default (JDCT_ISLOW, fancy
+ * upsampling) decode, so the pixels are Pillow's `convert('RGB')` on Debian. Synchronous.
+ */
+export interface NativeJpegDecoder {
+  decodeJpeg(bytes: Uint8Array, options: JpegDecodeOptions): JpegDecodeResult;
+}
+
+interface JpegAddon {
+  dataDecodeJpeg?: NativeJpegDecoder['decodeJpeg'];
+}
+
+let cachedJpeg: NativeJpegDecoder | null | undefined;
+
+/**
+ * The JPEG decoder, or undefined when the addon is not built, fails to load, or was built
+ * without `jpeglib.h` (`apt-get install libjpeg62-turbo-dev`, then rebuild). Loading does not
+ * register the tfjs backend.
+ */
+export function nativeJpegDecoder(): NativeJpegDecoder | undefined {
+  if (cachedJpeg === undefined) cachedJpeg = loadJpegDecoder() ?? null;
+  return cachedJpeg ?? undefined;
+}
+
+function loadJpegDecoder(): NativeJpegDecoder | undefined {
+  let addon: JpegAddon;
+  try {
+    addon = loadNativeAddon() as unknown as JpegAddon;
+  } catch {
+    return undefined;
+  }
+  const decodeJpeg = addon.dataDecodeJpeg;
+  return decodeJpeg === undefined ? undefined : { decodeJpeg };
+}

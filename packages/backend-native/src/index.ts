@@ -47,4 +47,12 @@ export { NATIVE_BACKEND_NAME, NativeBackend } from './native-backend.js';
 export { NATIVE_BACKEND_PRIORITY, NATIVE_KERNELS } from './register-native-backend.js';
 export { THREADS_ENV, resolveThreadCount } from './threads.js';
 export { nativeProposalKernels, type NativeProposalKernels } from './proposal-kernels.js';
-export { nativeImageKernels, type NativeImageKernels, type ResampleTaps } from './image-kernels.js';
+export {
+  nativeImageKernels,
+  nativeJpegDecoder,
+  type JpegDecodeOptions,
+  type JpegDecodeResult,
+  type NativeImageKernels,
+  type NativeJpegDecoder,
+  type ResampleTaps,
+} from './image-kernels.js';

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,23 @@ describe('the install-time build (scripts/build-native.mjs)', () => {
     expect(lines[0]).toMatch(/oneDNN headers not found \(apt-get install libdnnl-dev.*cpu backend/);
     const explicit = install([], { DNNL_ROOT: path.join(copy, 'no-onednn') });
     expect(explicit.status).toBe(1);
+  });
+
+  it("finds jpeglib.h for the addon's JPEG decoder, and prints nothing when it is off", () => {
+    const find = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [path.join(copy, 'scripts', 'find-jpeg.mjs')], {
+        encoding: 'utf8',
+        env: { ...process.env, SSDET_NATIVE_JPEG: '', ...env },
+      });
+    const found = find({});
+    expect(found.status).toBe(0);
+    const header = ['/usr/include', '/usr/local/include'].find((dir) =>
+      existsSync(path.join(dir, 'jpeglib.h')),
+    );
+    if (header !== undefined) expect(found.stdout).toBe(header);
+    if (found.stdout !== '') expect(existsSync(path.join(found.stdout, 'jpeglib.h'))).toBe(true);
+    const off = find({ SSDET_NATIVE_JPEG: '0' });
+    expect([off.status, off.stdout]).toEqual([0, '']);
   });
 
   it('SSDET_SKIP_NATIVE=1 skips it with one line', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
@@ -6,30 +6,35 @@ import { entry as toyPluginEntry } from '../src/test-support/toy-plugin.mjs';
 import { Rng, type Dataset } from '@ssdet/core';
 import {
   DataLoader,
+  decodeImage,
   gaussianBlur,
   mocoV2Views,
   openDataset,
   pilGaussianBlur,
   SpecViewGenerator,
+  useNativeJpegDecoder,
   WorkerSampleProcessor,
   writeSyntheticDataset,
 } from '../src/index.js';
 
 /**
  * `npm run bench -- data`: augmented MoCo-v2 views per second at 224 px from 640 × 480 JPEGs
- * (decode with sharp, RandomResizedCrop + antialiased resize, jitter, grayscale, blur, flip,
+ * (decode with the native libjpeg-turbo decoder when built, else sharp, `SSDET_DATA_NATIVE_JPEG=0`
+ * for sharp alone; RandomResizedCrop + antialiased resize, jitter, grayscale, blur, flip,
  * normalise), through the DataLoader, and the process's peak resident memory.
  * One iteration = one pass over 64 images = 128 views.
  */
 const IMAGES = 64;
 let dataset: Dataset | undefined;
 let location = '';
+let imageDir = '';
 let epoch = 0;
 let peakRss = 0;
 
 async function prepare(): Promise<Dataset> {
   if (dataset !== undefined) return dataset;
   const dir = await mkdtemp(path.join(tmpdir(), 'ssdet-bench-data-'));
+  imageDir = dir;
   const { annotationFile } = await writeSyntheticDataset({
     out: dir,
     count: IMAGES,
@@ -161,3 +166,49 @@ describe('Gaussian blur of one 224 px view', () => {
     bench(`pil boxes, σ ${sigma}`, () => void pilGaussianBlur(image, sigma));
   }
 });
+
+/**
+ * `npm run bench -- data -t decode`: `decodeImage` of the 64 bench JPEGs (640 × 480, 4:2:0) in
+ * turn, one at a time on the main thread, with sharp alone and with the native libjpeg-turbo
+ * decoder first (the same bytes). Per image: the op's time / 64.
+ */
+describe('decode the 64 bench JPEGs one at a time', () => {
+  let files: string[] = [];
+  const options = {
+    iterations: 10,
+    time: 0,
+    warmupIterations: 2,
+    setup: async () => {
+      await prepare();
+      files = await jpegFiles(imageDir);
+      if (files.length !== IMAGES) throw new Error(`expected ${IMAGES} JPEGs in ${imageDir}`);
+    },
+  };
+  const decodeAll = async () => {
+    for (const file of files) await decodeImage(file);
+  };
+  bench(
+    'sharp',
+    async () => {
+      useNativeJpegDecoder(false);
+      await decodeAll();
+    },
+    options,
+  );
+  bench(
+    'native libjpeg-turbo',
+    async () => {
+      if (!useNativeJpegDecoder(true)) throw new Error('the native JPEG decoder is not built');
+      await decodeAll();
+    },
+    options,
+  );
+});
+
+async function jpegFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && /\.jpe?g$/i.test(entry.name))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+}

@@ -285,7 +285,7 @@ describe('DataLoader', () => {
     const dataset = await openDataset(path.join(dir, 'scenes', 'annotations.json'));
     const loader = new DataLoader(
       dataset,
-      new SpecViewGenerator(mocoV2Views(20)),
+      new SpecViewGenerator(mocoV2Views(20), { groundTruth: true }),
       Rng.fromSeed(4),
       { batchSize: 2 },
     );

@@ -1,7 +1,9 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
+import type { JpegDecodeResult } from '@ssdet/backend-native/image-kernels';
 import type { DecodedImage } from '@ssdet/core';
 import { BadImageError } from './bad-image-error.js';
+import { jpegDecoder } from './native/jpeg-decoder.js';
 
 export interface DecodeOptions {
   /** Largest width × height accepted, against decompression bombs. Default 8192 × 8192. */
@@ -17,6 +19,11 @@ export const DEFAULT_MAX_PIXELS = 8192 * 8192;
  * expects it: EXIF orientation applied; grayscale, alpha (dropped, as PIL's `convert('RGB')`
  * does), CMYK and 16-bit inputs all become 3 × 8-bit sRGB. Every failure is a
  * {@link BadImageError} naming the file and the reason — never a bare libvips message.
+ *
+ * Plain JPEGs (YCbCr or grayscale, no EXIF rotation, no ICC profile, no corrupt data) go through
+ * `@ssdet/backend-native`'s libjpeg-turbo decoder instead when it is built — about 3× faster,
+ * synchronous, and the same bytes as sharp's; it declines every other file, which sharp decodes
+ * (`SSDET_DATA_NATIVE_JPEG=0` uses sharp for all).
  */
 export async function decodeImage(
   file: string,
@@ -42,6 +49,14 @@ export async function decodeImage(
     throw new BadImageError(file, 'missing', 'the file cannot be read');
   }
 
+  const native = decodeJpegNatively(bytes, maxPixels);
+  if (native?.outcome === 'decoded') {
+    return { width: native.width, height: native.height, pixels: native.pixels };
+  }
+  if (native?.outcome === 'too-large') {
+    throw tooLarge(file, native.width, native.height, maxPixels);
+  }
+
   let width = 0;
   let height = 0;
   try {
@@ -52,13 +67,7 @@ export async function decodeImage(
     const bad = classify(file, error);
     throw bad.reason === 'unsupported' ? await describeUnsupported(file, bad) : bad;
   }
-  if (width * height > maxPixels) {
-    throw new BadImageError(
-      file,
-      'too-large',
-      `it has ${width} × ${height} pixels, more than the limit of ${maxPixels} (data.maxPixels)`,
-    );
-  }
+  if (width * height > maxPixels) throw tooLarge(file, width, height, maxPixels);
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
       .timeout({ seconds: options.timeoutSeconds ?? 60 })
@@ -82,6 +91,27 @@ export async function decodeImage(
   } catch (error) {
     throw classify(file, error);
   }
+}
+
+/** The native decoder's result for a file that starts like a JPEG, when the decoder is built. */
+function decodeJpegNatively(bytes: Buffer, maxPixels: number): JpegDecodeResult | undefined {
+  const decoder = jpegDecoder();
+  if (decoder === undefined || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) {
+    return undefined;
+  }
+  try {
+    return decoder.decodeJpeg(bytes, { maxPixels });
+  } catch {
+    return undefined; // e.g. no memory for the pixels: sharp's path reports it as before
+  }
+}
+
+function tooLarge(file: string, width: number, height: number, maxPixels: number): BadImageError {
+  return new BadImageError(
+    file,
+    'too-large',
+    `it has ${width} × ${height} pixels, more than the limit of ${maxPixels} (data.maxPixels)`,
+  );
 }
 
 /**

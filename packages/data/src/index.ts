@@ -28,6 +28,7 @@ export {
 } from './geometry/random-resized-crop.js';
 export { renderView } from './geometry/render-view.js';
 export { DATA_NATIVE_ENV, useNativeImageKernels } from './native/image-kernels.js';
+export { DATA_NATIVE_JPEG_ENV, useNativeJpegDecoder } from './native/jpeg-decoder.js';
 export { shorterSideSize } from './geometry/resize-shorter-side.js';
 export { drawDetrGeometry, type DetrGeometryOptions } from './geometry/detr-geometry.js';
 export {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   type Annotations,
+  type LabelMask,
   type Dataset,
   type ImageRecord,
   parseConfig,
@@ -142,6 +143,10 @@ export class CocoDataset implements Dataset {
   }
 }
 
+/**
+ * A sample's ground truth. The instance mask is painted from the polygons or RLEs on first read:
+ * most pre-training methods never look at it, and painting it took longer than decoding the JPEG.
+ */
 function toAnnotations(
   instances: readonly CocoAnnotation[],
   width: number,
@@ -149,18 +154,32 @@ function toAnnotations(
 ): Annotations {
   const boxes = new Float32Array(instances.length * 4);
   const categories = new Int32Array(instances.length);
-  const labels = new Int32Array(width * height);
-  let hasMasks = false;
   instances.forEach((annotation, i) => {
     const [x, y, w, h] = annotation.bbox;
     boxes.set([x, y, x + w, y + h], 4 * i);
     categories[i] = annotation.category_id;
-    if (annotation.segmentation !== undefined) {
-      paintSegmentation(labels, width, height, annotation.segmentation as CocoSegmentation, i + 1);
-      hasMasks = true;
-    }
   });
-  return hasMasks
-    ? { boxes, categories, instanceMask: { width, height, labels } }
-    : { boxes, categories };
+  if (!instances.some((annotation) => annotation.segmentation !== undefined))
+    return { boxes, categories };
+  let instanceMask: LabelMask | undefined;
+  return Object.defineProperty({ boxes, categories }, 'instanceMask', {
+    enumerable: true,
+    get(): LabelMask {
+      if (instanceMask === undefined) {
+        const labels = new Int32Array(width * height);
+        instances.forEach((annotation, i) => {
+          if (annotation.segmentation !== undefined)
+            paintSegmentation(
+              labels,
+              width,
+              height,
+              annotation.segmentation as CocoSegmentation,
+              i + 1,
+            );
+        });
+        instanceMask = { width, height, labels };
+      }
+      return instanceMask;
+    },
+  }) as Annotations;
 }

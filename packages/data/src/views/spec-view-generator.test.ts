@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@ssdet/core';
+import { Rng, type Sample } from '@ssdet/core';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../photometric/normalize.js';
 import { pilGaussianBlur } from '../photometric/pil-gaussian-blur.js';
 import { byolViews, mocoV2Views } from './recipes.js';
@@ -128,6 +128,34 @@ describe('SpecViewGenerator', () => {
       expect(view.boxIds![0]).toBe(0); // the whole image is in every crop
       expect(Array.from(view.boxes!.slice(0, 4))).toEqual([0, 0, 16, 16]);
     }
+  });
+
+  it('maps the dataset’s ground truth only when asked (by default, when regions are needed)', async () => {
+    const annotated: Sample = {
+      ...sample,
+      annotations: {
+        boxes: Float32Array.from([0, 0, 64, 48]),
+        categories: Int32Array.from([1]),
+        instanceMask: {
+          width: sample.image.width,
+          height: sample.image.height,
+          labels: new Int32Array(sample.image.width * sample.image.height).fill(1),
+        },
+      },
+    };
+    const carries = async (generator: SpecViewGenerator) =>
+      (await generator.generate(annotated, undefined, Rng.fromSeed(3))).map(
+        (view) => view.boxes !== undefined && view.mask !== undefined,
+      );
+    expect(await carries(new SpecViewGenerator(mocoV2Views(16)))).toEqual([false, false]);
+    expect(await carries(new SpecViewGenerator(mocoV2Views(16), { groundTruth: true }))).toEqual([
+      true,
+      true,
+    ]);
+    expect(await carries(new SpecViewGenerator(mocoV2Views(16), { needsRegions: true }))).toEqual([
+      true,
+      true,
+    ]);
   });
 
   it('rejects a crop after a photometric step, and duplicate view names', () => {

@@ -37,8 +37,9 @@ type GeometricStep = Exclude<ViewStep, PhotometricStep>;
 /**
  * Runs declarative view recipes ({@link ViewSpec}): the geometric steps are composed into one
  * {@link ViewGeometry} and one resampling of the source, then the photometric steps run on the
- * float image. Regions (or, without them, ground-truth boxes and masks) are mapped into each view.
- * Each view draws from its own stream, `rng.fork(view.name)`.
+ * float image. Regions are mapped into each view, and, without them, the dataset's ground-truth
+ * boxes and instance masks when `groundTruth` is on. Each view draws from its own stream,
+ * `rng.fork(view.name)`.
  */
 export class SpecViewGenerator implements ViewGenerator {
   readonly viewNames: readonly string[];
@@ -51,10 +52,23 @@ export class SpecViewGenerator implements ViewGenerator {
     photometric: PhotometricStep[];
   }[];
 
-  constructor(specs: readonly ViewSpec[], options: { needsRegions?: boolean } = {}) {
+  /** Whether views carry the dataset's ground-truth boxes and masks when there are no regions. */
+  readonly groundTruth: boolean;
+
+  /**
+   * @param options.groundTruth map the sample's ground-truth annotations into views that have no
+   *   regions. Default: `needsRegions` — a method that asks for regions works with boxes or masks
+   *   and may fall back on the dataset's; one that does not (MoCo-style global views) never reads
+   *   them, and mapping them and painting their masks cost a quarter of the pipeline's time.
+   */
+  constructor(
+    specs: readonly ViewSpec[],
+    options: { needsRegions?: boolean; groundTruth?: boolean } = {},
+  ) {
     this.specs = specs;
     this.viewNames = specs.map((spec) => spec.name);
     this.needsRegions = options.needsRegions ?? false;
+    this.groundTruth = options.groundTruth ?? this.needsRegions;
     if (new Set(this.viewNames).size !== this.viewNames.length) {
       throw new SsdetError(
         'VIEWS_INVALID',
@@ -85,8 +99,9 @@ export class SpecViewGenerator implements ViewGenerator {
     };
     for (const step of plan.photometric) image = applyPhotometric(step, image, rng);
 
-    const boxes = regions?.boxes ?? sample.annotations?.boxes;
-    const mask = regions?.mask ?? sample.annotations?.instanceMask;
+    const groundTruth = this.groundTruth ? sample.annotations : undefined;
+    const boxes = regions?.boxes ?? groundTruth?.boxes;
+    const mask = regions?.mask ?? groundTruth?.instanceMask;
     const mapped = boxes === undefined ? undefined : mapBoxesToView(boxes, geometry);
     return {
       name: plan.name,
