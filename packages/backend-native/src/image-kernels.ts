@@ -1,4 +1,4 @@
-import { loadNativeAddon } from './native-addon.js';
+import { optionalAddonPart } from './optional-addon-part.js';
 
 /** One axis of an antialiased resampling filter, as `@ssdet/data`'s `resampleRegion` builds it. */
 export interface ResampleTaps {
@@ -81,24 +81,7 @@ interface ImageAddon {
   dataFromPilBytes: NativeImageKernels['fromPilBytes'];
 }
 
-let cached: NativeImageKernels | null | undefined;
-
-/**
- * The image kernels, or undefined when the addon is not built, fails to load (no oneDNN) or
- * predates them. Loading does not register the tfjs backend.
- */
-export function nativeImageKernels(): NativeImageKernels | undefined {
-  if (cached === undefined) cached = loadKernels() ?? null;
-  return cached ?? undefined;
-}
-
-function loadKernels(): NativeImageKernels | undefined {
-  let addon: ImageAddon;
-  try {
-    addon = loadNativeAddon() as unknown as ImageAddon;
-  } catch {
-    return undefined;
-  }
+const loadImageKernels = optionalAddonPart((addon: ImageAddon): NativeImageKernels | undefined => {
   const gaussianBlur = addon.dataGaussianBlur;
   if (gaussianBlur === undefined) return undefined;
   return {
@@ -114,6 +97,14 @@ function loadKernels(): NativeImageKernels | undefined {
     toPilBytes: addon.dataToPilBytes,
     fromPilBytes: addon.dataFromPilBytes,
   };
+});
+
+/**
+ * The image kernels, or undefined when the addon is not built, fails to load (no oneDNN) or
+ * predates them. Loading does not register the tfjs backend.
+ */
+export function nativeImageKernels(): NativeImageKernels | undefined {
+  return loadImageKernels();
 }
 
 /** What {@link NativeJpegDecoder.decodeJpeg} needs besides the file's bytes. */
@@ -150,7 +141,10 @@ interface JpegAddon {
   dataDecodeJpeg?: NativeJpegDecoder['decodeJpeg'];
 }
 
-let cachedJpeg: NativeJpegDecoder | null | undefined;
+const loadJpegDecoder = optionalAddonPart((addon: JpegAddon): NativeJpegDecoder | undefined => {
+  const decodeJpeg = addon.dataDecodeJpeg;
+  return decodeJpeg === undefined ? undefined : { decodeJpeg };
+});
 
 /**
  * The JPEG decoder, or undefined when the addon is not built, fails to load, or was built
@@ -158,17 +152,5 @@ let cachedJpeg: NativeJpegDecoder | null | undefined;
  * register the tfjs backend.
  */
 export function nativeJpegDecoder(): NativeJpegDecoder | undefined {
-  if (cachedJpeg === undefined) cachedJpeg = loadJpegDecoder() ?? null;
-  return cachedJpeg ?? undefined;
-}
-
-function loadJpegDecoder(): NativeJpegDecoder | undefined {
-  let addon: JpegAddon;
-  try {
-    addon = loadNativeAddon() as unknown as JpegAddon;
-  } catch {
-    return undefined;
-  }
-  const decodeJpeg = addon.dataDecodeJpeg;
-  return decodeJpeg === undefined ? undefined : { decodeJpeg };
+  return loadJpegDecoder();
 }

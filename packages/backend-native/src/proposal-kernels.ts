@@ -1,4 +1,4 @@
-import { loadNativeAddon } from './native-addon.js';
+import { optionalAddonPart } from './optional-addon-part.js';
 
 /**
  * The region-proposal kernels of `@ssdet/proposals` in C++: plain functions on typed arrays,
@@ -67,38 +67,37 @@ interface ProposalAddon {
   ) => [Float32Array, Float32Array];
 }
 
-let cached: NativeProposalKernels | null | undefined;
+const loadProposalKernels = optionalAddonPart(
+  (addon: ProposalAddon): NativeProposalKernels | undefined => {
+    const sortFloat32 = addon.proposalsStdSortFloat32;
+    if (sortFloat32 === undefined) return undefined;
+    return {
+      stdSortFloat32: sortFloat32,
+      stdSortFloat64: addon.proposalsStdSortFloat64,
+      gaussianBlur: addon.proposalsGaussianBlur,
+      openCvGraphEdges(smooth, width, height, channels) {
+        const [weights, edgeIds] = addon.proposalsOpenCvGraphEdges(smooth, width, height, channels);
+        return { weights, edgeIds };
+      },
+      openCvGraphSegment: addon.proposalsOpenCvGraphSegment,
+      edgeBoxes(edges, orientation, width, height, options) {
+        const [boxes, scores] = addon.proposalsEdgeBoxes(
+          edges,
+          orientation,
+          width,
+          height,
+          options,
+        );
+        return { boxes, scores };
+      },
+    };
+  },
+);
 
 /**
  * The proposal kernels, or undefined when the addon is not built, fails to load (no oneDNN) or
  * predates them. Loading does not register the tfjs backend.
  */
 export function nativeProposalKernels(): NativeProposalKernels | undefined {
-  if (cached === undefined) cached = loadKernels() ?? null;
-  return cached ?? undefined;
-}
-
-function loadKernels(): NativeProposalKernels | undefined {
-  let addon: ProposalAddon;
-  try {
-    addon = loadNativeAddon() as unknown as ProposalAddon;
-  } catch {
-    return undefined;
-  }
-  const sortFloat32 = addon.proposalsStdSortFloat32;
-  if (sortFloat32 === undefined) return undefined;
-  return {
-    stdSortFloat32: sortFloat32,
-    stdSortFloat64: addon.proposalsStdSortFloat64,
-    gaussianBlur: addon.proposalsGaussianBlur,
-    openCvGraphEdges(smooth, width, height, channels) {
-      const [weights, edgeIds] = addon.proposalsOpenCvGraphEdges(smooth, width, height, channels);
-      return { weights, edgeIds };
-    },
-    openCvGraphSegment: addon.proposalsOpenCvGraphSegment,
-    edgeBoxes(edges, orientation, width, height, options) {
-      const [boxes, scores] = addon.proposalsEdgeBoxes(edges, orientation, width, height, options);
-      return { boxes, scores };
-    },
-  };
+  return loadProposalKernels();
 }
