@@ -12,6 +12,7 @@
 #include "data_movement.h"
 #include "deformable_sampling.h"
 #include "dnnl_context.h"
+#include "dropout.h"
 #include "elementwise.h"
 #include "matmul.h"
 #include "op_codes.h"
@@ -55,6 +56,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ssdet::registerElementwise(env, exports);
   ssdet::registerReduction(env, exports);
   ssdet::registerSoftmax(env, exports);
+  ssdet::registerDropout(env, exports);
   ssdet::registerSoftTargetCrossEntropy(env, exports);
   ssdet::registerDataMovement(env, exports);
   ssdet::registerDeformableSampling(env, exports);

@@ -18,6 +18,7 @@
         "elementwise.cc",
         "reduction.cc",
         "softmax.cc",
+        "dropout.cc",
         "soft_target_cross_entropy.cc",
         "data_movement.cc",
         "deformable_sampling.cc",

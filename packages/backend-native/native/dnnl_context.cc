@@ -7,6 +7,8 @@
 #include <limits>
 #include <string>
 
+#include "attrs.h"
+
 namespace ssdet {
 
 dnnl::engine& cpuEngine() {
@@ -88,21 +90,23 @@ namespace {
 
 /**
  * JavaScript `(length) => Float32Array | null` offering recycled output arrays (see
- * NativeBackend), kept per Node environment (main thread or worker) and freed with it.
+ * NativeBackend), and the shortest length worth asking it for; kept per Node environment (main
+ * thread or worker) and freed with it.
  */
-Napi::FunctionReference* outputSource(Napi::Env env) {
-  return env.GetInstanceData<Napi::FunctionReference>();
-}
+struct OutputSource {
+  Napi::FunctionReference offer;
+  size_t minLength = 0;
+};
 
-constexpr size_t kRecycledMinLength = size_t{1} << 16;
+OutputSource* outputSource(Napi::Env env) { return env.GetInstanceData<OutputSource>(); }
 
 }  // namespace
 
 Napi::Float32Array newFloats(Napi::Env env, size_t length) {
   Napi::Float32Array out;
-  Napi::FunctionReference* source = outputSource(env);
-  if (length >= kRecycledMinLength && source != nullptr && !source->IsEmpty()) {
-    auto offered = source->Call({Napi::Number::New(env, static_cast<double>(length))});
+  OutputSource* source = outputSource(env);
+  if (source != nullptr && !source->offer.IsEmpty() && length >= source->minLength) {
+    auto offered = source->offer.Call({Napi::Number::New(env, static_cast<double>(length))});
     if (offered.IsTypedArray() &&
         offered.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array &&
         offered.As<Napi::Float32Array>().ElementLength() == length) {
@@ -122,15 +126,17 @@ Napi::Float32Array newFloats(Napi::Env env, size_t length) {
 
 Napi::Value SetOutputSource(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  Napi::FunctionReference* source = outputSource(env);
+  OutputSource* source = outputSource(env);
   if (source == nullptr) {
-    source = new Napi::FunctionReference();
+    source = new OutputSource();
     env.SetInstanceData(source);
   }
   if (info[0].IsFunction()) {
-    *source = Napi::Persistent(info[0].As<Napi::Function>());
+    source->offer = Napi::Persistent(info[0].As<Napi::Function>());
+    const Attrs attrs(info, 1, "setOutputSource");
+    source->minLength = static_cast<size_t>(attrs.getInt("minLength", 1));
   } else {
-    source->Reset();
+    source->offer.Reset();
   }
   return env.Undefined();
 }

@@ -50,7 +50,10 @@ float* optionalFloatsArg(const Napi::CallbackInfo& info, size_t index, size_t ex
 double numberArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 /** An output array: a recycled one from the JavaScript output source when it has one, else new. */
 Napi::Float32Array newFloats(Napi::Env env, size_t length);
-/** `setOutputSource(fn | null)`: where newFloats asks for recycled arrays first. */
+/**
+ * `setOutputSource(fn, { minLength })` or `setOutputSource(null)`: where newFloats asks first for
+ * a recycled array of `minLength` elements or more.
+ */
 Napi::Value SetOutputSource(const Napi::CallbackInfo& info);
 int64_t product(const dims_t& dims);
 

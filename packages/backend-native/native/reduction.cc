@@ -55,7 +55,32 @@ struct Accumulator {
   }
 };
 
-/** out[k] = reduce over r of x[r·K + k], rows split across threads with private partials. */
+/**
+ * Reduces a contiguous run with four independent accumulators: one accumulator is a chain of
+ * dependent additions (a double add's latency per element); four let the core overlap them.
+ */
+template <ReduceOp op>
+typename Accumulator<op>::value_t reduceRun(const float* x, int64_t length) {
+  using A = Accumulator<op>;
+  using V = typename A::value_t;
+  V acc[4] = {A::identity(), A::identity(), A::identity(), A::identity()};
+  int64_t i = 0;
+  for (; i + 4 <= length; i += 4) {
+    acc[0] = A::combine(acc[0], x[i]);
+    acc[1] = A::combine(acc[1], x[i + 1]);
+    acc[2] = A::combine(acc[2], x[i + 2]);
+    acc[3] = A::combine(acc[3], x[i + 3]);
+  }
+  for (; i < length; ++i) acc[0] = A::combine(acc[0], x[i]);
+  return A::merge(A::merge(acc[0], acc[1]), A::merge(acc[2], acc[3]));
+}
+
+/**
+ * out[k] = reduce over r of x[r·K + k], rows split across threads. Each thread accumulates in
+ * its own buffer and publishes it once at the end: partials side by side in one array share
+ * cache lines, and with few columns every addition would bounce a line between the cores (a full
+ * sum of a 2048×256 gradient took 3 ms instead of 0.1).
+ */
 template <ReduceOp op>
 void reduceColumns(const float* x, int64_t rows, int64_t cols, float* out, double divisor) {
   using A = Accumulator<op>;
@@ -66,12 +91,17 @@ void reduceColumns(const float* x, int64_t rows, int64_t cols, float* out, doubl
   {
     int t = omp_get_thread_num();
     int count = omp_get_num_threads();
-    V* mine = partial.data() + static_cast<size_t>(t) * cols;
     int64_t begin = rows * t / count, end = rows * (t + 1) / count;
-    for (int64_t r = begin; r < end; ++r) {
-      const float* row = x + r * cols;
-      for (int64_t k = 0; k < cols; ++k) mine[k] = A::combine(mine[k], row[k]);
+    std::vector<V> mine(static_cast<size_t>(cols), A::identity());
+    if (cols == 1) {
+      mine[0] = reduceRun<op>(x + begin, end - begin);
+    } else {
+      for (int64_t r = begin; r < end; ++r) {
+        const float* row = x + r * cols;
+        for (int64_t k = 0; k < cols; ++k) mine[k] = A::combine(mine[k], row[k]);
+      }
     }
+    std::copy(mine.begin(), mine.end(), partial.begin() + static_cast<int64_t>(t) * cols);
   }
   for (int64_t k = 0; k < cols; ++k) {
     V acc = partial[k];
@@ -83,18 +113,14 @@ void reduceColumns(const float* x, int64_t rows, int64_t cols, float* out, doubl
 /** out[k] = reduce over r of x[k·R + r] (contiguous rows), rows across threads. */
 template <ReduceOp op>
 void reduceRows(const float* x, int64_t rows, int64_t length, float* out, double divisor) {
-  using A = Accumulator<op>;
-  using V = typename A::value_t;
+  using V = typename Accumulator<op>::value_t;
   if (rows == 1) {
     reduceColumns<op>(x, length, 1, out, divisor);
     return;
   }
 #pragma omp parallel for schedule(static) if (rows * length > kParallelThreshold)
   for (int64_t k = 0; k < rows; ++k) {
-    const float* row = x + k * length;
-    V acc = A::identity();
-    for (int64_t r = 0; r < length; ++r) acc = A::combine(acc, row[r]);
-    out[k] = static_cast<float>(acc / static_cast<V>(divisor));
+    out[k] = static_cast<float>(reduceRun<op>(x + k * length, length) / static_cast<V>(divisor));
   }
 }
 
@@ -108,8 +134,7 @@ void reduceOuterInner(const float* x, int64_t outer, int64_t kept, int64_t inner
   for (int64_t k = 0; k < kept; ++k) {
     V acc = A::identity();
     for (int64_t r = 0; r < outer; ++r) {
-      const float* run = x + (r * kept + k) * inner;
-      for (int64_t i = 0; i < inner; ++i) acc = A::combine(acc, run[i]);
+      acc = A::merge(acc, reduceRun<op>(x + (r * kept + k) * inner, inner));
     }
     out[k] = static_cast<float>(acc / static_cast<V>(divisor));
   }

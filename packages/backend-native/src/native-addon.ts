@@ -87,6 +87,18 @@ export interface SoftmaxAttrs {
   readonly cols: number;
 }
 
+/** The shortest output the addon asks the output source for. */
+export interface OutputSourceAttrs {
+  readonly minLength: number;
+}
+
+/** `@ssdet/core`'s SsdetDropout over `size` elements: keep probability and Philox seed. */
+export interface DropoutAttrs {
+  readonly size: number;
+  readonly keep: number;
+  readonly seed: number;
+}
+
 /**
  * The attributes of `@ssdet/nn`'s soft-target cross-entropy kernels: `[rows, cols]` student and
  * teacher logits, a `[cols]` centre, and the temperatures.
@@ -235,14 +247,22 @@ export interface NativeAddon {
     attrs: EmaUpdateAttrs,
     into?: UpdateTargets,
   ): Float32Array[];
-  /** Where output arrays of at least 65 536 elements are requested first (recycled ones). */
-  setOutputSource(source: ((length: number) => Float32Array | null) | null): void;
+  /**
+   * Where output arrays of `attrs.minLength` elements or more are requested first (recycled
+   * ones); `null` stops asking.
+   */
+  setOutputSource(
+    source: ((length: number) => Float32Array | null) | null,
+    attrs?: OutputSourceAttrs,
+  ): void;
   /** Inputs viewed as [outer, inner_i], joined into [outer, Σ inner_i]. */
   concat(inputs: readonly Float32Array[], inners: readonly number[], outer: number): Float32Array;
   /** out[o, n, :] = x[o, indices[n], :] (indices in range). */
   gather(x: Float32Array, indices: Int32Array, attrs: GatherAttrs): Float32Array;
   /** Softmax of each row. */
   softmax(logits: Float32Array, attrs: SoftmaxAttrs): Float32Array;
+  /** x · m, m the Philox keep multipliers of `@ssdet/core`'s `dropoutMultipliers`. */
+  dropout(x: Float32Array, attrs: DropoutAttrs): Float32Array;
   addN(inputs: readonly Float32Array[], size: number): Float32Array;
   /** Returns [mean over rows of −Σ softmax((t − c)/τ_t)·log softmax(s/τ_s)] (0 for no rows). */
   softTargetCrossEntropy(

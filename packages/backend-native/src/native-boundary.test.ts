@@ -140,4 +140,29 @@ describe(`the N-API boundary${NATIVE_SUITE_NOTE}`, () => {
       addon().emaUpdate([target, online], { momentum: 0.5 }, [new Float32Array(2)]),
     ).toThrow(/emaUpdate: into\[0\] \(target\) holds 2 values; its shape needs 3/);
   });
+
+  it.skipIf(!nativeBuilt)(
+    'asks the output source only for outputs of its minLength or more, and names a bad one',
+    () => {
+      const asked: number[] = [];
+      const native = addon();
+      native.setOutputSource(
+        (length) => {
+          asked.push(length);
+          return null;
+        },
+        { minLength: 8 },
+      );
+      try {
+        native.softmax(new Float32Array(4), { rows: 1, cols: 4 });
+        native.softmax(new Float32Array(8), { rows: 2, cols: 4 });
+        expect(asked).toEqual([8]);
+        expect(() => native.setOutputSource(() => null, {} as never)).toThrow(
+          /setOutputSource: attrs\.minLength must be an integer/,
+        );
+      } finally {
+        native.setOutputSource(null);
+      }
+    },
+  );
 });

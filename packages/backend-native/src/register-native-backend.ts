@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm.js';
 import { binaryKernels, reluGradKernel } from './kernels/binary.js';
+import { dropoutKernel } from './kernels/dropout.js';
 import {
   conv2dBackpropFilterKernel,
   conv2dBackpropInputKernel,
@@ -82,6 +83,7 @@ const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
   softTargetCrossEntropyKernel,
   softTargetCrossEntropyGradKernel,
   reluGradKernel,
+  dropoutKernel,
 ];
 
 /** Above `cpu` (1) and `wasm`/`webgl` (2), so that `tf.ready()` alone picks it. */

@@ -93,6 +93,7 @@ export { resolvePluginConfig } from './plugin/resolve-plugin-config.js';
 export { packageVersion } from './plugin/package-version.js';
 
 export { Rng, type RngState } from './random/rng.js';
+export { philox4x32 } from './random/philox.js';
 
 export {
   BACKEND_PREFERENCE,
@@ -115,6 +116,12 @@ export {
   type BatchNormTrainingResult,
 } from './tensor/batch-norm-training.js';
 export { RELU_GRAD } from './tensor/relu-gradient.js';
+export {
+  DROPOUT,
+  dropoutBySeed,
+  dropoutMultipliers,
+  type DropoutAttrs,
+} from './tensor/dropout-kernel.js';
 export {
   formatKernelProfile,
   profileKernels,

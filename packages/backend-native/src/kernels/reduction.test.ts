@@ -1,11 +1,12 @@
 import { selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   NATIVE_SUITE_NOTE,
   expectBackendsAgree,
   loadNativePackage,
   nativeBuilt,
+  onBothBackends,
   randomTensor,
 } from '../test-support/native-test-support.js';
 
@@ -53,6 +54,23 @@ describe(`native reduction kernels${NATIVE_SUITE_NOTE}`, () => {
     'per-channel sum of a large NHWC map runs natively and matches cpu',
     () => {
       expectBackendsAgree(() => tf.sum(randomTensor([4, 32, 32, 16], 2), [0, 1, 2]), ['reduce']);
+    },
+  );
+
+  it.skipIf(!nativeBuilt)(
+    'full and row reductions of large tensors, split across threads, match cpu; max and min keep a NaN',
+    () => {
+      expectBackendsAgree(() => {
+        const x = randomTensor([2048, 257], 3);
+        return [tf.sum(x), tf.mean(x), tf.max(x), tf.min(x), tf.sum(x, 1), tf.sum(x, 0)];
+      }, ['reduce']);
+      const withNaN = randomTensor([300_001], 4).bufferSync();
+      withNaN.set(Number.NaN, 250_000);
+      const { cpu, native } = onBothBackends(() => {
+        const x = withNaN.toTensor();
+        return [tf.max(x), tf.min(x), tf.sum(x)];
+      });
+      for (const values of [...cpu, ...native]) expect(values.values[0]).toBeNaN();
     },
   );
 });

@@ -5,15 +5,18 @@
  * against `@tensorflow/tfjs-core`. ReLU's gradient is then replaced by one with the same values
  * that keeps less memory alive ({@link reluGradientFromOutput}), nearest-neighbour resizing's
  * by a correct one ({@link resizeNearestNeighborGradient}: tfjs's mixes up the images of a
- * batch), and backprop frees what it no longer needs as it goes
- * ({@link installReleaseDuringBackprop}).
+ * batch), backprop frees what it no longer needs as it goes
+ * ({@link installReleaseDuringBackprop}), and the tensors saved for it share their data without
+ * a kernel call each ({@link installShareSavedTensors}).
  */
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { installReleaseDuringBackprop } from './release-during-backprop.js';
 import { reluGradientFromOutput } from './relu-gradient.js';
 import { resizeNearestNeighborGradient } from './resize-nearest-neighbor-gradient.js';
+import { installShareSavedTensors } from './share-saved-tensors.js';
 
 tf.registerGradient(reluGradientFromOutput);
 tf.registerGradient(resizeNearestNeighborGradient);
 installReleaseDuringBackprop();
+installShareSavedTensors();

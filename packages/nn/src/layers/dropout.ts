@@ -1,4 +1,4 @@
-import { Rng } from '@ssdet/core';
+import { dropoutBySeed, type Rng } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** What a forward pass with dropout takes: the training flag and the stream for the masks. */
@@ -14,11 +14,13 @@ const TWO_POW_32 = 4294967296;
  * Inverted dropout as `torch.nn.Dropout`: in training, zero each element with probability
  * `rate` and scale the survivors by 1/(1 − rate); identity otherwise.
  *
- * The mask is drawn in one loop over 32-bit integers of a stream seeded by one draw of
- * `context.rng`, and applied with one multiplication. `tf.dropout` draws its uniforms through
- * tfjs's `randomUniform` (about 27 ns a value here) and then adds, floors and divides: a
- * DETR-family transformer step draws about 10 million of them (UP-DETR: 60 masks, 0.26 s of
- * single-threaded JavaScript and three more passes over each mask).
+ * The mask comes from a counter-based generator (Philox, `@ssdet/core`'s `dropoutBySeed`) seeded
+ * by one draw of `context.rng`: a backend with the `SsdetDropout` kernel (native) draws and
+ * applies it in one multi-threaded pass, and recomputes it for the gradient instead of keeping
+ * it; elsewhere it is computed in JavaScript, to the same values. A DETR-family transformer step
+ * draws about 10 million of them (UP-DETR: 60 masks), which as `tf.dropout` — tfjs's
+ * `randomUniform`, then three more passes over each mask — or as one JavaScript loop was 0.2–0.3 s
+ * of single-threaded work a step.
  */
 export function dropout(x: tf.Tensor, rate: number, context: DropoutContext): tf.Tensor {
   if (!context.training || rate <= 0) return x;
@@ -26,18 +28,7 @@ export function dropout(x: tf.Tensor, rate: number, context: DropoutContext): tf
   if (!(rate < 1) || x.dtype !== 'float32') return tf.dropout(x, rate);
   const seed =
     context.rng === undefined ? Math.floor(Math.random() * TWO_POW_32) : context.rng.nextUint32();
-  return tf.tidy(() => tf.mul(x, tf.tensor(keepMultipliers(x.size, 1 - rate, seed), x.shape)));
-}
-
-/** `size` values: 1/keep with probability `keep`, else 0, from the stream `seed` starts. */
-function keepMultipliers(size: number, keep: number, seed: number): Float32Array {
-  const stream = Rng.fromSeed(seed);
-  // u < keep·2³² for a uniform 32-bit u: kept with probability keep (to 2⁻³²).
-  const threshold = keep * TWO_POW_32;
-  const scale = 1 / keep;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) if (stream.nextUint32() < threshold) values[i] = scale;
-  return values;
+  return dropoutBySeed(x, { keep: 1 - rate, seed });
 }
 
 /** Only the dropout fields of `inputs` — to pass on without the rest of a layer's inputs. */
