@@ -14,6 +14,7 @@
 #include "dnnl_context.h"
 #include "dropout.h"
 #include "elementwise.h"
+#include "layer_norm.h"
 #include "matmul.h"
 #include "op_codes.h"
 #include "optimizer_updates.h"
@@ -53,6 +54,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ssdet::registerMatmul(env, exports);
   ssdet::registerPooling(env, exports);
   ssdet::registerBatchNorm(env, exports);
+  ssdet::registerLayerNorm(env, exports);
   ssdet::registerElementwise(env, exports);
   ssdet::registerReduction(env, exports);
   ssdet::registerSoftmax(env, exports);

@@ -15,6 +15,7 @@
         "optimizer_updates.cc",
         "pooling.cc",
         "batch_norm.cc",
+        "layer_norm.cc",
         "elementwise.cc",
         "reduction.cc",
         "softmax.cc",

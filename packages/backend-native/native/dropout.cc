@@ -5,6 +5,8 @@
 // (`philox4x32`, `dropoutMultipliers`) whatever the thread count.
 #include "dropout.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "attrs.h"
@@ -16,22 +18,56 @@ namespace {
 constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
 constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
 
-/** Philox-4×32-10 (Salmon et al., SC 2011) of counter `c` under key (k0, k1), in place. */
-inline void philox4x32(uint32_t c[4], uint32_t k0, uint32_t k1) {
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 += kW0;
-      k1 += kW1;
+/** Blocks of four words generated together: the rounds run lane by lane, which vectorises. */
+constexpr int64_t kLanes = 16;
+
+/**
+ * out[i] = x[i] · (word i of the stream < keepBelow ? scale : 0) for the elements of blocks
+ * [first, first + count), count ≤ kLanes: Philox-4×32-10 (Salmon et al., SC 2011) of counters
+ * (block, 0, 0, 0) under key (seed, 0), each round
+ *   (hi₀, lo₀) = M₀·c₀, (hi₁, lo₁) = M₁·c₂, c ← (hi₁ ⊕ c₁ ⊕ k₀, lo₁, hi₀ ⊕ c₃ ⊕ k₁, lo₀),
+ * the key advanced by (W₀, W₁) between rounds. On x86-64 Linux it is compiled for AVX-512, AVX2
+ * and the baseline, the best chosen at load time: the rounds are 64-bit products of 32-bit lanes,
+ * eight at a time with AVX-512 against two with SSE2 (0.56 against 1.07 ms for 737,280 values).
+ */
+#if defined(__x86_64__) && defined(__linux__)
+#define SSDET_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SSDET_VECTOR_CLONES
+#endif
+
+SSDET_VECTOR_CLONES void dropoutBlocks(
+    const float* x, float* out, int64_t size, int64_t first, int64_t count, uint32_t seed,
+    uint64_t keepBelow, float scale) {
+  uint32_t key0[10], key1[10];
+  key0[0] = seed;
+  key1[0] = 0;
+  for (int round = 1; round < 10; ++round) {
+    key0[round] = key0[round - 1] + kW0;
+    key1[round] = key1[round - 1] + kW1;
+  }
+  uint32_t words[4 * kLanes];
+  // Each lane runs its ten rounds unrolled; the lane loop is the one that vectorises.
+  for (int64_t l = 0; l < kLanes; ++l) {
+    uint32_t c0 = static_cast<uint32_t>(first + l), c1 = 0, c2 = 0, c3 = 0;
+#pragma GCC unroll 10
+    for (int round = 0; round < 10; ++round) {
+      const uint64_t p0 = static_cast<uint64_t>(kM0) * c0;
+      const uint64_t p1 = static_cast<uint64_t>(kM1) * c2;
+      c0 = static_cast<uint32_t>(p1 >> 32) ^ c1 ^ key0[round];
+      c2 = static_cast<uint32_t>(p0 >> 32) ^ c3 ^ key1[round];
+      c1 = static_cast<uint32_t>(p1);
+      c3 = static_cast<uint32_t>(p0);
     }
-    const uint64_t p0 = static_cast<uint64_t>(kM0) * c[0];
-    const uint64_t p1 = static_cast<uint64_t>(kM1) * c[2];
-    const uint32_t high0 = static_cast<uint32_t>(p0 >> 32), low0 = static_cast<uint32_t>(p0);
-    const uint32_t high1 = static_cast<uint32_t>(p1 >> 32), low1 = static_cast<uint32_t>(p1);
-    const uint32_t c1 = c[1], c3 = c[3];
-    c[0] = high1 ^ c1 ^ k0;
-    c[1] = low1;
-    c[2] = high0 ^ c3 ^ k1;
-    c[3] = low0;
+    words[4 * l] = c0;
+    words[4 * l + 1] = c1;
+    words[4 * l + 2] = c2;
+    words[4 * l + 3] = c3;
+  }
+  const int64_t base = first * 4;
+  const int64_t n = std::min<int64_t>(count * 4, size - base);
+  for (int64_t i = 0; i < n; ++i) {
+    out[base + i] = x[base + i] * (static_cast<uint64_t>(words[i]) < keepBelow ? scale : 0.0f);
   }
 }
 
@@ -47,20 +83,17 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   const float* x = floatsArg(info, 0, static_cast<size_t>(size), "x");
   auto out = newFloats(env, static_cast<size_t>(size));
   float* y = out.Data();
-  const double threshold = keep * 4294967296.0;
+  // A 32-bit word u is below the real keep·2³² exactly when it is below its ceiling.
+  const auto keepBelow = static_cast<uint64_t>(std::ceil(keep * 4294967296.0));
   const float scale = static_cast<float>(1.0 / keep);
-  const auto key = static_cast<uint32_t>(seed);
   const int64_t blocks = (size + 3) / 4;
+  const int64_t chunks = (blocks + kLanes - 1) / kLanes;
   SerialScope serial(size < kSerialElements);
 #pragma omp parallel for schedule(static)
-  for (int64_t block = 0; block < blocks; ++block) {
-    uint32_t words[4] = {static_cast<uint32_t>(block), 0, 0, 0};
-    philox4x32(words, key, 0);
-    const int64_t base = block * 4;
-    const int64_t count = size - base < 4 ? size - base : 4;
-    for (int64_t j = 0; j < count; ++j) {
-      y[base + j] = x[base + j] * (static_cast<double>(words[j]) < threshold ? scale : 0.0f);
-    }
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    const int64_t first = chunk * kLanes;
+    dropoutBlocks(x, y, size, first, std::min(kLanes, blocks - first), static_cast<uint32_t>(seed),
+                  keepBelow, scale);
   }
   return out;
 }

@@ -87,6 +87,13 @@ export interface SoftmaxAttrs {
   readonly cols: number;
 }
 
+/** Data viewed as `[rows, cols]`, normalised along each row. */
+export interface LayerNormAttrs {
+  readonly rows: number;
+  readonly cols: number;
+  readonly epsilon: number;
+}
+
 /** The shortest output the addon asks the output source for. */
 export interface OutputSourceAttrs {
   readonly minLength: number;
@@ -261,6 +268,22 @@ export interface NativeAddon {
   gather(x: Float32Array, indices: Int32Array, attrs: GatherAttrs): Float32Array;
   /** Softmax of each row. */
   softmax(logits: Float32Array, attrs: SoftmaxAttrs): Float32Array;
+  /** Returns [y, mean, rstd] of layer normalisation over each row. */
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    attrs: LayerNormAttrs,
+  ): [Float32Array, Float32Array, Float32Array];
+  /** Returns [dx, dgamma, dbeta] of {@link NativeAddon.layerNorm}. */
+  layerNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    attrs: LayerNormAttrs,
+  ): [Float32Array, Float32Array, Float32Array];
   /** x · m, m the Philox keep multipliers of `@ssdet/core`'s `dropoutMultipliers`. */
   dropout(x: Float32Array, attrs: DropoutAttrs): Float32Array;
   addN(inputs: readonly Float32Array[], size: number): Float32Array;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm.js';
 import { binaryKernels, reluGradKernel } from './kernels/binary.js';
 import { dropoutKernel } from './kernels/dropout.js';
+import { layerNormGradKernel, layerNormKernel } from './kernels/layer-norm.js';
 import {
   conv2dBackpropFilterKernel,
   conv2dBackpropInputKernel,
@@ -84,6 +85,8 @@ const NATIVE_ONLY_KERNELS: readonly NativeKernelConfig[] = [
   softTargetCrossEntropyGradKernel,
   reluGradKernel,
   dropoutKernel,
+  layerNormKernel,
+  layerNormGradKernel,
 ];
 
 /** Above `cpu` (1) and `wasm`/`webgl` (2), so that `tf.ready()` alone picks it. */

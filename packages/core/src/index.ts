@@ -115,6 +115,7 @@ export {
   batchNormTraining,
   type BatchNormTrainingResult,
 } from './tensor/batch-norm-training.js';
+export { LAYER_NORM, LAYER_NORM_GRAD, layerNorm } from './tensor/layer-norm.js';
 export { RELU_GRAD } from './tensor/relu-gradient.js';
 export {
   DROPOUT,

@@ -1,4 +1,4 @@
-import type { HasVariables, NamedVariables } from '@ssdet/core';
+import { layerNorm, type HasVariables, type NamedVariables } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { variableFrom } from './named-variables.js';
 
@@ -18,13 +18,9 @@ export class LayerNorm implements HasVariables {
     this.bias = variableFrom(() => tf.zeros([features]));
   }
 
-  /** `[…, features]` → the same shape. */
+  /** `[…, features]` → the same shape (`@ssdet/core`'s `layerNorm`: one kernel each way on native). */
   forward<T extends tf.Tensor>(x: T): T {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, x.rank - 1, true);
-      const normalised = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.epsilon)));
-      return tf.add(tf.mul(normalised, this.weight), this.bias) as T;
-    });
+    return layerNorm(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.epsilon);
   }
 
   variables(): NamedVariables {
