@@ -1,8 +1,8 @@
 // Sum, mean, max and min over any set of axes, without transposing: after merging adjacent axes
-// that are all reduced or all kept, the patterns a network meets are [R], [K, R] (rows),
-// [R, K] (columns, e.g. per-channel statistics of NHWC maps), [K, R, K'] and [R, K, R']. Sums
-// accumulate in double, as tfjs-backend-cpu's JavaScript numbers do. Other patterns return
-// `null` and the caller falls back to tfjs-backend-cpu.
+// that are all reduced or all kept, the patterns a network meets most are [R], [K, R] (rows),
+// [R, K] (columns, e.g. per-channel statistics of NHWC maps), [K, R, K'] and [R, K, R'], each
+// with its own loop; any other pattern (the upsampling gradient's [K, R, K', R', K'']) runs one
+// strided loop. Sums accumulate in double, as tfjs-backend-cpu's JavaScript numbers do.
 #include "reduction.h"
 
 #include <omp.h>
@@ -140,6 +140,68 @@ void reduceOuterInner(const float* x, int64_t outer, int64_t kept, int64_t inner
   }
 }
 
+/**
+ * Any pattern of reduced and kept groups: out[o] = reduce over every reduced position p of
+ * x[base(o) + offset(p)], the offsets listed once. Outputs are split across threads; when the last
+ * group is kept, its run of `inner` contiguous outputs is accumulated together, so the innermost
+ * loop reads contiguous memory (the gradient of a 2× nearest-neighbour upsampling sums
+ * [N, H, 2, W, 2, C] over the two 2s: four runs of C per output run).
+ */
+template <ReduceOp op>
+void reduceStrided(const float* x, const std::vector<Group>& g, float* out, double divisor) {
+  using A = Accumulator<op>;
+  using V = typename A::value_t;
+  const size_t n = g.size();
+  std::vector<int64_t> stride(n);
+  for (int64_t size = 1, i = static_cast<int64_t>(n) - 1; i >= 0; --i) {
+    stride[i] = size;
+    size *= g[i].size;
+  }
+  std::vector<int64_t> offsets{0};
+  std::vector<int64_t> keptSize, keptStride;
+  for (size_t i = 0; i < n; ++i) {
+    if (g[i].reduced) {
+      std::vector<int64_t> next;
+      next.reserve(offsets.size() * static_cast<size_t>(g[i].size));
+      for (int64_t base : offsets) {
+        for (int64_t j = 0; j < g[i].size; ++j) next.push_back(base + j * stride[i]);
+      }
+      offsets.swap(next);
+    } else {
+      keptSize.push_back(g[i].size);
+      keptStride.push_back(stride[i]);
+    }
+  }
+  const int64_t inner = g.back().reduced ? 1 : g.back().size;
+  if (inner > 1) {
+    keptSize.pop_back();
+    keptStride.pop_back();
+  }
+  int64_t outer = 1;
+  for (int64_t size : keptSize) outer *= size;
+  const auto reducedCount = static_cast<int64_t>(offsets.size());
+  const bool parallel = outer > 1 && outer * inner * reducedCount > kParallelThreshold;
+#pragma omp parallel if (parallel)
+  {
+    std::vector<V> acc(static_cast<size_t>(inner));
+#pragma omp for schedule(static)
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t base = 0;
+      for (int64_t rest = o, i = static_cast<int64_t>(keptSize.size()) - 1; i >= 0; --i) {
+        base += (rest % keptSize[i]) * keptStride[i];
+        rest /= keptSize[i];
+      }
+      std::fill(acc.begin(), acc.end(), A::identity());
+      for (int64_t offset : offsets) {
+        const float* run = x + base + offset;
+        for (int64_t j = 0; j < inner; ++j) acc[j] = A::combine(acc[j], run[j]);
+      }
+      float* dst = out + o * inner;
+      for (int64_t j = 0; j < inner; ++j) dst[j] = static_cast<float>(acc[j] / static_cast<V>(divisor));
+    }
+  }
+}
+
 template <ReduceOp op>
 bool reduce(const float* x, const std::vector<Group>& g, float* out, double divisor) {
   if (g.empty()) {
@@ -156,15 +218,16 @@ bool reduce(const float* x, const std::vector<Group>& g, float* out, double divi
     reduceRows<op>(x, g[0].size, g[1].size, out, divisor);
   } else if (g.size() == 2) {
     reduceColumns<op>(x, g[0].size, g[1].size, out, divisor);
-  } else if (g.size() == 3 && !g[0].reduced) {
+  } else if (g.size() == 3 && !g[0].reduced && g[0].size < 4 * omp_get_max_threads()) {
+    // Few outer blocks: each block's rows are split across the threads instead.
     for (int64_t k = 0; k < g[0].size; ++k) {
       reduceColumns<op>(x + k * g[1].size * g[2].size, g[1].size, g[2].size, out + k * g[2].size,
                         divisor);
     }
-  } else if (g.size() == 3) {
+  } else if (g.size() == 3 && g[0].reduced) {
     reduceOuterInner<op>(x, g[0].size, g[1].size, g[2].size, out, divisor);
   } else {
-    return false;
+    reduceStrided<op>(x, g, out, divisor);
   }
   return true;
 }

@@ -1,6 +1,6 @@
 import { selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   NATIVE_SUITE_NOTE,
   expectBackendsAgree,
@@ -25,7 +25,7 @@ const AXES: readonly number[][] = [
   [0], // over the batch
   [1], // [K, R, K'] pattern
   [0, 3], // [R, K, R'] pattern
-  [0, 2], // four alternating groups: falls back to cpu
+  [0, 2], // four alternating groups: the strided loop
 ];
 
 describe(`native reduction kernels${NATIVE_SUITE_NOTE}`, () => {
@@ -71,6 +71,24 @@ describe(`native reduction kernels${NATIVE_SUITE_NOTE}`, () => {
         return [tf.max(x), tf.min(x), tf.sum(x)];
       });
       for (const values of [...cpu, ...native]) expect(values.values[0]).toBeNaN();
+    },
+  );
+
+  it.skipIf(!nativeBuilt)(
+    'the gradient pattern of a 2× upsampling, [N, H, 2, W, 2, C] over the 2s, runs natively',
+    () => {
+      const addon = (tf.findBackend('native') as unknown as { addon: { reduce: unknown } }).addon;
+      const spy = vi.spyOn(addon as { reduce: (...args: unknown[]) => unknown }, 'reduce');
+      try {
+        expectBackendsAgree(() => {
+          const x = randomTensor([2, 14, 2, 14, 2, 32], 5);
+          return [tf.sum(x, [2, 4]), tf.max(x, [0, 2, 4]), tf.mean(x, [1, 3, 5])];
+        });
+        expect(spy.mock.results.length).toBeGreaterThanOrEqual(3);
+        for (const result of spy.mock.results) expect(result.value).not.toBeNull();
+      } finally {
+        spy.mockRestore();
+      }
     },
   );
 });

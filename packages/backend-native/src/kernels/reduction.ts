@@ -16,8 +16,7 @@ const REDUCTIONS: readonly (readonly [
 
 /**
  * Sum, mean, max and min of float32 tensors over any axes, without the transposition
- * tfjs-backend-cpu performs first. Axis patterns the addon does not handle (more than three
- * alternating reduced/kept groups) run the cpu kernel.
+ * tfjs-backend-cpu performs first. Empty tensors run the cpu kernel.
  */
 export const reductionKernels: readonly NativeKernelConfig[] = REDUCTIONS.map(
   ([kernelName, op, axisAttr]) => ({

@@ -22,6 +22,9 @@ describe('profileKernels', () => {
     const times = profile.kernels.map((k) => k.ms);
     expect(times).toEqual([...times].sort((x, y) => y - x));
     expect(formatKernelProfile(profile)[0]).toMatch(/^\d+ kernel calls, \d+ ms in kernels/);
+    const adds = profile.byShape.filter((k) => k.kernel === 'Add');
+    expect(adds.map((k) => [k.shapes, k.calls])).toEqual([['[64,64] []', 2]]);
+    expect(formatKernelProfile(profile, 15, 3)).toContain('heaviest kernels by input shapes:');
     a.dispose();
   });
 });

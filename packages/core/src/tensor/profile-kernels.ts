@@ -6,9 +6,17 @@ export interface KernelTime {
   readonly calls: number;
 }
 
+/** One kernel at one set of input shapes. */
+export interface KernelShapeTime extends KernelTime {
+  /** The input shapes, e.g. `[2,90,120,256] [256]`. */
+  readonly shapes: string;
+}
+
 export interface KernelProfile {
   /** Per kernel name, the most time first. */
   readonly kernels: readonly KernelTime[];
+  /** Per kernel name and input shapes, the most time first: which call of a kernel costs. */
+  readonly byShape: readonly KernelShapeTime[];
   readonly totalKernelMs: number;
   readonly kernelCalls: number;
   /** Wall time of `run`, which includes everything outside kernels (tape, allocation, JS). */
@@ -24,6 +32,10 @@ export async function profileKernels(run: () => void): Promise<KernelProfile> {
   const profile = await tf.profile(run);
   const wallMs = performance.now() - start;
   const byKernel = new Map<string, { ms: number; calls: number }>();
+  const byKernelShape = new Map<
+    string,
+    { kernel: string; shapes: string; ms: number; calls: number }
+  >();
   let totalKernelMs = 0;
   for (const kernel of profile.kernels) {
     const ms = Number(kernel.kernelTimeMs);
@@ -32,15 +44,25 @@ export async function profileKernels(run: () => void): Promise<KernelProfile> {
     entry.ms += ms;
     entry.calls += 1;
     byKernel.set(kernel.name, entry);
+    const shapes = kernel.inputShapes.map((shape) => `[${shape?.join(',') ?? ''}]`).join(' ');
+    const key = `${kernel.name} ${shapes}`;
+    const shaped = byKernelShape.get(key) ?? { kernel: kernel.name, shapes, ms: 0, calls: 0 };
+    shaped.ms += ms;
+    shaped.calls += 1;
+    byKernelShape.set(key, shaped);
   }
   const kernels = [...byKernel]
     .map(([kernel, { ms, calls }]) => ({ kernel, ms, calls }))
     .sort((a, b) => b.ms - a.ms);
-  return { kernels, totalKernelMs, kernelCalls: profile.kernels.length, wallMs };
+  const byShape = [...byKernelShape.values()].sort((a, b) => b.ms - a.ms);
+  return { kernels, byShape, totalKernelMs, kernelCalls: profile.kernels.length, wallMs };
 }
 
-/** The `top` kernels of a profile as aligned text lines. */
-export function formatKernelProfile(profile: KernelProfile, top = 15): string[] {
+/**
+ * The `top` kernels of a profile as aligned text lines, then the `topShapes` heaviest kernel and
+ * input-shape pairs.
+ */
+export function formatKernelProfile(profile: KernelProfile, top = 15, topShapes = 10): string[] {
   return [
     `${profile.kernelCalls} kernel calls, ${profile.totalKernelMs.toFixed(0)} ms in kernels, ${profile.wallMs.toFixed(0)} ms wall`,
     ...profile.kernels
@@ -48,6 +70,13 @@ export function formatKernelProfile(profile: KernelProfile, top = 15): string[] 
       .map(
         ({ kernel, ms, calls }) =>
           `  ${kernel.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms ${String(calls).padStart(6)} calls`,
+      ),
+    ...(topShapes > 0 ? ['heaviest kernels by input shapes:'] : []),
+    ...profile.byShape
+      .slice(0, topShapes)
+      .map(
+        ({ kernel, shapes, ms, calls }) =>
+          `  ${ms.toFixed(1).padStart(9)} ms ${String(calls).padStart(6)} calls  ${kernel} ${shapes}`,
       ),
   ];
 }
