@@ -116,6 +116,7 @@ export {
   type BatchNormTrainingResult,
 } from './tensor/batch-norm-training.js';
 export { LAYER_NORM, LAYER_NORM_GRAD, layerNorm } from './tensor/layer-norm.js';
+export { recordingGradients, withoutGradients } from './tensor/without-gradients.js';
 export { RELU_GRAD } from './tensor/relu-gradient.js';
 export {
   DROPOUT,

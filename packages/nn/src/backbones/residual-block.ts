@@ -1,6 +1,7 @@
 import type { ForwardOptions, HasVariables, NamedVariables, Rng } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from '../layers/conv2d.js';
+import { convThenNorm } from '../layers/conv-then-norm.js';
 import { collectVariables } from '../layers/named-variables.js';
 import type { WeightInit } from '../layers/initializers.js';
 import { createNorm2d, type Norm2d, type NormLayerKind } from '../layers/norm-2d.js';
@@ -59,7 +60,7 @@ class Downsample implements HasVariables {
   }
 
   forward(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
-    return tf.tidy(() => this.norm.forward(this.conv.forward(x), options));
+    return convThenNorm(this.conv, this.norm, x, options, 'linear');
   }
 
   variables(): NamedVariables {
@@ -139,8 +140,8 @@ export class BasicBlock implements ResidualBlock {
 
   forward(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
     return tf.tidy(() => {
-      const y = tf.relu(this.bn1.forward(this.conv1.forward(x), options));
-      const z = this.bn2.forward(this.conv2.forward(y), options);
+      const y = convThenNorm(this.conv1, this.bn1, x, options, 'relu');
+      const z = convThenNorm(this.conv2, this.bn2, y, options, 'linear');
       const identity = this.downsample === undefined ? x : this.downsample.forward(x, options);
       return tf.relu(tf.add<tf.Tensor4D>(z, identity));
     });
@@ -188,9 +189,9 @@ export class Bottleneck implements ResidualBlock {
 
   forward(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
     return tf.tidy(() => {
-      const a = tf.relu(this.bn1.forward(this.conv1.forward(x), options));
-      const b = tf.relu(this.bn2.forward(this.conv2.forward(a), options));
-      const c = this.bn3.forward(this.conv3.forward(b), options);
+      const a = convThenNorm(this.conv1, this.bn1, x, options, 'relu');
+      const b = convThenNorm(this.conv2, this.bn2, a, options, 'relu');
+      const c = convThenNorm(this.conv3, this.bn3, b, options, 'linear');
       const identity = this.downsample === undefined ? x : this.downsample.forward(x, options);
       return tf.relu(tf.add<tf.Tensor4D>(c, identity));
     });

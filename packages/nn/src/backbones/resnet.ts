@@ -7,9 +7,11 @@ import {
   type HasVariables,
   type NamedVariables,
   type Rng,
+  withoutGradients,
 } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from '../layers/conv2d.js';
+import { convThenNorm } from '../layers/conv-then-norm.js';
 import { maxPool2d } from '../layers/max-pool-2d.js';
 import { collectVariables, setTrainable, trainableVariables } from '../layers/named-variables.js';
 import { createNorm2d, type Norm2d, type NormLayerKind } from '../layers/norm-2d.js';
@@ -195,14 +197,23 @@ export class ResNet implements Backbone {
     }
     const evalMode: ForwardOptions = { training: false };
     return tf.tidy(() => {
-      const stemOptions = this.frozenStages >= 0 ? evalMode : options;
-      const stem = tf.relu(this.bn1.forward(this.conv1.forward(images), stemOptions));
-      let x = maxPool2d(stem, 3, 2, 1);
       const maps: Record<string, tf.Tensor4D> = {};
-      this.stages.forEach((stage, s) => {
-        x = stage.forward(x, s < this.frozenStages ? evalMode : options);
-        maps[this.levels[s]!.name] = x;
-      });
+      const stem = (): tf.Tensor4D => {
+        const stemOptions = this.frozenStages >= 0 ? evalMode : options;
+        return maxPool2d(convThenNorm(this.conv1, this.bn1, images, stemOptions, 'relu'), 3, 2, 1);
+      };
+      const stage = (s: number, input: tf.Tensor4D): tf.Tensor4D => {
+        const output = this.stages[s]!.forward(input, s < this.frozenStages ? evalMode : options);
+        maps[this.levels[s]!.name] = output;
+        return output;
+      };
+      // The frozen stem and stages neither train nor pass a gradient on (their input is the
+      // image): they run without recording one, as under torch.no_grad().
+      let x = this.frozenStages >= 0 ? withoutGradients(stem) : stem();
+      for (let s = 0; s < this.stages.length; s++) {
+        const input = x;
+        x = s < this.frozenStages ? withoutGradients(() => stage(s, input)) : stage(s, input);
+      }
       return maps;
     });
   }

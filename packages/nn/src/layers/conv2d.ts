@@ -117,6 +117,42 @@ export class Conv2d implements HasVariables {
     });
   }
 
+  /**
+   * `activation(conv(x)·scale + shift)` with the per-channel scale folded into the weights —
+   * `conv(x, W·scale) + shift` — as one fused convolution where the backend has one (native:
+   * bias and ReLU as oneDNN post-ops), for a convolution without bias followed by a fixed affine
+   * map (a frozen BatchNorm). Values differ from the unfolded form only by float rounding.
+   */
+  forwardFolded(
+    x: tf.Tensor4D,
+    scale: tf.Tensor1D,
+    shift: tf.Tensor1D,
+    activation: 'linear' | 'relu',
+  ): tf.Tensor4D {
+    if (this.bias !== undefined || prefersFastFilterGrad()) {
+      return tf.tidy(() => {
+        const y = tf.add(tf.mul(this.forward(x), scale), shift) as tf.Tensor4D;
+        return activation === 'relu' ? tf.relu(y) : y;
+      });
+    }
+    return tf.tidy(() => {
+      const p = this.padding;
+      return tf.fused.conv2d({
+        x,
+        filter: tf.mul(this.weight, scale) as tf.Tensor4D,
+        strides: this.stride,
+        pad: [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ],
+        bias: shift,
+        activation,
+      });
+    });
+  }
+
   variables(): NamedVariables {
     const named = new Map<string, tf.Variable>([['weight', this.weight]]);
     if (this.bias !== undefined) named.set('bias', this.bias);

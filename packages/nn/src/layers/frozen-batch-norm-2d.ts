@@ -44,9 +44,17 @@ export class FrozenBatchNorm2d implements HasVariables {
       );
     }
     return tf.tidy(() => {
-      const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
-      const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale));
+      const { scale, shift } = this.scaleAndShift();
       return tf.add(tf.mul(x, scale), shift);
+    });
+  }
+
+  /** The per-channel affine map it applies: `s = γ/√(running_var + ε)`, `shift = β − running_mean·s`. */
+  scaleAndShift(): { readonly scale: tf.Tensor1D; readonly shift: tf.Tensor1D } {
+    return tf.tidy(() => {
+      const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps))) as tf.Tensor1D;
+      const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale)) as tf.Tensor1D;
+      return { scale, shift };
     });
   }
 
