@@ -98,11 +98,7 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
 #pragma omp simd
     for (int64_t k = 0; k < c; ++k) dst[k] = row[k] * m[k] + o[k];
   }
-  auto result = Napi::Array::New(env, 3);
-  result.Set(0u, y);
-  result.Set(1u, mean);
-  result.Set(2u, variance);
-  return result;
+  return outputArray(env, {y, mean, variance});
 }
 
 /**
@@ -157,11 +153,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
 #pragma omp simd
     for (int64_t k = 0; k < c; ++k) dst[k] = pp[k] * dr[k] + qq[k] * (xr[k] - mean[k]) + bb[k];
   }
-  auto result = Napi::Array::New(env, 3);
-  result.Set(0u, dx);
-  result.Set(1u, dscale);
-  result.Set(2u, dshift);
-  return result;
+  return outputArray(env, {dx, dscale, dshift});
 }
 
 }  // namespace

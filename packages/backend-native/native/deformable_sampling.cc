@@ -167,11 +167,7 @@ Napi::Value DeformableSamplingBackward(const Napi::CallbackInfo& info) {
       }
     }
   }
-  auto result = Napi::Array::New(env, 3);
-  result.Set(uint32_t{0}, gradValue);
-  result.Set(uint32_t{1}, gradLocations);
-  result.Set(uint32_t{2}, gradAttention);
-  return result;
+  return outputArray(env, {gradValue, gradLocations, gradAttention});
 }
 
 }  // namespace

@@ -124,6 +124,13 @@ Napi::Float32Array newFloats(Napi::Env env, size_t length) {
   return out;
 }
 
+Napi::Array outputArray(Napi::Env env, std::initializer_list<Napi::Value> outputs) {
+  auto result = Napi::Array::New(env, outputs.size());
+  uint32_t index = 0;
+  for (const auto& output : outputs) result.Set(index++, output);
+  return result;
+}
+
 Napi::Value SetOutputSource(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   OutputSource* source = outputSource(env);

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -50,6 +51,8 @@ float* optionalFloatsArg(const Napi::CallbackInfo& info, size_t index, size_t ex
 double numberArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 /** An output array: a recycled one from the JavaScript output source when it has one, else new. */
 Napi::Float32Array newFloats(Napi::Env env, size_t length);
+/** A kernel's several outputs as one JavaScript array, in order. */
+Napi::Array outputArray(Napi::Env env, std::initializer_list<Napi::Value> outputs);
 /**
  * `setOutputSource(fn, { minLength })` or `setOutputSource(null)`: where newFloats asks first for
  * a recycled array of `minLength` elements or more.

@@ -64,11 +64,7 @@ Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
     float* o = out + r * s.cols;
     for (int64_t c = 0; c < s.cols; ++c) o[c] = (row[c] - m) * inv * gamma[c] + beta[c];
   }
-  auto result = Napi::Array::New(env, 3);
-  result.Set(0u, y);
-  result.Set(1u, mean);
-  result.Set(2u, rstd);
-  return result;
+  return outputArray(env, {y, mean, rstd});
 }
 
 /** layerNormGrad(dy, x, gamma, mean, rstd, attrs) → [dx, dgamma, dbeta]. */
@@ -125,11 +121,7 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
     dgamma.Data()[c] = static_cast<float>(g);
     dbeta.Data()[c] = static_cast<float>(b);
   }
-  auto result = Napi::Array::New(env, 3);
-  result.Set(0u, dx);
-  result.Set(1u, dgamma);
-  result.Set(2u, dbeta);
-  return result;
+  return outputArray(env, {dx, dgamma, dbeta});
 }
 
 }  // namespace
