@@ -1,4 +1,5 @@
 import { SsdetError } from '@ssdet/core';
+import { l2Normalize } from '@ssdet/nn';
 import type { MatchedLoss, SetTarget } from '@ssdet/detr';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -8,18 +9,15 @@ export interface PatchTarget extends SetTarget {
   readonly features: tf.Tensor2D;
 }
 
-/** x / max(‖x‖₂, ε) along the last axis, `torch.nn.functional.normalize` (ε = 1e-12). */
-function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)));
-}
-
 /**
  * UP-DETR's feature reconstruction loss (Dai et al., CVPR 2021, eq. 3; `SetCriterion.loss_feature`
  * in dddzg/up-detr `models/detr.py`): for the N matched (query, patch) pairs,
  *   L_feat = Σ_i ‖ p̂_i / ‖p̂_i‖₂ − p_i / ‖p_i‖₂ ‖₂² / num_boxes,
  * where p̂_i = `feature_align`(h_i) is the decoder output mapped to the CNN's feature space and
  * p_i the pooled CNN feature of the patch matched to it (the sum of the element-wise squared
- * errors, `mse_loss(reduction='none').sum()`, over the batch's num_boxes patches).
+ * errors, `mse_loss(reduction='none').sum()`, over the batch's num_boxes patches). The
+ * normalisation is `torch.nn.functional.normalize`'s, x / max(‖x‖₂, 1e-12) (`@ssdet/nn`'s
+ * `l2Normalize`: its squares, not tfjs's `norm`, whose `Pow` has no native kernel).
  *
  * @param predicted `[N, C]` p̂ of the matched queries.
  * @param target `[N, C]` p of their patches, in the same order.
