@@ -57,4 +57,21 @@ describe(`native dropout${NATIVE_SUITE_NOTE}`, () => {
       tf.setBackend('cpu');
     }
   });
+
+  it.skipIf(!nativeBuilt)('forward and backward on native leave no tensor behind', () => {
+    tf.setBackend('native');
+    try {
+      const x = randomTensor([3, 1000], 8);
+      const before = tf.memory().numTensors;
+      const y = dropoutBySeed(x, { keep: 0.8, seed: 3 });
+      const dx = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.square(dropoutBySeed(v, { keep: 0.8, seed: 3 }))),
+      )(x);
+      tf.dispose([y, dx]);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    } finally {
+      tf.setBackend('cpu');
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { LAYER_NORM, LAYER_NORM_GRAD, layerNorm, selectBackend } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   NATIVE_SUITE_NOTE,
   expectBackendsAgree,
@@ -46,4 +46,23 @@ describe(`native layer norm${NATIVE_SUITE_NOTE}`, () => {
       },
     );
   }
+
+  it.skipIf(!nativeBuilt)('forward and backward on native leave no tensor behind', () => {
+    tf.setBackend('native');
+    try {
+      const x = randomTensor([4, 6, 32], 5);
+      const gamma = randomTensor([32], 6) as tf.Tensor1D;
+      const beta = randomTensor([32], 7) as tf.Tensor1D;
+      const before = tf.memory().numTensors;
+      const y = layerNorm(x, gamma, beta);
+      const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(layerNorm(a, g as tf.Tensor1D, b as tf.Tensor1D))),
+      )([x, gamma, beta]);
+      tf.dispose([y, ...grads]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, gamma, beta]);
+    } finally {
+      tf.setBackend('cpu');
+    }
+  });
 });
