@@ -1,7 +1,7 @@
 import { LAYER_NORM, LAYER_NORM_GRAD } from '@ssdet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerNormAttrs } from '../native-addon.js';
-import { input, type NativeKernelConfig } from './native-kernel.js';
+import { floatInput, input, type NativeKernelConfig } from './native-kernel.js';
 
 /** The addon's attributes for `x` of `shape`: every axis but the last as rows. */
 function layerNormAttrs(shape: readonly number[], epsilon: unknown): LayerNormAttrs {
@@ -13,20 +13,16 @@ function layerNormAttrs(shape: readonly number[], epsilon: unknown): LayerNormAt
   };
 }
 
-function floatsOf(values: Float32Array | null, name: string): Float32Array {
-  if (values === null) throw new Error(`${LAYER_NORM}: "${name}" must be float32`);
-  return values;
-}
-
 /** Layer normalisation over the last axis in one pass per row: `[y, mean, rstd]`. */
 export const layerNormKernel: NativeKernelConfig = {
   kernelName: LAYER_NORM,
-  kernelFunc: ({ inputs, backend, attrs }) => {
+  kernelFunc: (args) => {
+    const { inputs, backend, attrs } = args;
     const x = input(inputs, 'x');
     const [y, mean, rstd] = backend.addon.layerNorm(
-      floatsOf(backend.floats(x), 'x'),
-      floatsOf(backend.floats(input(inputs, 'gamma')), 'gamma'),
-      floatsOf(backend.floats(input(inputs, 'beta')), 'beta'),
+      floatInput(args, LAYER_NORM, 'x'),
+      floatInput(args, LAYER_NORM, 'gamma'),
+      floatInput(args, LAYER_NORM, 'beta'),
       layerNormAttrs(x.shape, attrs['epsilon']),
     );
     const rowShape = x.shape.slice(0, -1);
@@ -41,15 +37,16 @@ export const layerNormKernel: NativeKernelConfig = {
 /** `[dx, dgamma, dbeta]` of {@link layerNormKernel}, from the saved `x`, `gamma`, `mean`, `rstd`. */
 export const layerNormGradKernel: NativeKernelConfig = {
   kernelName: LAYER_NORM_GRAD,
-  kernelFunc: ({ inputs, backend, attrs }) => {
+  kernelFunc: (args) => {
+    const { inputs, backend, attrs } = args;
     const x = input(inputs, 'x');
     const gamma = input(inputs, 'gamma');
     const [dx, dgamma, dbeta] = backend.addon.layerNormGrad(
-      floatsOf(backend.floats(input(inputs, 'dy')), 'dy'),
-      floatsOf(backend.floats(x), 'x'),
-      floatsOf(backend.floats(gamma), 'gamma'),
-      floatsOf(backend.floats(input(inputs, 'mean')), 'mean'),
-      floatsOf(backend.floats(input(inputs, 'rstd')), 'rstd'),
+      floatInput(args, LAYER_NORM_GRAD, 'dy'),
+      floatInput(args, LAYER_NORM_GRAD, 'x'),
+      floatInput(args, LAYER_NORM_GRAD, 'gamma'),
+      floatInput(args, LAYER_NORM_GRAD, 'mean'),
+      floatInput(args, LAYER_NORM_GRAD, 'rstd'),
       layerNormAttrs(x.shape, attrs['epsilon']),
     );
     return [

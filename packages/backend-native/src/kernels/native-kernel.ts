@@ -69,6 +69,13 @@ export function conv2DAttrs(info: tf.backend_util.Conv2DInfo): Conv2DAttrs {
   };
 }
 
+/** The float32 values of input `name` of a call to `kernelName`; an error naming both otherwise. */
+export function floatInput(args: NativeKernelArgs, kernelName: string, name: string): Float32Array {
+  const floats = args.backend.floats(input(args.inputs, name));
+  if (floats === null) throw new Error(`${kernelName}: "${name}" must be float32`);
+  return floats;
+}
+
 /** The tensor input `name` of a kernel call (tfjs types every input as optional). */
 export function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
   const tensor = inputs[name];

@@ -1,5 +1,10 @@
 import type { SoftTargetCrossEntropyAttrs } from '../native-addon.js';
-import { input, type NativeKernelArgs, type NativeKernelConfig } from './native-kernel.js';
+import {
+  floatInput,
+  input,
+  type NativeKernelArgs,
+  type NativeKernelConfig,
+} from './native-kernel.js';
 
 /**
  * `@ssdet/nn`'s soft-target cross-entropy kernels (`SOFT_TARGET_CROSS_ENTROPY`,
@@ -18,18 +23,12 @@ interface Arguments {
   readonly attrs: SoftTargetCrossEntropyAttrs;
 }
 
-function floatsOf(args: NativeKernelArgs, kernelName: string, name: string): Float32Array {
-  const floats = args.backend.floats(input(args.inputs, name));
-  if (floats === null) throw new Error(`${kernelName}: "${name}" must be float32`);
-  return floats;
-}
-
 function readArguments(args: NativeKernelArgs, kernelName: string): Arguments {
   const [rows, cols] = input(args.inputs, 'student').shape;
   return {
-    student: floatsOf(args, kernelName, 'student'),
-    teacher: floatsOf(args, kernelName, 'teacher'),
-    center: floatsOf(args, kernelName, 'center'),
+    student: floatInput(args, kernelName, 'student'),
+    teacher: floatInput(args, kernelName, 'teacher'),
+    center: floatInput(args, kernelName, 'center'),
     attrs: {
       rows: rows!,
       cols: cols!,
@@ -52,7 +51,7 @@ export const softTargetCrossEntropyGradKernel: NativeKernelConfig = {
   kernelName: SOFT_TARGET_CROSS_ENTROPY_GRAD_KERNEL,
   kernelFunc: (args) => {
     const a = readArguments(args, SOFT_TARGET_CROSS_ENTROPY_GRAD_KERNEL);
-    const dy = floatsOf(args, SOFT_TARGET_CROSS_ENTROPY_GRAD_KERNEL, 'dy');
+    const dy = floatInput(args, SOFT_TARGET_CROSS_ENTROPY_GRAD_KERNEL, 'dy');
     const gradient = args.backend.addon.softTargetCrossEntropyGrad(
       a.student,
       a.teacher,
